@@ -47,7 +47,7 @@ public final class Corpora {
     for (Path p : paths) {
       parts.add(() -> openOne(p, policy));
     }
-    return concat(parts);
+    return concat(parts, paths.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", ")));
   }
 
   /** One file or folder as a source. */
@@ -145,9 +145,14 @@ public final class Corpora {
     };
   }
 
-  /** Sources opened one after the other. */
-  public static ChunkSource concat(List<Supplier<ChunkSource>> parts) {
+  /** Sources opened one after the other; {@code description} names them in messages. */
+  public static ChunkSource concat(List<Supplier<ChunkSource>> parts, String description) {
     return new ChunkSource() {
+      @Override
+      public String toString() {
+        return description;
+      }
+
       private int index = -1;
       private ChunkSource current;
       private long skippedBefore;
