@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
     description = "Adapt small open LLMs to medicine and measure, with statistics, whether it worked.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      IndexCommand.class,
+      SearchCommand.class,
+      IrEvalCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 
