@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       LogitsCommand.class,
+      IndexCommand.class,
+      SearchCommand.class,
+      IrEvalCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 

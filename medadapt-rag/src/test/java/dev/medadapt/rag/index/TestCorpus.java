@@ -15,7 +15,7 @@ import java.util.Random;
 public final class TestCorpus {
   private TestCorpus() {}
 
-  static final String[] WORDS = (
+  public static final String[] WORDS = (
       "heart lung kidney liver brain blood pressure insulin glucose diabetes hypertension asthma fever cough pain "
           + "infection antibiotic vaccine virus bacteria cancer tumor chemotherapy radiation surgery fracture bone "
           + "muscle nerve stroke seizure migraine anemia iron vitamin deficiency thyroid hormone pregnancy infant "
