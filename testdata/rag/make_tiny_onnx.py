@@ -100,7 +100,7 @@ def encoder_graph(with_types, cross):
         w["Wc"] = rng.normal(0, 1, (H, 1)).astype(np.float32)
         w["bc"] = np.array([0.25], dtype=np.float32)
     consts = {
-        "zero_idx": np.array(0, dtype=np.int64),
+        "end1": np.array([1], dtype=np.int64),
         "start1": np.array([0], dtype=np.int64),
         "axes2": np.array([2], dtype=np.int64),
         "axes1": np.array([1], dtype=np.int64),
@@ -133,9 +133,10 @@ def encoder_graph(with_types, cross):
     ]
     if cross:
         nodes += [
-            node("Gather", [hidden, "zero_idx"], ["cls"], attr_int("axis", 1)),
+            node("Slice", [hidden, "start1", "end1", "axes1"], ["cls"]),       # [B,1,H]
             node("MatMul", ["cls", "Wc"], ["cw"]),
-            node("Add", ["cw", "bc"], ["logits"]),
+            node("Add", ["cw", "bc"], ["logits3"]),
+            node("Flatten", ["logits3"], ["logits"], attr_int("axis", 1)),      # [B,1]
         ]
     inputs = [value_info("input_ids", 7, ["batch", "seq"]), value_info("attention_mask", 7, ["batch", "seq"])]
     if with_types:

@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
+import dev.medadapt.core.ModelServiceException;
 import dev.medadapt.rag.embed.internal.OnnxModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * longest text of the batch; results come back in input order. Texts longer than {@code maxLength}
  * tokens (special tokens included) are truncated, as sentence-transformers does.
  *
- * <p>Thread-safe: one ONNX session serves concurrent calls.
+ * <p>Thread-safe: one ONNX session serves concurrent calls; {@link #embedPassages} runs up to
+ * {@code parallelism} batches at once on its own daemon threads (closed with the embedder).
  */
 public final class OnnxEmbedder implements Embedder {
   private static final Logger LOG = LoggerFactory.getLogger(OnnxEmbedder.class);
@@ -47,6 +54,7 @@ public final class OnnxEmbedder implements Embedder {
   private final String queryPrefix;
   private final String passagePrefix;
   private final int batchSize;
+  private final ExecutorService workers;
   private final EmbedderInfo info;
 
   private OnnxEmbedder(Builder b, OnnxModel model) {
@@ -70,6 +78,8 @@ public final class OnnxEmbedder implements Embedder {
     }
     String name = b.name != null ? b.name : b.modelSource.fileName();
     this.info = new EmbedderInfo(name, dim, normalize, pooling.id());
+    // Created last, so that a model refused above leaves no threads behind (the probe runs inline).
+    this.workers = b.parallelism > 1 ? Executors.newFixedThreadPool(b.parallelism, OnnxEmbedder::daemon) : null;
     LOG.debug("loaded embedder {} from {} (output {}, token_type_ids: {})",
         info, model.description(), model.outputName(), model.hasTokenTypeIds());
   }
@@ -151,19 +161,67 @@ public final class OnnxEmbedder implements Embedder {
       }
       // Longest first: similar lengths share a batch (little padding), and the peak memory comes first.
       Arrays.sort(order, Comparator.comparingInt((Integer i) -> enc[i].getIds().length).reversed());
+      List<Callable<Void>> tasks = new ArrayList<>();
       for (int b = 0; b < order.length; b += batchSize) {
+        int first = b;
         int n = Math.min(batchSize, order.length - b);
-        Encoding[] batch = new Encoding[n];
-        for (int j = 0; j < n; j++) {
-          batch[j] = enc[order[b + j]];
-        }
-        float[][] vecs = runBatch(batch);
-        for (int j = 0; j < n; j++) {
-          out[start + order[b + j]] = vecs[j];
-        }
+        int offset = start;
+        tasks.add(
+            () -> {
+              Encoding[] batch = new Encoding[n];
+              for (int j = 0; j < n; j++) {
+                batch[j] = enc[order[first + j]];
+              }
+              float[][] vecs = runBatch(batch);
+              for (int j = 0; j < n; j++) {
+                out[offset + order[first + j]] = vecs[j];
+              }
+              return null;
+            });
       }
+      runAll(tasks);
     }
     return Arrays.asList(out);
+  }
+
+  private void runAll(List<Callable<Void>> tasks) {
+    if (workers == null || tasks.size() == 1) {
+      for (Callable<Void> t : tasks) {
+        try {
+          t.call();
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new ModelServiceException(model.description() + ": " + e.getMessage(), e);
+        }
+      }
+      return;
+    }
+    List<Future<Void>> futures = new ArrayList<>(tasks.size());
+    for (Callable<Void> t : tasks) {
+      futures.add(workers.submit(t));
+    }
+    try {
+      for (Future<Void> f : futures) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      futures.forEach(f -> f.cancel(true));
+      Thread.currentThread().interrupt();
+      throw new ModelServiceException(model.description() + ": interrupted while embedding", e);
+    } catch (ExecutionException e) {
+      futures.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new ModelServiceException(model.description() + ": " + e.getCause(), e.getCause());
+    }
+  }
+
+  private static Thread daemon(Runnable r) {
+    Thread t = new Thread(r, "medadapt-embed");
+    t.setDaemon(true);
+    return t;
   }
 
   private float[][] runBatch(Encoding[] batch) {
@@ -251,6 +309,9 @@ public final class OnnxEmbedder implements Embedder {
 
   @Override
   public void close() {
+    if (workers != null) {
+      workers.shutdownNow();
+    }
     model.close();
   }
 
@@ -269,7 +330,8 @@ public final class OnnxEmbedder implements Embedder {
     private int maxLength = 512;
     private String queryPrefix = "";
     private String passagePrefix = "";
-    private int intraOpThreads = 0;
+    private int intraOpThreads = 1;
+    private int parallelism = Runtime.getRuntime().availableProcessors();
     private int batchSize = 32;
     private int expectedDimension = 0;
     private String expectedDimensionSource;
@@ -341,9 +403,19 @@ public final class OnnxEmbedder implements Embedder {
       return this;
     }
 
-    /** ONNX Runtime intra-op threads, in [0, 1024]; 0 (default) lets ONNX Runtime use all cores. */
+    /**
+     * ONNX Runtime intra-op threads per call, in [0, 1024]; 0 lets ONNX Runtime use all cores.
+     * Default 1: throughput comes from {@link #parallelism(int)} instead, which keeps every core on
+     * a whole batch and avoids ONNX Runtime's spinning worker threads on busy machines.
+     */
     public Builder intraOpThreads(int intraOpThreads) {
       this.intraOpThreads = intraOpThreads;
+      return this;
+    }
+
+    /** Batches run concurrently by {@link #embedPassages}, in [1, 256]. Default: the number of cores. */
+    public Builder parallelism(int parallelism) {
+      this.parallelism = parallelism;
       return this;
     }
 
@@ -377,6 +449,7 @@ public final class OnnxEmbedder implements Embedder {
       Ensure.notNull(passagePrefix, "passagePrefix");
       Ensure.between(intraOpThreads, 0, 1024, "intraOpThreads");
       Ensure.between(batchSize, 1, 4096, "batchSize");
+      Ensure.between(parallelism, 1, 256, "parallelism");
       Ensure.between(expectedDimension, 0, 1 << 16, "expectedDimension");
       modelSource = modelPath != null ? OnnxModel.Source.file(modelPath) : OnnxModel.Source.classpath(modelResource);
       OnnxModel.Source tokSource =

@@ -90,13 +90,13 @@ class OnnxEmbedderTest {
   }
 
   @Test
-  void batchSizeDoesNotChangeVectors() {
+  void batchSizeAndParallelismDoNotChangeVectors() {
     List<String> many = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       many.add(sentences.get((i * 7) % sentences.size()) + " " + "diabetes ".repeat(i % 9));
     }
-    try (OnnxEmbedder one = OnnxEmbedder.fromDirectory(encoderDir).batchSize(1).build();
-        OnnxEmbedder big = OnnxEmbedder.fromDirectory(encoderDir).batchSize(16).build()) {
+    try (OnnxEmbedder one = OnnxEmbedder.fromDirectory(encoderDir).batchSize(1).parallelism(1).build();
+        OnnxEmbedder big = OnnxEmbedder.fromDirectory(encoderDir).batchSize(3).parallelism(4).build()) {
       List<float[]> a = one.embedPassages(many);
       List<float[]> b = big.embedPassages(many);
       for (int i = 0; i < many.size(); i++) {
