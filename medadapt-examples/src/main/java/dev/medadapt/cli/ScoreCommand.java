@@ -64,7 +64,7 @@ public final class ScoreCommand implements Callable<Integer> {
     }
     List<Question> questions = BenchmarkLoaders.forData(dataset, data).load(data);
     String name = dataset.startsWith("mirage:") ? dataset.substring(7) : dataset;
-    ScoreReport r = scorer.score(name, questions, Predictions.read(predictions));
+    ScoreReport r = scorer.score(name, questions, Predictions.read(predictions, name));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       ObjectMapper m = new ObjectMapper();
