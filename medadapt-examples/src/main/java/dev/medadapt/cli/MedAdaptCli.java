@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       ScoreCommand.class,
+      ContaminationCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 

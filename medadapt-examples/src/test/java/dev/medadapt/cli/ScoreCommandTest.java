@@ -58,4 +58,20 @@ class ScoreCommandTest {
     assertThat(r.err()).startsWith("error: ").contains("dataset must be one of");
     assertThat(r.out()).isEmpty();
   }
+
+  @Test
+  void contaminationCommandJson(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path train = tmp.resolve("train.jsonl");
+    // question 0000 of the compat benchmark is "Question 0?": 2 tokens, so use n = 2
+    java.nio.file.Files.writeString(train, "{\"text\": \"see question 0 and question 16\"}\n");
+    Run r = run("contamination", "--train", train.toString(), "--n", "2", "--json",
+        "--benchmarks", "medqa=" + T.resolve("benchmark.json"));
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode o = new ObjectMapper().readTree(r.out());
+    JsonNode b = o.get("benchmarks").get(0);
+    assertThat(b.get("benchmark").asText()).isEqualTo("medqa");
+    assertThat(b.get("questions").asInt()).isEqualTo(17);
+    assertThat(b.get("contaminated").asInt()).isEqualTo(2);
+    assertThat(b.get("example_ids")).extracting(JsonNode::asText).containsExactly("0000", "0016");
+  }
 }
