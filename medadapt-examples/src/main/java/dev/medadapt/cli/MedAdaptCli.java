@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       IndexCommand.class,
       SearchCommand.class,
       IrEvalCommand.class,
+      ScoreCommand.class,
+      ContaminationCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 
