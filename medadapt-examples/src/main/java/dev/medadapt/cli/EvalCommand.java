@@ -1,6 +1,7 @@
 package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.Ensure;
 import dev.medadapt.core.UnsupportedFeatureException;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
@@ -9,6 +10,7 @@ import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
 import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.bench.Subsets;
+import dev.medadapt.eval.prompt.MedRagPromptFormat;
 import dev.medadapt.eval.prompt.Prompts;
 import dev.medadapt.eval.report.ReportFiles;
 import dev.medadapt.eval.report.Reports;
@@ -18,6 +20,9 @@ import dev.medadapt.eval.run.RunResult;
 import dev.medadapt.eval.score.AnswerExtractors;
 import dev.medadapt.eval.score.LoglikelihoodScorer;
 import dev.medadapt.eval.stats.Bootstrap;
+import dev.medadapt.rag.index.RagIndex;
+import dev.medadapt.rag.retrieve.Bm25Retriever;
+import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,7 +116,8 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy decoding (default: ${DEFAULT-VALUE})")
   double temperature;
 
-  @Option(names = "--rag-index", paramLabel = "DIR", description = "retrieve context from this medadapt-rag index")
+  @Option(names = "--rag-index", paramLabel = "DIR",
+      description = "retrieve context from this medadapt-rag index (BM25 over the question text, MedRAG style)")
   Path ragIndex;
 
   @Option(names = "--rag-k", defaultValue = "5", description = "snippets retrieved per question (default: ${DEFAULT-VALUE})")
@@ -195,14 +201,25 @@ public final class EvalCommand implements Callable<Integer> {
       default -> throw new ConfigurationException(
           "--mode must be generate, loglikelihood or loglikelihood-norm, was " + mode);
     }
-    if (ragIndex != null) {
-      throw new UnsupportedFeatureException(
-          "--rag-index needs medadapt-rag's index reader (dev.medadapt.rag.index), which this build does not include yet");
-    }
     PrintWriter err = spec.commandLine().getErr();
     TerminalProgress bar = noProgress ? null : new TerminalProgress(err);
     b.progress(bar == null ? ProgressListener.NONE : bar);
-    RunResult result = b.build().run();
+    RunResult result;
+    if (ragIndex == null) {
+      result = b.build().run();
+    } else {
+      Ensure.between(ragK, 1, 100, "--rag-k");
+      try (RagIndex index = RagIndex.open(ragIndex)) {
+        Retriever retriever = Bm25Retriever.builder(index).build();
+        // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
+        b.retrieval(
+            q -> retriever.retrieve(q.question(), ragK).stream()
+                .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
+                .toList(),
+            "bm25 k=" + ragK + " index=" + ragIndex.toAbsolutePath().normalize() + " (" + index.size() + " chunks)");
+        result = b.build().run();
+      }
+    }
     if (bar != null) {
       bar.finish();
     }

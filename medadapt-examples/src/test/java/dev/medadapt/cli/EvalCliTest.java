@@ -11,6 +11,9 @@ import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.testing.TestResources;
 import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.run.RunLog;
+import dev.medadapt.rag.chunk.Chunk;
+import dev.medadapt.rag.corpus.ChunkSource;
+import dev.medadapt.rag.index.RagIndexWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -114,6 +117,63 @@ class EvalCliTest {
     assertThat(medqa.get("only_b").asLong()).isEqualTo(goldB);
     assertThat(Files.readString(out.resolve("comparison.csv"))).startsWith("benchmark,n,accuracy_a,accuracy_b,difference");
     assertThat(out.resolve("comparison.svg")).exists();
+  }
+
+  @Test
+  void ragIndexSnippetsReachThePrompt() throws Exception {
+    Path idx = tmp.resolve("idx");
+    List<Chunk> chunks = List.of(
+        new Chunk("c1", "Aspirin", "Aspirin irreversibly inhibits cyclooxygenase."),
+        new Chunk("c2", "Insulin", "Insulin lowers blood glucose."));
+    try (RagIndexWriter w = RagIndexWriter.builder(idx).bm25Only().build()) {
+      var it = chunks.iterator();
+      w.index(new ChunkSource() {
+        @Override
+        public Chunk next() {
+          return it.hasNext() ? it.next() : null;
+        }
+
+        @Override
+        public void close() {}
+      }, "test");
+    }
+    List<String> prompts = new java.util.ArrayList<>();
+    LanguageModel recording = new LanguageModel() {
+      @Override
+      public String name() {
+        return "recording";
+      }
+
+      @Override
+      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
+        prompts.add(prompt);
+        return new Generation("{\"answer_choice\": \"A\"}", 1, 1, Generation.FinishReason.STOP, Duration.ZERO);
+      }
+
+      @Override
+      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
+        return generate(messages.get(messages.size() - 1).content(), options, onText);
+      }
+
+      @Override
+      public void close() {}
+    };
+    Path q = tmp.resolve("q.jsonl");
+    Files.writeString(q, "{\"question\": \"Which enzyme does aspirin inhibit?\", \"answer\": \"cyclooxygenase\", "
+        + "\"options\": {\"A\": \"cyclooxygenase\", \"B\": \"lipase\", \"C\": \"amylase\", \"D\": \"trypsin\"}, "
+        + "\"meta_info\": \"step1\", \"answer_idx\": \"A\"}\n");
+    EvalCommand cmd = new EvalCommand();
+    CommandLine cl = new CommandLine(cmd);
+    cl.setOut(new PrintWriter(new StringWriter()));
+    cl.setErr(new PrintWriter(new StringWriter()));
+    Path run = tmp.resolve("rag");
+    cl.parseArgs("--openai-url", "http://unused", "--benchmarks", "medqa=" + q, "--format", "medrag",
+        "--rag-index", idx.toString(), "--rag-k", "1", "--bootstrap", "200", "--no-progress", "--out", run.toString());
+    assertThat(cmd.run(recording, cmd.loadQuestions())).isZero();
+    assertThat(prompts).hasSize(1);
+    assertThat(prompts.get(0)).contains("Document [0] (Title: Aspirin) Aspirin irreversibly inhibits cyclooxygenase.");
+    assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"bm25 k=1 index=");
+    assertThat(RunLog.readDir(run).records().get(0).correct()).isTrue();
   }
 
   @Test
