@@ -61,8 +61,8 @@ public final class CompareCommand implements Callable<Integer> {
     RunMetadata.read(runB);
     List<ItemRecord> a = RunLog.readDir(runA).records();
     List<ItemRecord> b = RunLog.readDir(runB).records();
-    String labelA = label(runA);
-    String labelB = label(runB);
+    String labelA = EvalCommand.label(runA);
+    String labelB = EvalCommand.label(runB);
     if (labelA.equals(labelB)) {
       labelA = "A:" + labelA;
       labelB = "B:" + labelB;
@@ -75,7 +75,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
     RunSummary sa = RunSummary.of(labelA, a, bootstrap, level);
     RunSummary sb = RunSummary.of(labelB, b, bootstrap, level);
-    Path dir = out != null ? out : runA.resolve("compare-" + label(runB));
+    Path dir = out != null ? out : runA.resolve("compare-" + EvalCommand.label(runB));
     ReportFiles files = Reports.writeComparison(dir, "comparison", cmp, sa, sb, bootstrap);
     PrintWriter o = spec.commandLine().getOut();
     o.print(cmp.table().toMarkdown());
@@ -88,10 +88,5 @@ public final class CompareCommand implements Callable<Integer> {
     err.println("wrote " + files.written().size() + " files to " + dir);
     err.flush();
     return 0;
-  }
-
-  private static String label(Path run) {
-    Path name = run.toAbsolutePath().normalize().getFileName();
-    return name == null ? run.toString() : name.toString();
   }
 }

@@ -238,7 +238,8 @@ public final class EvalCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static String label(Path run) {
+  /** A run's name in tables: its directory name. */
+  static String label(Path run) {
     Path name = run.toAbsolutePath().normalize().getFileName();
     return name == null ? run.toString() : name.toString();
   }

@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.medadapt.core.MedAdaptException;
 import dev.medadapt.core.UnsupportedFeatureException;
+import dev.medadapt.eval.run.internal.AtomicFiles;
 import dev.medadapt.eval.stats.Bootstrap;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -104,7 +101,7 @@ public final class Reports {
     try {
       Path tmp = dir.resolve(name + ".png.tmp");
       chart.writePng(tmp);
-      move(tmp, png);
+      AtomicFiles.replace(tmp, png);
       written.add(png);
     } catch (UnsupportedFeatureException e) {
       LOG.warn("{}", e.getMessage());
@@ -143,28 +140,8 @@ public final class Reports {
     }
   }
 
-  /** Writes {@code text} as UTF-8 to a temp file, then renames it over {@code file}. */
+  /** Writes {@code text} as UTF-8, atomically. */
   static Path write(Path file, String text) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      move(tmp, file);
-      return file;
-    } catch (IOException e) {
-      throw new MedAdaptException("cannot write " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void move(Path tmp, Path file) {
-    try {
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      throw new MedAdaptException("cannot move " + tmp + " to " + file + ": " + e.getMessage(), e);
-    }
+    return AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
   }
 }
