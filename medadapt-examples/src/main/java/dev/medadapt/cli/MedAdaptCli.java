@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
       IrEvalCommand.class,
       ScoreCommand.class,
       ContaminationCommand.class,
+      EvalCommand.class,
+      CompareCommand.class,
+      PowerCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 

@@ -13,9 +13,11 @@ import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.prompt.LmEvalPromptFormat;
 import dev.medadapt.eval.prompt.PromptFormat;
 import dev.medadapt.eval.score.AnswerExtractor;
 import dev.medadapt.eval.score.Extraction;
+import dev.medadapt.eval.score.LoglikelihoodScorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * {@link ConfigurationException} instead of mixing two runs in one file. A model failure propagates
  * after the items before it are safely recorded.
  *
+ * <p><b>Modes.</b> By default the model generates and an {@link AnswerExtractor} reads the letter
+ * (UNPARSED answers count wrong). With {@link Builder#loglikelihood} each option is scored by
+ * log-likelihood instead (lm-evaluation-harness {@code acc} or {@code acc_norm}).
+ *
  * <pre>{@code
  * RunResult r = EvalRunner.builder()
  *     .model(lm).promptFormat(format).extractor(extractor)
@@ -72,13 +78,20 @@ public final class EvalRunner {
   private final Function<Question, List<String>> retrieval;
   private final String retrievalName;
   private final String extractorName;
+  private final LoglikelihoodScorer llScorer;
+  private final boolean llNormalized;
+  private final String mode;
   private final long seed;
   private final int subsetSize;
 
   private EvalRunner(Builder b) {
-    this.extractorName = b.extractorName != null ? b.extractorName : defaultName(b.extractor);
+    this.llScorer = b.llScorer;
+    this.llNormalized = b.llNormalized;
+    this.mode = b.llScorer == null ? "generate" : b.llNormalized ? "loglikelihood-norm" : "loglikelihood";
+    this.extractorName =
+        b.extractorName != null ? b.extractorName : b.extractor == null ? "none" : defaultName(b.extractor);
     this.model = b.model;
-    this.promptFormat = b.promptFormat;
+    this.promptFormat = b.promptFormat != null ? b.promptFormat : new LmEvalPromptFormat();
     this.extractor = b.extractor;
     this.options = b.options;
     this.questions = List.copyOf(b.questions);
@@ -129,9 +142,15 @@ public final class EvalRunner {
     long startNanos = System.nanoTime();
     try (RunWriter writer = RunWriter.open(recordsFile)) {
       for (Question q : questions) {
-        List<String> snippets = retrieval == null ? List.of() : List.copyOf(retrieval.apply(q));
-        List<ChatMessage> messages = promptFormat.render(q, snippets);
-        String hash = PromptHash.of(messages);
+        List<ChatMessage> messages = null;
+        String hash;
+        if (llScorer == null) {
+          List<String> snippets = retrieval == null ? List.of() : List.copyOf(retrieval.apply(q));
+          messages = promptFormat.render(q, snippets);
+          hash = PromptHash.of(messages);
+        } else {
+          hash = loglikelihoodHash(q);
+        }
         ItemRecord prev = done.get(ItemRecord.key(q.benchmark(), q.id()));
         ItemRecord rec;
         if (prev != null) {
@@ -144,7 +163,7 @@ public final class EvalRunner {
           rec = prev;
           resumed++;
         } else {
-          rec = score(q, messages, hash);
+          rec = llScorer == null ? score(q, messages, hash) : scoreLoglikelihood(q, hash);
           writer.append(rec);
           scored++;
         }
@@ -181,6 +200,36 @@ public final class EvalRunner {
         q.id(), q.benchmark(), hash, "generate", g.text(), letter, ex.rule(), q.answer(), correct, latencyMs);
   }
 
+  /** Hash of the scored strings: the lm-eval context, then each continuation. */
+  private String loglikelihoodHash(Question q) {
+    List<String> parts = new ArrayList<>();
+    parts.add(((LmEvalPromptFormat) promptFormat).completionPrompt(q, List.of()));
+    llScorer.choices(q).forEach(c -> parts.add(" " + c));
+    return PromptHash.ofStrings(parts);
+  }
+
+  private ItemRecord scoreLoglikelihood(Question q, String hash) {
+    long t0 = System.nanoTime();
+    LoglikelihoodScorer.Item item = llScorer.score(model, List.of(q), ProgressListener.NONE).items().get(0);
+    long latencyMs = (System.nanoTime() - t0) / 1_000_000;
+    int chosen = llNormalized ? item.predNorm() : item.pred();
+    String letter = Question.letter(chosen);
+    // the output keeps every score and both predictions, so acc and acc_norm can be recomputed
+    String output;
+    try {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("loglikelihoods", item.logLikelihoods());
+      o.put("acc_pred", Question.letter(item.pred()));
+      o.put("acc_norm_pred", Question.letter(item.predNorm()));
+      output = JSON.writeValueAsString(o);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MedAdaptException("cannot serialize log-likelihoods of " + q.benchmark() + "/" + q.id(), e);
+    }
+    return new ItemRecord(
+        q.id(), q.benchmark(), hash, mode, output, letter, llNormalized ? "argmax-ll-per-char" : "argmax-ll",
+        q.answer(), letter.equals(q.answer()), latencyMs);
+  }
+
   private RunMetadata metadata(String now) {
     Set<String> benchmarks = new LinkedHashSet<>();
     Map<String, Integer> counts = new LinkedHashMap<>();
@@ -197,7 +246,7 @@ public final class EvalRunner {
     gen.put("stop_strings", options.stopStrings());
     gen.put("stop_token_ids", options.stopTokenIds().stream().sorted().toList());
     return new RunMetadata(
-        RunMetadata.FORMAT, model.name(), promptFormat.name(), "generate", extractorName,
+        RunMetadata.FORMAT, model.name(), promptFormat.name(), mode, extractorName,
         retrievalName, seed, subsetSize, List.copyOf(benchmarks), counts, gen,
         RunMetadata.currentMedadaptVersion(), System.getProperty("java.version"), now, List.of());
   }
@@ -242,6 +291,8 @@ public final class EvalRunner {
     private PromptFormat promptFormat;
     private AnswerExtractor extractor;
     private String extractorName;
+    private LoglikelihoodScorer llScorer;
+    private boolean llNormalized;
     private GenerationOptions options = GenerationOptions.greedy(512);
     private List<Question> questions;
     private Path outDir;
@@ -274,6 +325,19 @@ public final class EvalRunner {
     /** Name of the extractor in the run metadata (default: its class name). */
     public Builder extractorName(String extractorName) {
       this.extractorName = extractorName;
+      return this;
+    }
+
+    /**
+     * Scores by log-likelihood instead of generating (lm-evaluation-harness style, through eval's
+     * {@link LoglikelihoodScorer}): each item's answer is the argmax of the choices'
+     * log-likelihoods ({@code acc}), or of log-likelihood per character when {@code normalized}
+     * ({@code acc_norm}). The prompt is the {@code lmeval} format; no extractor is needed; the
+     * record's output holds all log-likelihoods and both predictions.
+     */
+    public Builder loglikelihood(LoglikelihoodScorer scorer, boolean normalized) {
+      this.llScorer = scorer;
+      this.llNormalized = normalized;
       return this;
     }
 
@@ -326,8 +390,21 @@ public final class EvalRunner {
 
     public EvalRunner build() {
       Ensure.notNull(model, "model");
-      Ensure.notNull(promptFormat, "promptFormat");
-      Ensure.notNull(extractor, "extractor");
+      if (llScorer == null) {
+        Ensure.notNull(promptFormat, "promptFormat");
+        Ensure.notNull(extractor, "extractor");
+      } else {
+        if (promptFormat != null && !(promptFormat instanceof LmEvalPromptFormat)) {
+          throw new ConfigurationException(
+              "log-likelihood runs use the lmeval prompt format, but promptFormat was " + promptFormat.name());
+        }
+        if (retrieval != null) {
+          throw new ConfigurationException("retrieval is not supported in log-likelihood runs");
+        }
+        if (!model.supportsLoglikelihood()) {
+          throw new ConfigurationException(model.name() + " does not support log-likelihood scoring");
+        }
+      }
       Ensure.notNull(options, "options");
       Ensure.notEmpty(questions, "questions");
       Ensure.notNull(outDir, "outDir");

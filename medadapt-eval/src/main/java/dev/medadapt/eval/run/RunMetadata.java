@@ -7,13 +7,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.MedAdaptException;
+import dev.medadapt.eval.run.internal.AtomicFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 
@@ -82,21 +79,10 @@ public record RunMetadata(
   /** Writes {@code run.json} into {@code dir} atomically (temp file, fsync, rename). */
   public void write(Path dir) {
     Path target = dir.resolve(FILE);
-    Path tmp = dir.resolve(FILE + ".tmp");
     try {
-      byte[] bytes = JSON.writeValueAsBytes(this);
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ch.write(java.nio.ByteBuffer.wrap(bytes));
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      throw new MedAdaptException("cannot write " + target + ": " + e.getMessage(), e);
+      AtomicFiles.write(target, JSON.writeValueAsBytes(this));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MedAdaptException("cannot serialize " + target + ": " + e.getMessage(), e);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.medadapt.core.ModelServiceException;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.score.LoglikelihoodScorer;
 import dev.medadapt.eval.testing.EvalFixtures;
 import dev.medadapt.eval.testing.ScriptedLanguageModel;
 import java.nio.file.Path;
@@ -94,6 +95,50 @@ class EvalRunnerTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("item medqa/q0 was recorded with prompt hash")
         .hasMessageContaining("the prompt changed");
+  }
+
+  /** " alpha" -6.0 (-1.2/char), " beta" -5.5 (-1.375/char), " gamma" -7, " delta" -8. */
+  private static double scriptedLl(dev.medadapt.core.llm.LoglikelihoodRequest r) {
+    return switch (r.continuation()) {
+      case " alpha" -> -6.0;
+      case " beta" -> -5.5;
+      case " gamma" -> -7.0;
+      default -> -8.0;
+    };
+  }
+
+  @Test
+  void loglikelihoodModeRecordsAccOrAccNormAndResumes() throws Exception {
+    ScriptedLanguageModel m = new ScriptedLanguageModel(p -> "unused").withLoglikelihood(EvalRunnerTest::scriptedLl);
+    LoglikelihoodScorer scorer = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.OPTION_TEXTS, 8);
+    // acc picks B (highest sum), acc_norm picks A (highest per character); gold of q0..q3 is A, B, C, D
+    RunResult acc = EvalRunner.builder().model(m).loglikelihood(scorer, false)
+        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("acc")).build().run();
+    assertThat(acc.records()).extracting(ItemRecord::extracted).containsOnly("B");
+    assertThat(acc.correct()).isEqualTo(1);
+    assertThat(acc.records().get(1).correct()).isTrue();
+    assertThat(acc.records().get(0).mode()).isEqualTo("loglikelihood");
+    var out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(acc.records().get(0).output());
+    assertThat(out.get("loglikelihoods").get(1).asDouble()).isEqualTo(-5.5);
+    assertThat(out.get("acc_norm_pred").asText()).isEqualTo("A");
+
+    RunResult norm = EvalRunner.builder().model(m).loglikelihood(scorer, true)
+        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
+    assertThat(norm.records()).extracting(ItemRecord::extracted).containsOnly("A");
+    assertThat(norm.records().get(0).correct()).isTrue();
+    assertThat(RunMetadata.read(tmp.resolve("norm")).mode()).isEqualTo("loglikelihood-norm");
+    assertThat(RunMetadata.read(tmp.resolve("norm")).promptFormat()).isEqualTo("lmeval");
+
+    int calls = m.calls();
+    RunResult again = EvalRunner.builder().model(m).loglikelihood(scorer, true)
+        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
+    assertThat(m.calls()).isEqualTo(calls);
+    assertThat(again.resumed()).isEqualTo(4);
+
+    assertThatThrownBy(() -> EvalRunner.builder().model(new ScriptedLanguageModel(p -> "x")).loglikelihood(scorer, false)
+            .questions(EvalFixtures.questions(1)).outDir(tmp.resolve("x")).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("scripted does not support log-likelihood scoring");
   }
 
   @Test

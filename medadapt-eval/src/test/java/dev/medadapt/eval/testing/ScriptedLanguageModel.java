@@ -5,6 +5,8 @@ import dev.medadapt.core.llm.ChatMessage;
 import dev.medadapt.core.llm.Generation;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.llm.LoglikelihoodRequest;
+import dev.medadapt.core.llm.LoglikelihoodResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +22,7 @@ public final class ScriptedLanguageModel implements LanguageModel {
   private final long sleepMillis;
   private final int failOnCall;
   private final AtomicInteger calls = new AtomicInteger();
+  private Function<LoglikelihoodRequest, Double> loglikelihood;
 
   public ScriptedLanguageModel(Function<String, String> script, long sleepMillis, int failOnCall) {
     this.script = script;
@@ -29,6 +32,26 @@ public final class ScriptedLanguageModel implements LanguageModel {
 
   public ScriptedLanguageModel(Function<String, String> script) {
     this(script, 0, -1);
+  }
+
+  /** Enables log-likelihood scoring with a scripted value per (context, continuation). */
+  public ScriptedLanguageModel withLoglikelihood(Function<LoglikelihoodRequest, Double> ll) {
+    this.loglikelihood = ll;
+    return this;
+  }
+
+  @Override
+  public boolean supportsLoglikelihood() {
+    return loglikelihood != null;
+  }
+
+  @Override
+  public List<LoglikelihoodResult> loglikelihood(List<LoglikelihoodRequest> requests) {
+    if (loglikelihood == null) {
+      return LanguageModel.super.loglikelihood(requests);
+    }
+    calls.incrementAndGet();
+    return requests.stream().map(r -> new LoglikelihoodResult(loglikelihood.apply(r), false, 1)).toList();
   }
 
   public int calls() {
