@@ -203,11 +203,22 @@ public final class Qwen2Model implements AutoCloseable {
         short[] half = reader.readHalfBits(name);
         ByteBuffer bb = ByteBuffer.allocateDirect(half.length * 2).order(ByteOrder.nativeOrder());
         bb.asShortBuffer().put(half);
-        return manager.create(bb, new Shape(shape), DataType.FLOAT16);
+        return owned(manager.create(bb, new Shape(shape), DataType.FLOAT16));
       }
       ByteBuffer bb = ByteBuffer.allocateDirect(Math.toIntExact(numel * 4)).order(ByteOrder.nativeOrder());
       reader.readFloats(name, bb.asFloatBuffer());
-      return manager.create(bb, new Shape(shape), DataType.FLOAT32);
+      return owned(manager.create(bb, new Shape(shape), DataType.FLOAT32));
+    }
+
+    /**
+     * PyTorch's from_blob keeps pointing at the Java direct buffer, which counts against
+     * -XX:MaxDirectMemorySize (the heap size by default, smaller than a 1.5B model in float32). A
+     * torch-owned copy lets the buffer go.
+     */
+    private static NDArray owned(NDArray blob) {
+      NDArray copy = blob.duplicate();
+      blob.close();
+      return copy;
     }
 
     /** The default {@link LinearLoader}: dense weight at the model's precision, float32 bias. */
