@@ -110,18 +110,9 @@ public final class JinjaWhitespace {
   }
 
   private static void collectFilters(String t, int from, int to, java.util.Set<String> names) {
-    char quote = 0;
     for (int i = from; i < to; i++) {
-      char c = t.charAt(i);
-      if (quote != 0) {
-        if (c == '\\') {
-          i++;
-        } else if (c == quote) {
-          quote = 0;
-        }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '|') {
+      i = skipLiteral(t, i);
+      if (i < to && t.charAt(i) == '|') {
         int j = i + 1;
         while (j < to && Character.isWhitespace(t.charAt(j))) {
           j++;
@@ -151,22 +142,29 @@ public final class JinjaWhitespace {
 
   /** Index of {@code close} ending the tag, skipping string literals. */
   private static int findClose(String t, int from, String close) {
-    char quote = 0;
     for (int i = from; i < t.length(); i++) {
-      char c = t.charAt(i);
-      if (quote != 0) {
-        if (c == '\\') {
-          i++;
-        } else if (c == quote) {
-          quote = 0;
-        }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (t.startsWith(close, i)) {
+      i = skipLiteral(t, i);
+      if (t.startsWith(close, i)) {
         return i;
       }
     }
     return -1;
+  }
+
+  /**
+   * If a string literal ('...' or "...", backslash escapes) starts at {@code i}, the index just
+   * after it (the text length when unterminated); otherwise {@code i}.
+   */
+  private static int skipLiteral(String t, int i) {
+    while (i < t.length() && (t.charAt(i) == '\'' || t.charAt(i) == '"')) {
+      char quote = t.charAt(i);
+      int j = i + 1;
+      while (j < t.length() && t.charAt(j) != quote) {
+        j += t.charAt(j) == '\\' ? 2 : 1;
+      }
+      i = Math.min(j + 1, t.length());
+    }
+    return i;
   }
 
   private static int findEndRaw(String t, int from) {
