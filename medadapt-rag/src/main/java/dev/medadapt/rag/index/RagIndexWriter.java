@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
@@ -344,7 +345,7 @@ public final class RagIndexWriter implements AutoCloseable {
       Document d = new Document();
       d.add(new StringField(IndexFields.ID, c.id(), Field.Store.YES));
       d.add(new TextField(IndexFields.TITLE, c.title(), Field.Store.YES));
-      d.add(new TextField(IndexFields.CONTENT, c.content(), Field.Store.YES));
+      d.add(new StoredField(IndexFields.CONTENT, c.content()));
       d.add(new TextField(IndexFields.CONTENTS, c.contents(), Field.Store.NO));
       if (v != null) {
         d.add(new KnnFloatVectorField(IndexFields.VECTOR, v.get(i), similarity));

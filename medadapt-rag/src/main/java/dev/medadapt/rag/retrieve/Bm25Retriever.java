@@ -123,7 +123,7 @@ public final class Bm25Retriever implements Retriever {
       return this;
     }
 
-    /** Field to search: {@code contents} (default), {@code title} or {@code content}. */
+    /** Field to search: {@code contents} (title + content, default) or {@code title}. */
     public Builder field(String field) {
       this.field = field;
       return this;
@@ -133,8 +133,8 @@ public final class Bm25Retriever implements Retriever {
       Ensure.notNull(index, "index");
       Ensure.between(k1, 0.0, 10.0, "k1");
       Ensure.between(b, 0.0, 1.0, "b");
-      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE, IndexFields.CONTENT).contains(field)) {
-        throw new dev.medadapt.core.ConfigurationException("field must be one of contents, title, content, was \"" + field + "\"");
+      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE).contains(field)) {
+        throw new dev.medadapt.core.ConfigurationException("field must be contents or title, was \"" + field + "\"");
       }
       return new Bm25Retriever(this);
     }
