@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -39,6 +40,7 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.Version;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -344,6 +346,8 @@ public final class RagIndexWriter implements AutoCloseable {
       Chunk c = chunks.get(i);
       Document d = new Document();
       d.add(new StringField(IndexFields.ID, c.id(), Field.Store.YES));
+      // doc values copy: fusion reads candidate ids without decompressing stored documents
+      d.add(new SortedDocValuesField(IndexFields.ID, new BytesRef(c.id())));
       d.add(new TextField(IndexFields.TITLE, c.title(), Field.Store.YES));
       d.add(new StoredField(IndexFields.CONTENT, c.content()));
       d.add(new TextField(IndexFields.CONTENTS, c.contents(), Field.Store.NO));

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * Retriever bm25 = Bm25Retriever.builder(index).build(); // k1 = 0.9, b = 0.4
  * }</pre>
  */
-public final class Bm25Retriever implements Retriever {
+public final class Bm25Retriever implements IdRanker {
   private static final Logger LOG = LoggerFactory.getLogger(Bm25Retriever.class);
 
   private final RagIndex index;
@@ -50,10 +50,24 @@ public final class Bm25Retriever implements Retriever {
 
   @Override
   public List<Hit> retrieve(String query, int k) {
+    return search(query, k, (s, top) -> Hits.load(s, top.scoreDocs), List.of());
+  }
+
+  @Override
+  public List<ScoredId> rankIds(String query, int n) {
+    return search(query, n, (s, top) -> Hits.ids(s, top.scoreDocs), List.of());
+  }
+
+  @Override
+  public RagIndex index() {
+    return index;
+  }
+
+  private <T> T search(String query, int k, Loader<T> loader, T empty) {
     Ensure.positive(k, "k");
     Query q = query(query);
     if (q == null) {
-      return List.of();
+      return empty;
     }
     return index.withSearcher(
         shared -> {
@@ -61,12 +75,16 @@ public final class Bm25Retriever implements Retriever {
           IndexSearcher s = new IndexSearcher(shared.getIndexReader());
           s.setSimilarity(similarity);
           try {
-            TopDocs top = s.search(q, k);
-            return Hits.load(s, top.scoreDocs);
+            return loader.load(s, s.search(q, k));
           } catch (IOException e) {
             throw new UncheckedIOException(index.directory() + ": search failed", e);
           }
         });
+  }
+
+  @FunctionalInterface
+  private interface Loader<T> {
+    T load(IndexSearcher s, TopDocs top) throws IOException;
   }
 
   /** The Lucene query for {@code text}, or null if it has no indexable terms (for example only stop words). */
