@@ -1,0 +1,426 @@
+package dev.medadapt.eval.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.MedAdaptException;
+import dev.medadapt.core.llm.ChatMessage;
+import dev.medadapt.core.llm.Generation;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.progress.Progress;
+import dev.medadapt.core.progress.ProgressListener;
+import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.prompt.LmEvalPromptFormat;
+import dev.medadapt.eval.prompt.PromptFormat;
+import dev.medadapt.eval.score.AnswerExtractor;
+import dev.medadapt.eval.score.Extraction;
+import dev.medadapt.eval.score.LoglikelihoodScorer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks a model every question, reads its answers and records one {@link ItemRecord} per item in
+ * {@code outDir/records.jsonl}, with the run's provenance in {@code outDir/run.json}.
+ *
+ * <p><b>Resumable.</b> Each record is forced to disk before the next question is asked. Started
+ * again on the same directory, the runner reads the records back, drops a torn last line left by a
+ * kill, skips every question already recorded with the same prompt hash and asks only the rest; the
+ * totals equal those of an uninterrupted run. Restarting with different settings (model, format,
+ * seed, benchmarks, decoding) or a changed prompt for a recorded question is refused with a
+ * {@link ConfigurationException} instead of mixing two runs in one file. A model failure propagates
+ * after the items before it are safely recorded.
+ *
+ * <p><b>Modes.</b> By default the model generates and an {@link AnswerExtractor} reads the letter
+ * (UNPARSED answers count wrong). With {@link Builder#loglikelihood} each option is scored by
+ * log-likelihood instead (lm-evaluation-harness {@code acc} or {@code acc_norm}).
+ *
+ * <pre>{@code
+ * RunResult r = EvalRunner.builder()
+ *     .model(lm).promptFormat(format).extractor(extractor)
+ *     .options(GenerationOptions.greedy(512))
+ *     .questions(questions).seed(4242).subsetSize(200)
+ *     .outDir(Path.of("runs/base"))
+ *     .progress(bar)
+ *     .build()
+ *     .run();
+ * }</pre>
+ */
+public final class EvalRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(EvalRunner.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Metadata fields that may differ between the first start and a resume. */
+  private static final Set<String> VOLATILE_FIELDS = Set.of("start_time", "resumed_at", "medadapt_version", "java_version");
+
+  private final LanguageModel model;
+  private final PromptFormat promptFormat;
+  private final AnswerExtractor extractor;
+  private final GenerationOptions options;
+  private final List<Question> questions;
+  private final Path outDir;
+  private final ProgressListener progress;
+  private final Function<Question, List<String>> retrieval;
+  private final String retrievalName;
+  private final String extractorName;
+  private final LoglikelihoodScorer llScorer;
+  private final boolean llNormalized;
+  private final String mode;
+  private final long seed;
+  private final int subsetSize;
+
+  private EvalRunner(Builder b) {
+    this.llScorer = b.llScorer;
+    this.llNormalized = b.llNormalized;
+    this.mode = b.llScorer == null ? "generate" : b.llNormalized ? "loglikelihood-norm" : "loglikelihood";
+    this.extractorName =
+        b.extractorName != null ? b.extractorName : b.extractor == null ? "none" : defaultName(b.extractor);
+    this.model = b.model;
+    this.promptFormat = b.promptFormat != null ? b.promptFormat : new LmEvalPromptFormat();
+    this.extractor = b.extractor;
+    this.options = b.options;
+    this.questions = List.copyOf(b.questions);
+    this.outDir = b.outDir;
+    this.progress = b.progress;
+    this.retrieval = b.retrieval;
+    this.retrievalName = b.retrievalName;
+    this.seed = b.seed;
+    this.subsetSize = b.subsetSize;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Runs (or resumes) the evaluation and returns all records of the run. */
+  public RunResult run() {
+    try {
+      Files.createDirectories(outDir);
+    } catch (IOException e) {
+      throw new MedAdaptException("cannot create run directory " + outDir + ": " + e.getMessage(), e);
+    }
+    String now = Instant.now().toString();
+    RunMetadata fresh = metadata(now);
+    if (RunMetadata.exists(outDir)) {
+      RunMetadata old = RunMetadata.read(outDir);
+      checkSameSettings(old, fresh);
+      old.withResume(now).write(outDir);
+    } else {
+      fresh.write(outDir);
+    }
+
+    Path recordsFile = outDir.resolve(RunLog.RECORDS_FILE);
+    RunLog log = RunLog.read(recordsFile);
+    if (log.tornBytes() > 0) {
+      LOG.warn("{}: dropping a torn last record of {} bytes left by an interrupted run", recordsFile, log.tornBytes());
+      log.truncateTornTail(recordsFile);
+    }
+    Map<String, ItemRecord> done = log.byKey();
+    if (!done.isEmpty()) {
+      LOG.info("{}: resuming, {} of {} items already recorded", outDir, done.size(), questions.size());
+    }
+
+    List<ItemRecord> out = new ArrayList<>(questions.size());
+    int resumed = 0;
+    int scored = 0;
+    int correctSoFar = 0;
+    long startNanos = System.nanoTime();
+    try (RunWriter writer = RunWriter.open(recordsFile)) {
+      for (Question q : questions) {
+        List<ChatMessage> messages = null;
+        String hash;
+        if (llScorer == null) {
+          List<String> snippets = retrieval == null ? List.of() : List.copyOf(retrieval.apply(q));
+          messages = promptFormat.render(q, snippets);
+          hash = PromptHash.of(messages);
+        } else {
+          hash = loglikelihoodHash(q);
+        }
+        ItemRecord prev = done.get(ItemRecord.key(q.benchmark(), q.id()));
+        ItemRecord rec;
+        if (prev != null) {
+          if (!prev.promptHash().equals(hash)) {
+            throw new ConfigurationException(
+                recordsFile + ": item " + q.benchmark() + "/" + q.id() + " was recorded with prompt hash "
+                    + prev.promptHash() + " but the prompt now hashes to " + hash
+                    + "; the prompt changed, use a new output directory");
+          }
+          rec = prev;
+          resumed++;
+        } else {
+          rec = llScorer == null ? score(q, messages, hash) : scoreLoglikelihood(q, hash);
+          writer.append(rec);
+          scored++;
+        }
+        out.add(rec);
+        correctSoFar += rec.correct() ? 1 : 0;
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("acc", String.format(java.util.Locale.ROOT, "%.3f", (double) correctSoFar / out.size()));
+        progress.onProgress(
+            Progress.of(
+                "eval " + q.benchmark(), out.size(), questions.size(), "questions",
+                Duration.ofNanos(System.nanoTime() - startNanos), metrics));
+      }
+    }
+    Set<String> asked = new HashSet<>();
+    out.forEach(r -> asked.add(r.key()));
+    long extra = done.keySet().stream().filter(k -> !asked.contains(k)).count();
+    if (extra > 0) {
+      LOG.warn("{}: {} recorded items are not among this run's questions and were ignored", recordsFile, extra);
+    }
+    return new RunResult(out, resumed, scored, log.tornBytes());
+  }
+
+  private ItemRecord score(Question q, List<ChatMessage> messages, String hash) {
+    long t0 = System.nanoTime();
+    Generation g = model.chat(messages, options);
+    long latencyMs = (System.nanoTime() - t0) / 1_000_000;
+    Extraction ex = extractor.extract(g.text(), q);
+    if (ex == null) {
+      throw new MedAdaptException(extractor.getClass().getName() + " returned null for " + q.benchmark() + "/" + q.id());
+    }
+    String letter = ex.parsed() ? ex.letter() : ItemRecord.UNPARSED;
+    boolean correct = ex.parsed() && ex.letter().equals(q.answer());
+    return new ItemRecord(
+        q.id(), q.benchmark(), hash, "generate", g.text(), letter, ex.rule(), q.answer(), correct, latencyMs);
+  }
+
+  /** Hash of the scored strings: the lm-eval context, then each continuation. */
+  private String loglikelihoodHash(Question q) {
+    List<String> parts = new ArrayList<>();
+    parts.add(((LmEvalPromptFormat) promptFormat).completionPrompt(q, List.of()));
+    llScorer.choices(q).forEach(c -> parts.add(" " + c));
+    return PromptHash.ofStrings(parts);
+  }
+
+  private ItemRecord scoreLoglikelihood(Question q, String hash) {
+    long t0 = System.nanoTime();
+    LoglikelihoodScorer.Item item = llScorer.score(model, List.of(q), ProgressListener.NONE).items().get(0);
+    long latencyMs = (System.nanoTime() - t0) / 1_000_000;
+    int chosen = llNormalized ? item.predNorm() : item.pred();
+    String letter = Question.letter(chosen);
+    // the output keeps every score and both predictions, so acc and acc_norm can be recomputed
+    String output;
+    try {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("loglikelihoods", item.logLikelihoods());
+      o.put("acc_pred", Question.letter(item.pred()));
+      o.put("acc_norm_pred", Question.letter(item.predNorm()));
+      output = JSON.writeValueAsString(o);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MedAdaptException("cannot serialize log-likelihoods of " + q.benchmark() + "/" + q.id(), e);
+    }
+    return new ItemRecord(
+        q.id(), q.benchmark(), hash, mode, output, letter, llNormalized ? "argmax-ll-per-char" : "argmax-ll",
+        q.answer(), letter.equals(q.answer()), latencyMs);
+  }
+
+  private RunMetadata metadata(String now) {
+    Set<String> benchmarks = new LinkedHashSet<>();
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (Question q : questions) {
+      benchmarks.add(q.benchmark());
+      counts.merge(q.benchmark(), 1, Integer::sum);
+    }
+    Map<String, Object> gen = new LinkedHashMap<>();
+    gen.put("max_new_tokens", options.maxNewTokens());
+    gen.put("temperature", options.temperature());
+    gen.put("top_k", options.topK());
+    gen.put("top_p", options.topP());
+    gen.put("seed", options.seed());
+    gen.put("stop_strings", options.stopStrings());
+    gen.put("stop_token_ids", options.stopTokenIds().stream().sorted().toList());
+    return new RunMetadata(
+        RunMetadata.FORMAT, model.name(), promptFormat.name(), mode, extractorName,
+        retrievalName, seed, subsetSize, List.copyOf(benchmarks), counts, gen,
+        RunMetadata.currentMedadaptVersion(), System.getProperty("java.version"), now, List.of());
+  }
+
+  private void checkSameSettings(RunMetadata old, RunMetadata fresh) {
+    ObjectNode a = JSON.valueToTree(old);
+    ObjectNode b = JSON.valueToTree(fresh);
+    List<String> differing = new ArrayList<>();
+    for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (VOLATILE_FIELDS.contains(f)) {
+        continue;
+      }
+      JsonNode va = a.get(f);
+      JsonNode vb = b.get(f);
+      if (va == null || !numericEquals(va, vb)) {
+        differing.add(f + " (was " + va + ", now " + vb + ")");
+      }
+    }
+    if (!differing.isEmpty()) {
+      throw new ConfigurationException(
+          outDir + " holds a run with different settings: " + String.join(", ", differing)
+              + "; resume with the same settings or use a new output directory");
+    }
+  }
+
+  /** Class name; a lambda's per-JVM suffix ("$$Lambda$21/0x...") is cut so the name is stable. */
+  private static String defaultName(Object o) {
+    String n = o.getClass().getName();
+    int lambda = n.indexOf("$$Lambda");
+    return lambda < 0 ? n : n.substring(0, lambda + "$$Lambda".length());
+  }
+
+  /** JSON equality where 1 and 1.0 (int vs double after a round trip) are the same number. */
+  private static boolean numericEquals(JsonNode a, JsonNode b) {
+    return a.equals((x, y) -> x.isNumber() && y.isNumber() ? Double.compare(x.asDouble(), y.asDouble()) : (x.equals(y) ? 0 : 1), b);
+  }
+
+  /** Builder; required values are checked at {@link #build()}. */
+  public static final class Builder {
+    private LanguageModel model;
+    private PromptFormat promptFormat;
+    private AnswerExtractor extractor;
+    private String extractorName;
+    private LoglikelihoodScorer llScorer;
+    private boolean llNormalized;
+    private GenerationOptions options = GenerationOptions.greedy(512);
+    private List<Question> questions;
+    private Path outDir;
+    private ProgressListener progress = ProgressListener.NONE;
+    private Function<Question, List<String>> retrieval;
+    private String retrievalName = "none";
+    private long seed = -1;
+    private int subsetSize = -1;
+
+    private Builder() {}
+
+    /** The model to ask (required). */
+    public Builder model(LanguageModel model) {
+      this.model = model;
+      return this;
+    }
+
+    /** How questions become messages (required). */
+    public Builder promptFormat(PromptFormat promptFormat) {
+      this.promptFormat = promptFormat;
+      return this;
+    }
+
+    /** How answers are read from the output (required). */
+    public Builder extractor(AnswerExtractor extractor) {
+      this.extractor = extractor;
+      return this;
+    }
+
+    /** Name of the extractor in the run metadata (default: its class name). */
+    public Builder extractorName(String extractorName) {
+      this.extractorName = extractorName;
+      return this;
+    }
+
+    /**
+     * Scores by log-likelihood instead of generating (lm-evaluation-harness style, through eval's
+     * {@link LoglikelihoodScorer}): each item's answer is the argmax of the choices'
+     * log-likelihoods ({@code acc}), or of log-likelihood per character when {@code normalized}
+     * ({@code acc_norm}). The prompt is the {@code lmeval} format; no extractor is needed; the
+     * record's output holds all log-likelihoods and both predictions.
+     */
+    public Builder loglikelihood(LoglikelihoodScorer scorer, boolean normalized) {
+      this.llScorer = scorer;
+      this.llNormalized = normalized;
+      return this;
+    }
+
+    /** Decoding options (default: greedy, 512 new tokens). */
+    public Builder options(GenerationOptions options) {
+      this.options = options;
+      return this;
+    }
+
+    /** The questions, in the order they are asked (required, non-empty, unique benchmark/id). */
+    public Builder questions(List<Question> questions) {
+      this.questions = questions;
+      return this;
+    }
+
+    /** The run directory (required); created if missing, resumed if it holds the same run. */
+    public Builder outDir(Path outDir) {
+      this.outDir = outDir;
+      return this;
+    }
+
+    /** Receives one update per finished item. */
+    public Builder progress(ProgressListener progress) {
+      this.progress = progress;
+      return this;
+    }
+
+    /**
+     * Retrieval-augmented runs: {@code retrieval} returns the snippets put into the prompt's
+     * context slot; {@code description} (index path, top-k) goes into the run metadata. The hook
+     * must be deterministic, since resumed items are matched by prompt hash.
+     */
+    public Builder retrieval(Function<Question, List<String>> retrieval, String description) {
+      this.retrieval = retrieval;
+      this.retrievalName = description;
+      return this;
+    }
+
+    /** The seed the question subset was drawn with, for the metadata. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** The per-benchmark subset size asked for, for the metadata (-1 = all). */
+    public Builder subsetSize(int subsetSize) {
+      this.subsetSize = subsetSize;
+      return this;
+    }
+
+    public EvalRunner build() {
+      Ensure.notNull(model, "model");
+      if (llScorer == null) {
+        Ensure.notNull(promptFormat, "promptFormat");
+        Ensure.notNull(extractor, "extractor");
+      } else {
+        if (promptFormat != null && !(promptFormat instanceof LmEvalPromptFormat)) {
+          throw new ConfigurationException(
+              "log-likelihood runs use the lmeval prompt format, but promptFormat was " + promptFormat.name());
+        }
+        if (retrieval != null) {
+          throw new ConfigurationException("retrieval is not supported in log-likelihood runs");
+        }
+        if (!model.supportsLoglikelihood()) {
+          throw new ConfigurationException(model.name() + " does not support log-likelihood scoring");
+        }
+      }
+      Ensure.notNull(options, "options");
+      Ensure.notEmpty(questions, "questions");
+      Ensure.notNull(outDir, "outDir");
+      Ensure.notNull(progress, "progress");
+      if (retrieval != null) {
+        Ensure.notBlank(retrievalName, "retrieval description");
+      }
+      Ensure.between(subsetSize, -1, Integer.MAX_VALUE, "subsetSize");
+      Set<String> keys = new HashSet<>();
+      for (Question q : questions) {
+        Ensure.notNull(q, "questions element");
+        if (!keys.add(ItemRecord.key(q.benchmark(), q.id()))) {
+          throw new ConfigurationException("questions contain " + q.benchmark() + "/" + q.id() + " twice");
+        }
+      }
+      return new EvalRunner(this);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.medadapt.eval.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.ModelServiceException;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.progress.Progress;
+import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.testing.EvalFixtures;
+import dev.medadapt.eval.testing.ScriptedLanguageModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvalRunnerTest {
+  @TempDir Path tmp;
+
+  private EvalRunner.Builder base(ScriptedLanguageModel model, int n) {
+    return EvalRunner.builder()
+        .model(model)
+        .promptFormat(EvalFixtures.format())
+        .extractor(EvalFixtures.extractor())
+        .options(GenerationOptions.greedy(64))
+        .questions(EvalFixtures.questions(n))
+        .outDir(tmp.resolve("run"));
+  }
+
+  @Test
+  void recordsEveryItemAndCountsUnparsedAsWrong() {
+    List<Progress> seen = new ArrayList<>();
+    RunResult r = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 10).progress(seen::add).build().run();
+    // i = 0..9: unparsed 0,5; wrong 3,6,9; right 1,2,4,7,8
+    assertThat(r.n()).isEqualTo(10);
+    assertThat(r.unparsed()).isEqualTo(2);
+    assertThat(r.correct()).isEqualTo(5);
+    ItemRecord first = r.records().get(0);
+    assertThat(first.extracted()).isEqualTo(ItemRecord.UNPARSED);
+    assertThat(first.rule()).isEqualTo("no 'answer is X'");
+    assertThat(first.correct()).isFalse();
+    assertThat(first.output()).isEqualTo("I cannot decide.");
+    assertThat(r.records().get(3).extracted()).isEqualTo("A"); // gold D, script answers (3+1)%4
+    assertThat(seen).hasSize(10);
+    assertThat(seen.get(9).done()).isEqualTo(10);
+    assertThat(seen.get(9).total()).isEqualTo(10);
+    assertThat(seen.get(9).metrics()).containsEntry("acc", "0.500");
+  }
+
+  @Test
+  void secondRunOnFinishedDirectoryAsksNothing() {
+    base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 6).build().run();
+    ScriptedLanguageModel again = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    RunResult r = base(again, 6).build().run();
+    assertThat(again.calls()).isZero();
+    assertThat(r.resumed()).isEqualTo(6);
+    assertThat(r.n()).isEqualTo(6);
+  }
+
+  @Test
+  void modelFailureKeepsFinishedItemsAndResumeCompletes() {
+    assertThatThrownBy(() -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, 0, 4), 8).build().run())
+        .isInstanceOf(ModelServiceException.class);
+    assertThat(RunLog.readDir(tmp.resolve("run")).records()).hasSize(3);
+    ScriptedLanguageModel second = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    RunResult r = base(second, 8).build().run();
+    assertThat(second.calls()).isEqualTo(5);
+    assertThat(r.n()).isEqualTo(8);
+  }
+
+  @Test
+  void refusesToResumeWithOtherSettings() {
+    base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 4).build().run();
+    assertThatThrownBy(
+            () -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 4)
+                .options(GenerationOptions.greedy(99)).build().run())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("holds a run with different settings: generation")
+        .hasMessageContaining("\"max_new_tokens\":64");
+  }
+
+  @Test
+  void retrievalSnippetsReachThePromptAndChangedPromptIsRefused() {
+    List<String> prompts = new ArrayList<>();
+    ScriptedLanguageModel m = new ScriptedLanguageModel(p -> { prompts.add(p); return EvalFixtures.scriptedAnswer(p); });
+    base(m, 2).retrieval(q -> List.of("snippet for " + q.id()), "fixed").build().run();
+    assertThat(prompts.get(1)).startsWith("Context: snippet for q1\n[id=q1]");
+    // same settings, but the hook now returns different text: the recorded prompt no longer matches
+    assertThatThrownBy(
+            () -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 2)
+                .retrieval(q -> List.of("other"), "fixed").build().run())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("item medqa/q0 was recorded with prompt hash")
+        .hasMessageContaining("the prompt changed");
+  }
+
+  /** " alpha" -6.0 (-1.2/char), " beta" -5.5 (-1.375/char), " gamma" -7, " delta" -8. */
+  private static double scriptedLl(dev.medadapt.core.llm.LoglikelihoodRequest r) {
+    return switch (r.continuation()) {
+      case " alpha" -> -6.0;
+      case " beta" -> -5.5;
+      case " gamma" -> -7.0;
+      default -> -8.0;
+    };
+  }
+
+  @Test
+  void loglikelihoodModeRecordsAccOrAccNormAndResumes() throws Exception {
+    ScriptedLanguageModel m = new ScriptedLanguageModel(p -> "unused").withLoglikelihood(EvalRunnerTest::scriptedLl);
+    LoglikelihoodScorer scorer = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.OPTION_TEXTS, 8);
+    // acc picks B (highest sum), acc_norm picks A (highest per character); gold of q0..q3 is A, B, C, D
+    RunResult acc = EvalRunner.builder().model(m).loglikelihood(scorer, false)
+        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("acc")).build().run();
+    assertThat(acc.records()).extracting(ItemRecord::extracted).containsOnly("B");
+    assertThat(acc.correct()).isEqualTo(1);
+    assertThat(acc.records().get(1).correct()).isTrue();
+    assertThat(acc.records().get(0).mode()).isEqualTo("loglikelihood");
+    var out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(acc.records().get(0).output());
+    assertThat(out.get("loglikelihoods").get(1).asDouble()).isEqualTo(-5.5);
+    assertThat(out.get("acc_norm_pred").asText()).isEqualTo("A");
+
+    RunResult norm = EvalRunner.builder().model(m).loglikelihood(scorer, true)
+        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
+    assertThat(norm.records()).extracting(ItemRecord::extracted).containsOnly("A");
+    assertThat(norm.records().get(0).correct()).isTrue();
+    assertThat(RunMetadata.read(tmp.resolve("norm")).mode()).isEqualTo("loglikelihood-norm");
+    assertThat(RunMetadata.read(tmp.resolve("norm")).promptFormat()).isEqualTo("lmeval");
+
+    int calls = m.calls();
+    RunResult again = EvalRunner.builder().model(m).loglikelihood(scorer, true)
+        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
+    assertThat(m.calls()).isEqualTo(calls);
+    assertThat(again.resumed()).isEqualTo(4);
+
+    assertThatThrownBy(() -> EvalRunner.builder().model(new ScriptedLanguageModel(p -> "x")).loglikelihood(scorer, false)
+            .questions(EvalFixtures.questions(1)).outDir(tmp.resolve("x")).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("scripted does not support log-likelihood scoring");
+  }
+
+  @Test
+  void builderValidates() {
+    assertThatThrownBy(() -> EvalRunner.builder().build())
+        .isInstanceOf(ConfigurationException.class).hasMessage("model must be set");
+    List<Question> dup = new ArrayList<>(EvalFixtures.questions(2));
+    dup.add(dup.get(0));
+    assertThatThrownBy(() -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 2).questions(dup).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("questions contain medqa/q0 twice");
+  }
+}

@@ -1,0 +1,35 @@
+package dev.medadapt.eval.run;
+
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.eval.testing.EvalFixtures;
+import dev.medadapt.eval.testing.ScriptedLanguageModel;
+import java.nio.file.Path;
+
+/**
+ * Child JVM for {@link KillAndResumeTest}: runs {@code n} scripted questions into {@code outDir},
+ * sleeping {@code sleepMillis} per item, and prints "n correct unparsed" when it finishes.
+ */
+public final class ResumeChild {
+  private ResumeChild() {}
+
+  public static void main(String[] args) {
+    Path out = Path.of(args[0]);
+    int n = Integer.parseInt(args[1]);
+    long sleep = Long.parseLong(args[2]);
+    RunResult r = runner(out, n, new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, sleep, -1)).run();
+    System.out.println(r.n() + " " + r.correct() + " " + r.unparsed());
+  }
+
+  static EvalRunner runner(Path out, int n, ScriptedLanguageModel model) {
+    return EvalRunner.builder()
+        .model(model)
+        .promptFormat(EvalFixtures.format())
+        .extractor(EvalFixtures.extractor())
+        .options(GenerationOptions.greedy(64))
+        .questions(EvalFixtures.questions(n))
+        .seed(4242)
+        .subsetSize(n)
+        .outDir(out)
+        .build();
+  }
+}

@@ -1,0 +1,297 @@
+package dev.medadapt.cli;
+
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.UnsupportedFeatureException;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.progress.Progress;
+import dev.medadapt.core.progress.ProgressListener;
+import dev.medadapt.eval.bench.BenchmarkLoaders;
+import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.bench.Subsets;
+import dev.medadapt.eval.prompt.MedRagPromptFormat;
+import dev.medadapt.eval.prompt.Prompts;
+import dev.medadapt.eval.report.ReportFiles;
+import dev.medadapt.eval.report.Reports;
+import dev.medadapt.eval.report.RunSummary;
+import dev.medadapt.eval.run.EvalRunner;
+import dev.medadapt.eval.run.RunResult;
+import dev.medadapt.eval.score.AnswerExtractors;
+import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.stats.Bootstrap;
+import dev.medadapt.rag.index.RagIndex;
+import dev.medadapt.rag.retrieve.Bm25Retriever;
+import dev.medadapt.rag.retrieve.Retriever;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code medadapt eval}: runs a model on medical benchmarks into a resumable run directory and
+ * writes the accuracy summary (Markdown, CSV, JSON, SVG, PNG).
+ *
+ * <pre>
+ * ./medadapt eval --openai-url http://localhost:8000/v1 --openai-model qwen --benchmarks medqa,mmlu \
+ *     --data ../shared/data --n 200 --seed 4242 --format seed --out runs/base
+ * </pre>
+ */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Ask a model the questions of medical benchmarks and score its answers. Each item is recorded as",
+      "soon as it is scored (OUT/records.jsonl); rerunning the same command on the same --out resumes.",
+      "Writes OUT/summary.{md,csv,json,svg,png} and prints the summary table."
+    })
+public final class EvalCommand implements Callable<Integer> {
+  /** Files of each benchmark under --data, in the layout of the shared data folder. */
+  private static final Map<String, String> STANDARD_LAYOUT =
+      Map.of(
+          "medqa", "medqa_us/phrases_no_exclude_test.jsonl",
+          "medmcqa", "medmcqa/dev.json",
+          "mmlu", "mmlu_medical",
+          "pubmedqa", "pubmedqa",
+          "mirage", "mirage/benchmark.json");
+
+  @Spec CommandSpec spec;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  ModelSource source;
+
+  static final class ModelSource {
+    @Option(names = "--model", paramLabel = "DIR", description = "local Hugging Face model folder (Qwen2 family)")
+    Path modelDir;
+
+    @Option(names = "--openai-url", paramLabel = "URL", description = "OpenAI-compatible server, e.g. http://localhost:8000/v1")
+    String openAiUrl;
+  }
+
+  @Option(names = "--openai-model", paramLabel = "NAME", description = "model name sent to the OpenAI-compatible server")
+  String openAiModel;
+
+  @Option(names = "--benchmarks", required = true, split = ",", paramLabel = "NAME[=PATH]",
+      description = "benchmarks, comma-separated: medqa, medmcqa, mmlu, pubmedqa, pubmedqa:context, mirage:<set>, ...; "
+          + "NAME=PATH reads that file or folder instead of the standard location under --data")
+  List<String> benchmarks;
+
+  @Option(names = "--data", paramLabel = "DIR", defaultValue = "${env:MEDADAPT_DATA:-../shared/data}",
+      description = "data folder with the standard layout (medqa_us/, medmcqa/, mmlu_medical/, pubmedqa/, mirage/); "
+          + "default: $MEDADAPT_DATA or ${DEFAULT-VALUE}")
+  Path data;
+
+  @Option(names = "--n", defaultValue = "200", description = "questions per benchmark, 0 for all (default: ${DEFAULT-VALUE})")
+  int n;
+
+  @Option(names = "--seed", defaultValue = "4242", description = "seed of the question subsets and the bootstrap (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--stratified", description = "draw subsets stratified by answer letter")
+  boolean stratified;
+
+  @Option(names = "--format", defaultValue = "seed", description = "prompt format: seed, medrag or lmeval (default: ${DEFAULT-VALUE})")
+  String format;
+
+  @Option(names = "--extractor", defaultValue = "reasoning", description = "answer extractor: reasoning or mirage (default: ${DEFAULT-VALUE})")
+  String extractor;
+
+  @Option(names = "--mode", defaultValue = "generate",
+      description = "generate, loglikelihood (lm-eval acc) or loglikelihood-norm (acc_norm) (default: ${DEFAULT-VALUE})")
+  String mode;
+
+  @Option(names = "--max-new-tokens", defaultValue = "1024", description = "generation budget per question (default: ${DEFAULT-VALUE})")
+  int maxNewTokens;
+
+  @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy decoding (default: ${DEFAULT-VALUE})")
+  double temperature;
+
+  @Option(names = "--rag-index", paramLabel = "DIR",
+      description = "retrieve context from this medadapt-rag index (BM25 over the question text, MedRAG style)")
+  Path ragIndex;
+
+  @Option(names = "--rag-k", defaultValue = "5", description = "snippets retrieved per question (default: ${DEFAULT-VALUE})")
+  int ragK;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "run directory (created, or resumed)")
+  Path out;
+
+  @Option(names = "--bootstrap", defaultValue = "10000", description = "bootstrap resamples for the summary (default: ${DEFAULT-VALUE})")
+  int resamples;
+
+  @Option(names = "--no-progress", description = "do not draw the progress bar")
+  boolean noProgress;
+
+  @Override
+  public Integer call() {
+    List<Question> questions = loadQuestions();
+    try (LanguageModel model = openModel()) {
+      return run(model, questions);
+    }
+  }
+
+  /** Opens the model named on the command line. */
+  private LanguageModel openModel() {
+    if (source.modelDir != null) {
+      throw new UnsupportedFeatureException(
+          "--model needs the local Qwen2 runtime (dev.medadapt.core.model), which this build does not include yet; "
+              + "serve the model with an OpenAI-compatible server and use --openai-url");
+    }
+    throw new UnsupportedFeatureException(
+        "--openai-url needs the OpenAI-compatible client (dev.medadapt.core.openai), which this build does not include yet");
+  }
+
+  /** Loads each benchmark and draws its seeded subset. */
+  List<Question> loadQuestions() {
+    List<Question> all = new ArrayList<>();
+    for (String spec : benchmarks) {
+      String name = spec;
+      Path path;
+      int eq = spec.indexOf('=');
+      if (eq >= 0) {
+        name = spec.substring(0, eq);
+        path = Path.of(spec.substring(eq + 1));
+      } else {
+        String family = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
+        String rel = STANDARD_LAYOUT.get(family);
+        if (rel == null) {
+          throw new ConfigurationException(
+              "no standard location for benchmark \"" + name + "\"; give its file as " + name + "=PATH");
+        }
+        path = data.resolve(rel);
+      }
+      if (!Files.exists(path)) {
+        throw new ConfigurationException("benchmark " + name + ": " + path + " does not exist (check --data)");
+      }
+      List<Question> qs = BenchmarkLoaders.forName(name).load(path);
+      int take = n == 0 ? qs.size() : n;
+      all.addAll(stratified ? Subsets.stratified(qs, seed, take) : Subsets.shuffled(qs, seed, take));
+    }
+    return all;
+  }
+
+  /** Runs the evaluation with an open model and writes the summary (used by tests with a fake model). */
+  int run(LanguageModel model, List<Question> questions) {
+    EvalRunner.Builder b =
+        EvalRunner.builder()
+            .model(model)
+            .questions(questions)
+            .outDir(out)
+            .seed(seed)
+            .subsetSize(n == 0 ? -1 : n)
+            .options(GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature).seed(seed).build());
+    switch (mode) {
+      case "generate" -> b.promptFormat(Prompts.forName(format)).extractor(AnswerExtractors.forName(extractor)).extractorName(extractor);
+      case "loglikelihood", "loglikelihood-norm" -> {
+        if (!format.equals("lmeval") && !format.equals("seed")) {
+          throw new ConfigurationException("--mode " + mode + " uses the lmeval prompt format, not --format " + format);
+        }
+        b.loglikelihood(new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1), mode.endsWith("-norm"));
+      }
+      default -> throw new ConfigurationException(
+          "--mode must be generate, loglikelihood or loglikelihood-norm, was " + mode);
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    TerminalProgress bar = noProgress ? null : new TerminalProgress(err);
+    b.progress(bar == null ? ProgressListener.NONE : bar);
+    RunResult result;
+    if (ragIndex == null) {
+      result = b.build().run();
+    } else {
+      Ensure.between(ragK, 1, 100, "--rag-k");
+      try (RagIndex index = RagIndex.open(ragIndex)) {
+        Retriever retriever = Bm25Retriever.builder(index).build();
+        // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
+        b.retrieval(
+            q -> retriever.retrieve(q.question(), ragK).stream()
+                .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
+                .toList(),
+            "bm25 k=" + ragK + " index=" + ragIndex.toAbsolutePath().normalize() + " (" + index.size() + " chunks)");
+        result = b.build().run();
+      }
+    }
+    if (bar != null) {
+      bar.finish();
+    }
+    if (result.resumed() > 0) {
+      err.printf("resumed: %d items were already recorded, %d scored now%n", result.resumed(), result.scored());
+    }
+    Bootstrap bootstrap = new Bootstrap(resamples, seed);
+    RunSummary summary = RunSummary.of(label(out), result.records(), bootstrap, 0.95);
+    ReportFiles files = Reports.writeSummary(out, "summary", List.of(summary), bootstrap);
+    files.warnings().forEach(w -> err.println("warning: " + w));
+    err.println("wrote " + out.resolve("records.jsonl") + " and " + files.written().size() + " report files");
+    err.flush();
+    PrintWriter o = spec.commandLine().getOut();
+    o.print(summary.table().toMarkdown());
+    o.flush();
+    return 0;
+  }
+
+  /** A run's name in tables: its directory name. */
+  static String label(Path run) {
+    Path name = run.toAbsolutePath().normalize().getFileName();
+    return name == null ? run.toString() : name.toString();
+  }
+
+  /**
+   * A one-line progress bar on stderr, redrawn at most every 200 ms (a shared CLI progress bar
+   * may replace it).
+   */
+  static final class TerminalProgress implements ProgressListener {
+    private static final int WIDTH = 30;
+    private final PrintWriter err;
+    private long lastDraw;
+    private int lastLength;
+
+    TerminalProgress(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public synchronized void onProgress(Progress p) {
+      long now = System.nanoTime();
+      if (p.done() < p.total() && now - lastDraw < 200_000_000L) {
+        return;
+      }
+      lastDraw = now;
+      StringBuilder sb = new StringBuilder("\r").append(p.task()).append(" [");
+      double f = p.fraction();
+      int filled = Double.isNaN(f) ? 0 : (int) Math.round(f * WIDTH);
+      sb.append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ");
+      sb.append(p.done()).append('/').append(p.total()).append(' ').append(p.unit());
+      sb.append(String.format(Locale.ROOT, " %.2f/s", p.ratePerSecond()));
+      if (p.eta() != null) {
+        sb.append(" ETA ").append(format(p.eta()));
+      }
+      p.metrics().forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+      int len = sb.length();
+      if (len < lastLength) {
+        sb.append(" ".repeat(lastLength - len));
+      }
+      lastLength = len;
+      err.print(sb);
+      err.flush();
+    }
+
+    synchronized void finish() {
+      err.println();
+      err.flush();
+    }
+
+    private static String format(Duration d) {
+      long s = d.getSeconds();
+      return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package dev.medadapt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.medadapt.core.llm.ChatMessage;
+import dev.medadapt.core.llm.Generation;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.testing.TestResources;
+import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.run.RunLog;
+import dev.medadapt.rag.chunk.Chunk;
+import dev.medadapt.rag.corpus.ChunkSource;
+import dev.medadapt.rag.index.RagIndexWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** eval, compare and power through the real command line, in-process. */
+class EvalCliTest {
+  @TempDir Path tmp;
+
+  /** Always answers the same letter. */
+  private static LanguageModel constant(String letter) {
+    return new LanguageModel() {
+      @Override
+      public String name() {
+        return "always-" + letter;
+      }
+
+      @Override
+      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
+        return new Generation("<think>x</think>The answer is " + letter + ".", 1, 1, Generation.FinishReason.STOP, Duration.ZERO);
+      }
+
+      @Override
+      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
+        return generate("", options, onText);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private record Out(int code, String out, String err) {}
+
+  private static Out cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = MedAdaptCli.commandLine();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Out(code, out.toString(), err.toString());
+  }
+
+  private Path evalRun(String name, String letter) {
+    EvalCommand cmd = new EvalCommand();
+    CommandLine cl = new CommandLine(cmd);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    Path dir = tmp.resolve(name);
+    cl.parseArgs(
+        "--openai-url", "http://unused", "--benchmarks",
+        "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl") + ",mmlu=" + TestResources.testdata("eval/mmlu"),
+        "--n", "0", "--bootstrap", "200", "--out", dir.toString());
+    List<Question> qs = cmd.loadQuestions();
+    assertThat(cmd.run(constant(letter), qs)).isZero();
+    assertThat(err.toString()).contains("/" + qs.size() + " questions");
+    assertThat(out.toString()).contains("| " + name + " | medqa |");
+    return dir;
+  }
+
+  @Test
+  void evalWritesRecordsAndSummaryThatParseBack() throws Exception {
+    Path run = evalRun("base", "A");
+    var records = RunLog.readDir(run).records();
+    long expectedCorrect = records.stream().filter(r -> r.gold().equals("A")).count();
+    assertThat(records).isNotEmpty();
+    assertThat(records).allSatisfy(r -> assertThat(r.extracted()).isEqualTo("A"));
+    JsonNode json = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+    JsonNode all = json.get("rows").get(json.get("rows").size() - 1);
+    assertThat(all.get("benchmark").asText()).isEqualTo("all");
+    assertThat(all.get("n").asInt()).isEqualTo(records.size());
+    assertThat(all.get("correct").asLong()).isEqualTo(expectedCorrect);
+    assertThat(run.resolve("summary.svg")).exists();
+    assertThat(Files.readString(run.resolve("run.json"))).contains("\"format\" : \"medadapt.run.v1\"", "\"seed\" : 4242");
+  }
+
+  @Test
+  void compareTwoRunsInProcess() throws Exception {
+    Path a = evalRun("always-a", "A");
+    Path b = evalRun("always-b", "B");
+    Path out = tmp.resolve("cmp");
+    Out r = cli("compare", a.toString(), b.toString(), "--out", out.toString(), "--bootstrap", "500");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("### always-a vs always-b").contains("| medqa |").contains("| mmlu |");
+    JsonNode json = new ObjectMapper().readTree(out.resolve("comparison.json").toFile());
+    assertThat(json.get("run_a").asText()).isEqualTo("always-a");
+    JsonNode medqa = json.get("rows").get(0);
+    var ra = RunLog.readDir(a).records().stream().filter(x -> x.benchmark().equals("medqa")).toList();
+    long goldA = ra.stream().filter(x -> x.gold().equals("A")).count();
+    long goldB = ra.stream().filter(x -> x.gold().equals("B")).count();
+    assertThat(medqa.get("only_a").asLong()).isEqualTo(goldA);
+    assertThat(medqa.get("only_b").asLong()).isEqualTo(goldB);
+    assertThat(Files.readString(out.resolve("comparison.csv"))).startsWith("benchmark,n,accuracy_a,accuracy_b,difference");
+    assertThat(out.resolve("comparison.svg")).exists();
+  }
+
+  @Test
+  void ragIndexSnippetsReachThePrompt() throws Exception {
+    Path idx = tmp.resolve("idx");
+    List<Chunk> chunks = List.of(
+        new Chunk("c1", "Aspirin", "Aspirin irreversibly inhibits cyclooxygenase."),
+        new Chunk("c2", "Insulin", "Insulin lowers blood glucose."));
+    try (RagIndexWriter w = RagIndexWriter.builder(idx).bm25Only().build()) {
+      var it = chunks.iterator();
+      w.index(new ChunkSource() {
+        @Override
+        public Chunk next() {
+          return it.hasNext() ? it.next() : null;
+        }
+
+        @Override
+        public void close() {}
+      }, "test");
+    }
+    List<String> prompts = new java.util.ArrayList<>();
+    LanguageModel recording = new LanguageModel() {
+      @Override
+      public String name() {
+        return "recording";
+      }
+
+      @Override
+      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
+        prompts.add(prompt);
+        return new Generation("{\"answer_choice\": \"A\"}", 1, 1, Generation.FinishReason.STOP, Duration.ZERO);
+      }
+
+      @Override
+      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
+        return generate(messages.get(messages.size() - 1).content(), options, onText);
+      }
+
+      @Override
+      public void close() {}
+    };
+    Path q = tmp.resolve("q.jsonl");
+    Files.writeString(q, "{\"question\": \"Which enzyme does aspirin inhibit?\", \"answer\": \"cyclooxygenase\", "
+        + "\"options\": {\"A\": \"cyclooxygenase\", \"B\": \"lipase\", \"C\": \"amylase\", \"D\": \"trypsin\"}, "
+        + "\"meta_info\": \"step1\", \"answer_idx\": \"A\"}\n");
+    EvalCommand cmd = new EvalCommand();
+    CommandLine cl = new CommandLine(cmd);
+    cl.setOut(new PrintWriter(new StringWriter()));
+    cl.setErr(new PrintWriter(new StringWriter()));
+    Path run = tmp.resolve("rag");
+    cl.parseArgs("--openai-url", "http://unused", "--benchmarks", "medqa=" + q, "--format", "medrag",
+        "--rag-index", idx.toString(), "--rag-k", "1", "--bootstrap", "200", "--no-progress", "--out", run.toString());
+    assertThat(cmd.run(recording, cmd.loadQuestions())).isZero();
+    assertThat(prompts).hasSize(1);
+    assertThat(prompts.get(0)).contains("Document [0] (Title: Aspirin) Aspirin irreversibly inhibits cyclooxygenase.");
+    assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"bm25 k=1 index=");
+    assertThat(RunLog.readDir(run).records().get(0).correct()).isTrue();
+  }
+
+  @Test
+  void compareRejectsNonRunDirectory() {
+    Out r = cli("compare", tmp.toString(), tmp.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: " + tmp.resolve("run.json") + " does not exist");
+  }
+
+  @Test
+  void powerPrintsSampleSizeAndDetectableDifference() throws Exception {
+    Out r = cli("power", "--p", "0.3", "--delta", "0.05");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("Independent samples: 1377 questions per arm (exact 1376.30)")
+        .contains("Minimum detectable difference at n = 200 per arm: 0.1347");
+    Out j = cli("power", "--p", "0.3", "--delta", "0.05", "--discordant", "0.2", "--json");
+    JsonNode json = new ObjectMapper().readTree(j.out());
+    assertThat(json.get("n_per_arm").asInt()).isEqualTo(1377);
+    assertThat(json.get("paired_n").asInt()).isEqualTo(626);
+    assertThat(json.get("paired_mdd").asDouble()).isBetween(0.0880, 0.0881);
+  }
+
+  @Test
+  void powerRejectsBadInput() {
+    Out r = cli("power", "--p", "1.5", "--delta", "0.05");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("error: p must be in (0, 1), was 1.5" + System.lineSeparator());
+  }
+}

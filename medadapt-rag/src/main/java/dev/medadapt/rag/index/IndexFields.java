@@ -1,0 +1,25 @@
+package dev.medadapt.rag.index;
+
+/** Names of the Lucene fields of a MedAdapt index. */
+public final class IndexFields {
+  private IndexFields() {}
+
+  /** Chunk id: indexed as one term (for replace-by-id), stored. */
+  public static final String ID = "id";
+
+  /** Title: BM25-analyzed and stored. */
+  public static final String TITLE = "title";
+
+  /** Content: BM25-analyzed and stored. */
+  public static final String CONTENT = "content";
+
+  /**
+   * MedRAG's {@code contents} ({@code title + ". " + content}): BM25-analyzed, not stored. The BM25
+   * retriever searches this field by default, like MedRAG's Pyserini index and Anserini's BEIR
+   * "flat" baselines.
+   */
+  public static final String CONTENTS = "contents";
+
+  /** Passage embedding (HNSW). */
+  public static final String VECTOR = "vector";
+}

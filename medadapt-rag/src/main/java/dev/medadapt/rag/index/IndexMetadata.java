@@ -1,0 +1,112 @@
+package dev.medadapt.rag.index;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.medadapt.core.DataFormatException;
+import dev.medadapt.core.UnsupportedFeatureException;
+import dev.medadapt.rag.embed.EmbedderInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * What an index directory holds, stored next to the Lucene files as {@value #FILE_NAME} (versioned,
+ * written atomically: temp file, fsync, rename) and as a copy in every Lucene commit.
+ *
+ * @param format on-disk format version of the MedAdapt index layout ({@value #FORMAT})
+ * @param embedder the passage embedder, or null for a BM25-only index
+ * @param vectorSimilarity Lucene similarity of the vector field ({@code DOT_PRODUCT} for normalized
+ *     embedders, {@code COSINE} otherwise), or null for BM25-only
+ * @param analyzer analysis of the BM25 fields
+ * @param luceneVersion Lucene version that created the index
+ */
+public record IndexMetadata(
+    int format, EmbedderInfo embedder, String vectorSimilarity, AnalyzerSettings analyzer, String luceneVersion) {
+
+  /** The metadata file's name inside the index directory. */
+  public static final String FILE_NAME = "medadapt-index.json";
+
+  /** Current layout version. */
+  public static final int FORMAT = 1;
+
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** Whether the index has a vector field. */
+  public boolean dense() {
+    return embedder != null;
+  }
+
+  /** Human-readable description of the embedder, or "none (BM25 only)". */
+  public String describeEmbedder() {
+    return embedder == null ? "none (BM25 only)" : describe(embedder);
+  }
+
+  static String describe(EmbedderInfo e) {
+    return e.name() + " (dimension " + e.dimension() + ", " + (e.normalized() ? "normalized" : "not normalized")
+        + ", " + e.pooling() + " pooling)";
+  }
+
+  String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static IndexMetadata fromJson(String json, String where) {
+    IndexMetadata m;
+    try {
+      m = JSON.readValue(json, IndexMetadata.class);
+    } catch (IOException e) {
+      throw new DataFormatException(where + ": unreadable index metadata: " + e.getMessage(), e);
+    }
+    if (m.format() > FORMAT || m.format() < 1) {
+      throw new UnsupportedFeatureException(
+          where + ": index format " + m.format() + " is not supported by this version (supports 1.." + FORMAT + ")");
+    }
+    if (m.analyzer() == null) {
+      throw new DataFormatException(where + ": index metadata lacks \"analyzer\"");
+    }
+    return m;
+  }
+
+  /** Reads {@code dir/}{@value #FILE_NAME}; null when absent. */
+  static IndexMetadata read(Path dir) {
+    Path f = dir.resolve(FILE_NAME);
+    if (!Files.exists(f)) {
+      return null;
+    }
+    try {
+      return fromJson(Files.readString(f), f.toString());
+    } catch (IOException e) {
+      throw new DataFormatException(f + ": cannot read index metadata: " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code dir/}{@value #FILE_NAME} atomically. */
+  void write(Path dir) {
+    Path f = dir.resolve(FILE_NAME);
+    Path tmp = dir.resolve(FILE_NAME + ".tmp");
+    try {
+      Files.writeString(tmp, toJson());
+      try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new DataFormatException(f + ": cannot write index metadata: " + e.getMessage(), e);
+    }
+  }
+}

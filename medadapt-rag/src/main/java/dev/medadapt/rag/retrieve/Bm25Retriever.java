@@ -1,0 +1,142 @@
+package dev.medadapt.rag.retrieve;
+
+import dev.medadapt.core.Ensure;
+import dev.medadapt.rag.index.IndexFields;
+import dev.medadapt.rag.index.RagIndex;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * BM25 over the index's {@code contents} field (title + content), with the query as a bag of words
+ * weighted by term frequency, like Anserini's {@code BagOfWordsQueryGenerator}. Thread-safe.
+ *
+ * <pre>{@code
+ * Retriever bm25 = Bm25Retriever.builder(index).build(); // k1 = 0.9, b = 0.4
+ * }</pre>
+ */
+public final class Bm25Retriever implements Retriever {
+  private static final Logger LOG = LoggerFactory.getLogger(Bm25Retriever.class);
+
+  private final RagIndex index;
+  private final BM25Similarity similarity;
+  private final String field;
+
+  private Bm25Retriever(Builder b) {
+    this.index = b.index;
+    this.similarity = new BM25Similarity((float) b.k1, (float) b.b);
+    this.field = b.field;
+  }
+
+  public static Builder builder(RagIndex index) {
+    return new Builder(index);
+  }
+
+  @Override
+  public List<Hit> retrieve(String query, int k) {
+    Ensure.positive(k, "k");
+    Query q = query(query);
+    if (q == null) {
+      return List.of();
+    }
+    return index.withSearcher(
+        shared -> {
+          // A private searcher per call: the similarity is per-retriever, the shared one stays untouched.
+          IndexSearcher s = new IndexSearcher(shared.getIndexReader());
+          s.setSimilarity(similarity);
+          try {
+            TopDocs top = s.search(q, k);
+            return Hits.load(s, top.scoreDocs);
+          } catch (IOException e) {
+            throw new UncheckedIOException(index.directory() + ": search failed", e);
+          }
+        });
+  }
+
+  /** The Lucene query for {@code text}, or null if it has no indexable terms (for example only stop words). */
+  Query query(String text) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    Analyzer a = index.analyzer();
+    try (TokenStream ts = a.tokenStream(field, text)) {
+      CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
+      ts.reset();
+      while (ts.incrementToken()) {
+        counts.merge(term.toString(), 1, Integer::sum);
+      }
+      ts.end();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (counts.isEmpty()) {
+      return null;
+    }
+    int max = IndexSearcher.getMaxClauseCount();
+    if (counts.size() > max) {
+      LOG.warn("query has {} distinct terms; using the first {} (Lucene's clause limit)", counts.size(), max);
+    }
+    BooleanQuery.Builder bq = new BooleanQuery.Builder();
+    int n = 0;
+    for (Map.Entry<String, Integer> e : counts.entrySet()) {
+      if (n++ == max) {
+        break;
+      }
+      Query tq = new TermQuery(new Term(field, e.getKey()));
+      bq.add(e.getValue() == 1 ? tq : new BoostQuery(tq, e.getValue()), BooleanClause.Occur.SHOULD);
+    }
+    return bq.build();
+  }
+
+  /** Builder. Defaults k1 = 0.9, b = 0.4 are Anserini's BM25 defaults (used for its BEIR baselines). */
+  public static final class Builder {
+    private final RagIndex index;
+    private double k1 = 0.9;
+    private double b = 0.4;
+    private String field = IndexFields.CONTENTS;
+
+    private Builder(RagIndex index) {
+      this.index = index;
+    }
+
+    public Builder k1(double k1) {
+      this.k1 = k1;
+      return this;
+    }
+
+    public Builder b(double b) {
+      this.b = b;
+      return this;
+    }
+
+    /** Field to search: {@code contents} (default), {@code title} or {@code content}. */
+    public Builder field(String field) {
+      this.field = field;
+      return this;
+    }
+
+    public Bm25Retriever build() {
+      Ensure.notNull(index, "index");
+      Ensure.between(k1, 0.0, 10.0, "k1");
+      Ensure.between(b, 0.0, 1.0, "b");
+      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE, IndexFields.CONTENT).contains(field)) {
+        throw new dev.medadapt.core.ConfigurationException("field must be one of contents, title, content, was \"" + field + "\"");
+      }
+      return new Bm25Retriever(this);
+    }
+  }
+}

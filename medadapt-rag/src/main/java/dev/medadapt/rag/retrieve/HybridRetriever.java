@@ -1,0 +1,102 @@
+package dev.medadapt.rag.retrieve;
+
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.Ensure;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009) of several retrievers:
+ * {@code score(d) = sum_r weight_r / (rrfK + rank_r(d))} with 1-based ranks, over each retriever's
+ * top {@code depth} hits. Ties are broken by id so results are deterministic. Thread-safe if the
+ * retrievers are.
+ *
+ * <p>{@code rrfK} defaults to 60, the paper's value; MedRAG fuses its retrievers with
+ * {@code rrf_k=100} (src/medrag.py {@code MedRAG.answer(..., rrf_k=100)}, fused in src/utils.py
+ * {@code RetrievalSystem.merge} as {@code 1 / (rrf_k + j + 1)} for 0-based j).
+ *
+ * <pre>{@code
+ * Retriever hybrid = HybridRetriever.builder().add(bm25, 1.0).add(dense, 1.0).rrfK(100).build();
+ * }</pre>
+ */
+public final class HybridRetriever implements Retriever {
+  private final List<Retriever> retrievers;
+  private final double[] weights;
+  private final int rrfK;
+  private final int depth;
+
+  private HybridRetriever(Builder b) {
+    this.retrievers = List.copyOf(b.retrievers);
+    this.weights = b.weights.stream().mapToDouble(Double::doubleValue).toArray();
+    this.rrfK = b.rrfK;
+    this.depth = b.depth;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public List<Hit> retrieve(String query, int k) {
+    Ensure.positive(k, "k");
+    int n = Math.max(k, depth);
+    Map<String, Double> fused = new HashMap<>();
+    Map<String, Hit> first = new LinkedHashMap<>();
+    for (int r = 0; r < retrievers.size(); r++) {
+      List<Hit> hits = retrievers.get(r).retrieve(query, n);
+      for (int i = 0; i < hits.size(); i++) {
+        Hit h = hits.get(i);
+        fused.merge(h.id(), weights[r] / (rrfK + i + 1.0), Double::sum);
+        first.putIfAbsent(h.id(), h);
+      }
+    }
+    List<Hit> out = new ArrayList<>(first.size());
+    for (Hit h : first.values()) {
+      out.add(new Hit(h.id(), h.title(), h.content(), fused.get(h.id())));
+    }
+    out.sort(Comparator.comparingDouble(Hit::score).reversed().thenComparing(Hit::id));
+    return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
+  }
+
+  /** Builder: at least one retriever; rrfK default 60; depth default 100. */
+  public static final class Builder {
+    private final List<Retriever> retrievers = new ArrayList<>();
+    private final List<Double> weights = new ArrayList<>();
+    private int rrfK = 60;
+    private int depth = 100;
+
+    private Builder() {}
+
+    /** Adds a retriever with its fusion weight (> 0). */
+    public Builder add(Retriever retriever, double weight) {
+      retrievers.add(Ensure.notNull(retriever, "retriever"));
+      weights.add(Ensure.positive(weight, "weight"));
+      return this;
+    }
+
+    /** The RRF constant k (default 60; MedRAG uses 100). */
+    public Builder rrfK(int rrfK) {
+      this.rrfK = rrfK;
+      return this;
+    }
+
+    /** Hits taken from each retriever before fusing (default 100; at least the requested k). */
+    public Builder depth(int depth) {
+      this.depth = depth;
+      return this;
+    }
+
+    public HybridRetriever build() {
+      if (retrievers.isEmpty()) {
+        throw new ConfigurationException("retrievers must not be empty: add at least one");
+      }
+      Ensure.between(rrfK, 0, 1_000_000, "rrfK");
+      Ensure.between(depth, 1, 100_000, "depth");
+      return new HybridRetriever(this);
+    }
+  }
+}
