@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       IndexCommand.class,
       SearchCommand.class,
       IrEvalCommand.class,
+      AskCommand.class,
       ScoreCommand.class,
       ContaminationCommand.class,
       EvalCommand.class,
