@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       ScoreCommand.class,
       ContaminationCommand.class,
+      BaselineCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 
