@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       CompareCommand.class,
       PowerCommand.class,
+      BaselineCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 
