@@ -129,6 +129,10 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", defaultValue = "10000", description = "bootstrap resamples for the summary (default: ${DEFAULT-VALUE})")
   int resamples;
 
+  @Option(names = "--parallel", defaultValue = "1",
+      description = "questions in flight at once, for servers that batch concurrent requests (default: ${DEFAULT-VALUE})")
+  int parallel;
+
   @Option(names = "--no-progress", description = "do not draw the progress bar")
   boolean noProgress;
 
@@ -189,6 +193,7 @@ public final class EvalCommand implements Callable<Integer> {
             .outDir(out)
             .seed(seed)
             .subsetSize(n == 0 ? -1 : n)
+            .parallelism(parallel)
             .options(GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature).seed(seed).build());
     switch (mode) {
       case "generate" -> b.promptFormat(Prompts.forName(format)).extractor(AnswerExtractors.forName(extractor)).extractorName(extractor);
