@@ -16,6 +16,12 @@ import picocli.CommandLine.Command;
     description = "Adapt small open LLMs to medicine and measure, with statistics, whether it worked.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      LogitsCommand.class,
+      IndexCommand.class,
+      SearchCommand.class,
+      IrEvalCommand.class,
+      ScoreCommand.class,
+      ContaminationCommand.class,
       EvalCommand.class,
       CompareCommand.class,
       PowerCommand.class,

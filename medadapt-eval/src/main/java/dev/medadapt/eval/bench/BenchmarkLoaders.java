@@ -1,6 +1,13 @@
 package dev.medadapt.eval.bench;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.eval.bench.internal.Sources;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -60,6 +67,45 @@ public final class BenchmarkLoaders {
           return new MirageLoader(name.substring(7));
         }
         throw new ConfigurationException("unknown benchmark \"" + name + "\", expected one of " + names());
+    }
+  }
+
+  /**
+   * The loader for {@code dataset} read from {@code data}: when {@code data} is a MIRAGE
+   * {@code benchmark.json} (a JSON object whose first key is one of {@link MirageLoader#SETS}),
+   * {@code dataset} names the set ({@code mmlu, medqa, medmcqa, pubmedqa, bioasq}, or
+   * {@code mirage:<set>}); otherwise {@code dataset} is a {@link #forName} name.
+   */
+  public static BenchmarkLoader forData(String dataset, Path data) {
+    if (dataset != null && dataset.startsWith("mirage:")) {
+      return forName(dataset);
+    }
+    if (isMirageBenchmark(data)) {
+      String set = "bioasq".equals(dataset) ? dataset : dataset == null ? null : dataset.split(":")[0];
+      if (set == null || !MirageLoader.SETS.contains(set)) {
+        throw new ConfigurationException(
+            data + " is a MIRAGE benchmark.json: dataset must be one of " + MirageLoader.SETS + ", was " + dataset);
+      }
+      return new MirageLoader(set);
+    }
+    if ("bioasq".equals(dataset)) {
+      throw new ConfigurationException("dataset bioasq is only available from a MIRAGE benchmark.json; " + data + " is not one");
+    }
+    return forName(dataset);
+  }
+
+  private static boolean isMirageBenchmark(Path data) {
+    if (!Files.isRegularFile(data) || !data.getFileName().toString().endsWith(".json")) {
+      return false;
+    }
+    try (Reader r = Sources.utf8(data);
+        JsonParser p = Sources.JSON.getFactory().createParser(r)) {
+      return p.nextToken() == JsonToken.START_OBJECT
+          && p.nextToken() == JsonToken.FIELD_NAME
+          && MirageLoader.SETS.contains(p.currentName())
+          && p.nextToken() == JsonToken.START_OBJECT;
+    } catch (IOException e) {
+      return false; // not JSON at all: the named loader reports the problem with file and line
     }
   }
 }

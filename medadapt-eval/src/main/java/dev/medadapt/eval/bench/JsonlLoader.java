@@ -140,7 +140,7 @@ public final class JsonlLoader implements BenchmarkLoader {
         if (!v.canConvertToExactIntegral() || v.asInt() < base || v.asInt() >= options.size() + base) {
           throw new DataFormatException(
               where + ": field '" + answerField + "': unknown answer key " + v + ", expected an integer "
-                  + base + ".." + (options.size() - 1 + base));
+                  + base + ".." + (options.size() - 1 + base) + " (" + base + "-based index of the option)");
         }
         return Question.letter(v.asInt() - base);
       case TEXT:

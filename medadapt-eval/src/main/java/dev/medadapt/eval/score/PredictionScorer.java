@@ -1,7 +1,8 @@
 package dev.medadapt.eval.score;
 
 import dev.medadapt.eval.bench.Question;
-import dev.medadapt.eval.score.internal.Wilson;
+import dev.medadapt.eval.stats.Interval;
+import dev.medadapt.eval.stats.Proportions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,8 +78,8 @@ public final class PredictionScorer {
       LOG.warn("{}: {} predictions in {} have ids that are not questions of the benchmark, e.g. {}",
           dataset, unknown.size(), predictions.source(), unknown.get(0));
     }
-    double[] ci = Wilson.interval(correct, questions.size(), 0.95);
+    Interval ci = Proportions.wilson(correct, questions.size(), 0.95);
     return new ScoreReport(dataset, extractorName, questions.size(), correct, unparsed, missing, empty, defaulted,
-        unknown.size(), unknown.subList(0, Math.min(5, unknown.size())), ci[0], ci[1], items);
+        unknown.size(), unknown.subList(0, Math.min(5, unknown.size())), ci.low(), ci.high(), items);
   }
 }

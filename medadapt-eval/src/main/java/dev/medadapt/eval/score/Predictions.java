@@ -39,9 +39,47 @@ public record Predictions(String source, Map<String, List<String>> responses) {
     responses = Collections.unmodifiableMap(new LinkedHashMap<>(responses));
   }
 
-  /** Reads a JSONL file or a MIRAGE prediction folder. */
+  /** Reads a JSONL file or a MIRAGE prediction folder (one holding the {@code <split>_<id>.json} files). */
   public static Predictions read(Path path) {
     return Files.isDirectory(path) ? readMirageFolder(path) : readJsonl(path);
+  }
+
+  /**
+   * Like {@link #read(Path)}, but a folder above the prediction files is accepted too: when
+   * {@code path} holds no prediction files itself, the single folder below {@code path/<dataset>}
+   * (or below {@code path}) that holds them is used, e.g. MIRAGE's {@code prediction/} root with
+   * dataset {@code medqa} finds {@code prediction/medqa/cot/OpenAI/gpt-35-turbo-16k} when that is the
+   * only run there. Several candidate folders are an error listing them.
+   */
+  public static Predictions read(Path path, String dataset) {
+    if (!Files.isDirectory(path) || hasPredictionFiles(path)) {
+      return read(path);
+    }
+    Path base = dataset != null && Files.isDirectory(path.resolve(dataset)) ? path.resolve(dataset) : path;
+    List<Path> candidates;
+    try (Stream<Path> s = Files.walk(base)) {
+      candidates = s.filter(Files::isDirectory).filter(Predictions::hasPredictionFiles).sorted().toList();
+    } catch (IOException e) {
+      throw new DataFormatException(base + ": cannot list prediction folders: " + e.getMessage(), e);
+    }
+    if (candidates.size() == 1) {
+      return readMirageFolder(candidates.get(0));
+    }
+    if (candidates.isEmpty()) {
+      throw new DataFormatException(path + ": no MIRAGE prediction files (test_<id>.json or dev_<id>.json) in it or below it");
+    }
+    throw new DataFormatException(
+        base + ": several prediction folders, name one of them: "
+            + candidates.stream().map(Path::toString).limit(10).toList());
+  }
+
+  private static boolean hasPredictionFiles(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString())
+          .anyMatch(n -> n.endsWith(".json") && (n.startsWith("test_") || n.startsWith("dev_")));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   static Predictions readJsonl(Path file) {

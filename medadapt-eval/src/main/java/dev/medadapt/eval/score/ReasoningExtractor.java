@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  *   <li>{@code json}: the last {@code "answer_choice": "X"} (MedRAG's JSON format), because it is
  *       the structured final answer even when the thinking text mentions other letters.
  *   <li>{@code answer-is}: the last explicit statement — {@code answer is X}, {@code Answer: X},
- *       {@code answer would be (X)}, {@code **Answer:** X}, {@code \boxed{X}} — the last one because
+ *       {@code answer would be (X)}, {@code **Answer:** X}, {@code \boxed{X}}, {@code I would choose
+ *       option X} — the last one because
  *       models revise themselves and conclude at the end. The letter must be upper case and stand
  *       alone ({@code Answer: Aspirin} is not "A").
  *   <li>{@code final-line}: the last non-blank line is just a letter, possibly decorated
@@ -42,6 +43,9 @@ public final class ReasoningExtractor implements AnswerExtractor {
       Pattern.compile(
           "(?i:answer)(?:\\s+(?i:is|would be|should be|will be|must be))?\\s*[*_]*\\s*(?::|\\s)\\s*[*_]*\\s*"
               + "(?:(?i:option|choice)\\s*)?[(\\[]?\\s*([A-Z])(?![A-Za-z0-9])");
+  private static final Pattern CHOOSE =
+      Pattern.compile(
+          "(?i:I (?:would |will )?(?:choose|select|pick|go with))\\s+(?:(?i:option|choice)\\s*)?[(\\[]?([A-Z])(?![A-Za-z0-9])");
   private static final Pattern BOXED =
       Pattern.compile("\\\\boxed\\{\\s*(?:\\\\text(?:bf)?\\{\\s*)?\\(?([A-Z])(?![A-Za-z0-9])");
   private static final Pattern FINAL_LINE =
@@ -73,7 +77,7 @@ public final class ReasoningExtractor implements AnswerExtractor {
 
     String outOfRange = null;
     for (String rule : List.of("json", "answer-is")) {
-      List<Pattern> patterns = rule.equals("json") ? List.of(JSON) : List.of(ANSWER_IS, BOXED);
+      List<Pattern> patterns = rule.equals("json") ? List.of(JSON) : List.of(ANSWER_IS, BOXED, CHOOSE);
       int bestAt = -1;
       String best = null;
       for (Pattern p : patterns) {

@@ -215,7 +215,7 @@ class LoadersTest {
         + "{\"question\": \"q\", \"a\": \"x\", \"b\": \"y\", \"answer\": 2}\n");
     assertThatThrownBy(() -> idx.load(i))
         .isInstanceOf(DataFormatException.class)
-        .hasMessageContaining("i.jsonl:2: field 'answer': unknown answer key 2, expected an integer 0..1");
+        .hasMessageContaining("i.jsonl:2: field 'answer': unknown answer key 2, expected an integer 0..1 (0-based");
     assertThatThrownBy(() -> JsonlLoader.builder().optionFields(List.of()).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("optionFields must name 1..26 fields, was 0");

@@ -102,6 +102,12 @@ class PredictionScorerTest {
     Path notStr = tmp.resolve("ns.jsonl");
     Files.writeString(notStr, "{\"id\": 3, \"responses\": [1]}\n");
     assertThatThrownBy(() -> Predictions.read(notStr)).hasMessageContaining("ns.jsonl:1: field 'responses'[0]");
+    // a folder above the runs: found by dataset when unique
+    assertThat(Predictions.read(COMPAT.resolve("prediction"), "medqa").responses()).hasSize(17);
+    assertThat(Predictions.read(COMPAT.resolve("prediction"), "medmcqa").responses()).hasSize(2);
+    assertThatThrownBy(() -> Predictions.read(COMPAT.resolve("prediction"), "bioasq"))
+        .isInstanceOf(DataFormatException.class)
+        .hasMessageContaining("several prediction folders");
     Path emptyDir = Files.createDirectory(tmp.resolve("empty"));
     assertThatThrownBy(() -> Predictions.read(emptyDir)).hasMessageContaining("no MIRAGE prediction files");
   }

@@ -25,6 +25,7 @@ class ReasoningExtractorTest {
       "I think the answer is A. Wait, no. The final answer is (C).|C|answer-is",
       "So the correct answer would be [D]|D|answer-is",
       "Therefore \\boxed{B}|B|answer-is",
+      "I would choose option D here|D|answer-is",
       "~{\"step_by_step_thinking\": \"the answer is A at first\", \"answer_choice\": \"C\"}~|C|json",
       "~{\"answer_choice\": \"Option D\"}~|D|json",
       "Heparin works here.\\nB|B|final-line",

@@ -1,0 +1,263 @@
+package dev.medadapt.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.llm.TextTokenizer;
+import dev.medadapt.core.model.Generator;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.model.Quantization;
+import dev.medadapt.core.model.qwen2.KvCache;
+import dev.medadapt.core.model.qwen2.Qwen2Model;
+import dev.medadapt.core.safetensors.DType;
+import dev.medadapt.core.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Load time, peak RSS, prefill and decode speed of the Qwen2 runtime on a checkpoint with the
+ * DeepSeek-R1-Distill-Qwen-1.5B architecture (random weights, sharded bf16 safetensors written to a
+ * temporary folder), for FP32 and NF4 weights, with decode speed as a fraction of the memory-bandwidth
+ * roofline measured in the same run.
+ *
+ * <pre>
+ * ./bench CoreBenchmark [--modes FP32,NF4] [--prefill 512] [--decode 128] [--dir DIR --keep]
+ * </pre>
+ */
+public final class CoreBenchmark {
+  // DeepSeek-R1-Distill-Qwen-1.5B config.json (hidden 1536, 28 layers, 12 heads, 2 KV heads,
+  // intermediate 8960, vocab 151936, rope_theta 10000, untied embeddings).
+  static final int HIDDEN = 1536;
+  static final int LAYERS = 28;
+  static final int HEADS = 12;
+  static final int KV_HEADS = 2;
+  static final int INTER = 8960;
+  static final int VOCAB = 151936;
+
+  private CoreBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> modes = List.of("FP32", "NF4");
+    int prefill = 512;
+    int decode = 128;
+    Path dir = null;
+    boolean keep = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--modes" -> modes = List.of(args[++i].toUpperCase(Locale.ROOT).split(","));
+        case "--prefill" -> prefill = Integer.parseInt(args[++i]);
+        case "--decode" -> decode = Integer.parseInt(args[++i]);
+        case "--dir" -> dir = Path.of(args[++i]);
+        case "--keep" -> keep = true;
+        case "--help" -> {
+          System.out.println("usage: ./bench CoreBenchmark [--modes FP32,NF4] [--prefill 512] [--decode 128] [--dir DIR] [--keep]");
+          return;
+        }
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    boolean temp = dir == null;
+    if (temp) {
+      dir = Files.createTempDirectory("medadapt-core-bench");
+    }
+    try {
+      if (!Files.exists(dir.resolve("config.json"))) {
+        long t0 = System.nanoTime();
+        writeCheckpoint(dir, 20261125L);
+        System.out.printf(Locale.ROOT, "checkpoint: %s, bf16 shards, %.1f GB, written in %.1f s (seed 20261125)%n", dir,
+            dirBytes(dir) / 1e9, (System.nanoTime() - t0) / 1e9);
+      }
+      double bw = measureBandwidth();
+      System.out.printf(Locale.ROOT, "memory bandwidth (PyTorch sum over a 1 GiB float32 tensor, best of 5): %.1f GB/s%n", bw / 1e9);
+      System.out.printf(Locale.ROOT, "cores: %d, java %s%n", Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.version"));
+      for (String mode : modes) {
+        run(dir, mode, prefill, decode, bw);
+      }
+    } finally {
+      if (temp && !keep) {
+        try (Stream<Path> s = Files.walk(dir)) {
+          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
+  private static void run(Path dir, String mode, int prefill, int decode, double bandwidth) throws IOException {
+    resetPeakRss();
+    long t0 = System.nanoTime();
+    Quantization q = mode.equals("NF4") ? Quantization.NF4 : Quantization.NONE;
+    try (Qwen2Model model = load(dir, q)) {
+      double loadS = (System.nanoTime() - t0) / 1e9;
+      long rssLoaded = procStatusKb("VmRSS");
+      SplittableRandom rnd = new SplittableRandom(1);
+      long[] prompt = new long[prefill];
+      for (int i = 0; i < prefill; i++) {
+        prompt[i] = rnd.nextInt(VOCAB);
+      }
+      // Warm-up: one short prefill and decode step (JIT, allocator).
+      try (NDManager req = model.manager().newSubManager(); KvCache c = model.newCache(req, 1)) {
+        model.forward(req.create(new long[][] {java.util.Arrays.copyOf(prompt, 16)}), null, c).close();
+      }
+      double prefillS;
+      try (NDManager req = model.manager().newSubManager()) {
+        long p0 = System.nanoTime();
+        NDArray logits = model.forward(req.create(new long[][] {prompt}));
+        logits.get(":, -1, :").toFloatArray();
+        prefillS = (System.nanoTime() - p0) / 1e9;
+      }
+      int[] promptInts = java.util.Arrays.stream(prompt).mapToInt(x -> (int) x).toArray();
+      Generator g = new Generator(model, new NullTokenizer(), Set.of(), 1 << 20);
+      long d0 = System.nanoTime();
+      Generator.Result r = g.generate(List.of(java.util.Arrays.copyOf(promptInts, 8)),
+          GenerationOptions.greedy(decode), (i, t) -> {}).get(0);
+      double decodeS = (System.nanoTime() - d0) / 1e9;
+      // Prefill of the 8-token prompt is inside decodeS; it is one extra step out of `decode`.
+      double decodeTps = r.tokens().length / decodeS;
+      long weightBytes = bytesReadPerToken(q);
+      double roofline = bandwidth / weightBytes;
+      System.out.printf(Locale.ROOT,
+          "%-5s load %.1f s | RSS after load %.2f GB, peak (VmHWM) %.2f GB | prefill %d tok: %.1f tok/s | decode %d tok: %.2f tok/s"
+              + " | weights read/token %.2f GB -> roofline %.2f tok/s, decode at %.0f%% of roofline%n",
+          mode, loadS, rssLoaded / 1e6 * 1.024, procStatusKb("VmHWM") / 1e6 * 1.024, prefill, prefill / prefillS,
+          r.tokens().length, decodeTps, weightBytes / 1e9, roofline, 100 * decodeTps / roofline);
+    }
+  }
+
+  private static Qwen2Model load(Path dir, Quantization q) {
+    if (q == Quantization.NF4) {
+      throw new dev.medadapt.core.UnsupportedFeatureException("NF4 weights need the NF4 codec (not merged yet)");
+    }
+    return Qwen2Model.load(dir, Device.cpu(), Precision.FP32);
+  }
+
+  /**
+   * Bytes of weights a decode step must stream from memory: every linear layer and lm_head (the
+   * embedding lookup reads one row). NF4: 4 bits per weight plus one float32 absmax per 64 weights
+   * for the decoder layers; lm_head stays float32.
+   */
+  static long bytesReadPerToken(Quantization q) {
+    int kvDim = KV_HEADS * (HIDDEN / HEADS);
+    long perLayer = (long) HIDDEN * HIDDEN * 2 + (long) kvDim * HIDDEN * 2 + 3L * HIDDEN * INTER;
+    long layers = perLayer * LAYERS;
+    long lmHead = (long) VOCAB * HIDDEN * 4;
+    if (q == Quantization.NF4) {
+      return layers / 2 + layers / 64 * 4 + lmHead;
+    }
+    return layers * 4 + lmHead;
+  }
+
+  /** Read bandwidth as PyTorch's own reduction sees it: the ceiling a memory-bound decode can reach. */
+  static double measureBandwidth() {
+    try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      NDArray a = m.ones(new Shape(1L << 28), DataType.FLOAT32); // 1 GiB
+      a.sum().getFloat();
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i < 5; i++) {
+        long t0 = System.nanoTime();
+        try (NDArray s = a.sum()) {
+          s.getFloat();
+        }
+        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+      }
+      return (1L << 30) / best;
+    }
+  }
+
+  static void writeCheckpoint(Path dir, long seed) throws IOException {
+    Files.createDirectories(dir);
+    int headDim = HIDDEN / HEADS;
+    int kvDim = KV_HEADS * headDim;
+    Files.writeString(dir.resolve("config.json"), String.format(Locale.ROOT, """
+        {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": %d,
+         "intermediate_size": %d, "num_hidden_layers": %d, "num_attention_heads": %d,
+         "num_key_value_heads": %d, "vocab_size": %d, "max_position_embeddings": 131072,
+         "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "tie_word_embeddings": false,
+         "bos_token_id": 151646, "eos_token_id": 151643, "torch_dtype": "bfloat16"}
+        """, HIDDEN, INTER, LAYERS, HEADS, KV_HEADS, VOCAB));
+    SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+    long[] counter = {seed};
+    w.add("model.embed_tokens.weight", DType.BF16, new long[] {VOCAB, HIDDEN}, random(counter, 0.02f));
+    for (int l = 0; l < LAYERS; l++) {
+      String p = "model.layers." + l + ".";
+      w.add(p + "input_layernorm.weight", DType.BF16, new long[] {HIDDEN}, constant(1f));
+      w.add(p + "post_attention_layernorm.weight", DType.BF16, new long[] {HIDDEN}, constant(1f));
+      w.add(p + "self_attn.q_proj.weight", DType.BF16, new long[] {HIDDEN, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "self_attn.q_proj.bias", DType.BF16, new long[] {HIDDEN}, random(counter, 0.02f));
+      w.add(p + "self_attn.k_proj.weight", DType.BF16, new long[] {kvDim, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "self_attn.k_proj.bias", DType.BF16, new long[] {kvDim}, random(counter, 0.02f));
+      w.add(p + "self_attn.v_proj.weight", DType.BF16, new long[] {kvDim, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "self_attn.v_proj.bias", DType.BF16, new long[] {kvDim}, random(counter, 0.02f));
+      w.add(p + "self_attn.o_proj.weight", DType.BF16, new long[] {HIDDEN, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "mlp.gate_proj.weight", DType.BF16, new long[] {INTER, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "mlp.up_proj.weight", DType.BF16, new long[] {INTER, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "mlp.down_proj.weight", DType.BF16, new long[] {HIDDEN, INTER}, random(counter, 0.02f));
+    }
+    w.add("model.norm.weight", DType.BF16, new long[] {HIDDEN}, constant(1f));
+    w.add("lm_head.weight", DType.BF16, new long[] {VOCAB, HIDDEN}, random(counter, 0.02f));
+    // Hugging Face shards this model at 2 GB ("max_shard_size" default 5 GB in newer versions).
+    w.writeSharded(dir, 2_000_000_000L);
+  }
+
+  private static SafetensorsWriter.FloatSource constant(float v) {
+    return (start, chunk, len) -> java.util.Arrays.fill(chunk, 0, len, v);
+  }
+
+  /** Uniform values in [-scale, scale) from a per-tensor SplittableRandom, seeded in sequence. */
+  private static SafetensorsWriter.FloatSource random(long[] seed, float scale) {
+    SplittableRandom rnd = new SplittableRandom(seed[0]++);
+    return (start, chunk, len) -> {
+      for (int i = 0; i < len; i++) {
+        chunk[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
+      }
+    };
+  }
+
+  private static long dirBytes(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  /** Linux: writing 5 to clear_refs resets VmHWM (proc(5)), so each mode reports its own peak. */
+  private static void resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+    } catch (IOException e) {
+      System.out.println("note: cannot reset VmHWM (" + e.getMessage() + "); peaks accumulate across modes");
+    }
+  }
+
+  private static long procStatusKb(String key) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith(key + ":")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  /** Decoding text is not what is measured here. */
+  private static final class NullTokenizer implements TextTokenizer {
+    @Override
+    public int[] encode(String text) {
+      return new int[0];
+    }
+
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+      return "";
+    }
+  }
+}

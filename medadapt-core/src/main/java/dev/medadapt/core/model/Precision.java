@@ -1,0 +1,12 @@
+package dev.medadapt.core.model;
+
+/** Floating-point type of the weights and matrix products at inference. */
+public enum Precision {
+  /** float32 weights and products (default; bf16 checkpoints are widened exactly). */
+  FP32,
+  /**
+   * float16 weights and matrix products; norms, softmax, RoPE and the residual stream stay float32 (as
+   * Hugging Face's Qwen2 upcasts them). Halves weight memory; on CPU usually slower than FP32.
+   */
+  FP16
+}

@@ -1,0 +1,441 @@
+package dev.medadapt.core.model.qwen2;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.ModelFormatException;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.model.Qwen2Config;
+import dev.medadapt.core.safetensors.SafetensorsReader;
+import dev.medadapt.core.safetensors.TensorInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Hugging Face {@code Qwen2ForCausalLM} forward pass on DJL's PyTorch engine: token embedding,
+ * {@code num_hidden_layers} pre-norm decoder layers (RMSNorm, rotary grouped-query attention with
+ * q/k/v biases, RMSNorm, SwiGLU MLP), final RMSNorm and lm_head (tied to the embedding when
+ * {@code tie_word_embeddings}). Follows {@code transformers/models/qwen2/modeling_qwen2.py}.
+ *
+ * <pre>{@code
+ * try (Qwen2Model m = Qwen2Model.load(dir, Device.cpu(), Precision.FP32);
+ *      NDManager request = m.manager().newSubManager()) {
+ *   NDArray ids = request.create(new long[][] {{151646, 3838, 374}});
+ *   NDArray logits = m.forward(ids);          // [1, 3, vocab]
+ * }
+ * }</pre>
+ *
+ * <p>Every linear map and the embedding go through a named {@link Projection}
+ * ({@link #projectionNames()}), which {@link #wrapProjections} can replace (LoRA). All operations
+ * are ordinary NDArray operations, so gradients flow through {@link #forward} under a
+ * {@code GradientCollector}. Results and intermediates are created on the manager of the input ids,
+ * so a per-request sub-manager frees them.
+ *
+ * <p>Weights are read with {@link SafetensorsReader}; BF16 and F16 are widened in Java (no BF16
+ * tensor is ever created, which would abort the JVM).
+ *
+ * <p>{@link #forward} may be called from several threads with distinct caches once loading is done;
+ * {@link #wrapProjections} must not run concurrently with a forward.
+ */
+public final class Qwen2Model implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Qwen2Model.class);
+
+  private final Qwen2Config config;
+  private final NDManager manager;
+  private final Precision precision;
+  private final Map<String, Projection> projections;
+  private final NDArray[] inputNorm;
+  private final NDArray[] postNorm;
+  private final NDArray finalNorm;
+  private final double[] invFreq;
+  private final Path source;
+
+  private Qwen2Model(
+      Path source, Qwen2Config config, NDManager manager, Precision precision,
+      Map<String, Projection> projections, NDArray[] inputNorm, NDArray[] postNorm, NDArray finalNorm) {
+    this.source = source;
+    this.config = config;
+    this.manager = manager;
+    this.precision = precision;
+    this.projections = projections;
+    this.inputNorm = inputNorm;
+    this.postNorm = postNorm;
+    this.finalNorm = finalNorm;
+    int d = config.headDim();
+    invFreq = new double[d / 2];
+    for (int i = 0; i < d / 2; i++) {
+      // transformers _compute_default_rope_parameters: 1 / base^(arange(0, dim, 2) / dim)
+      invFreq[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / d);
+    }
+  }
+
+  /** Loads {@code dir} (config.json + safetensors) onto {@code device} at {@code precision}. */
+  public static Qwen2Model load(Path dir, Device device, Precision precision) {
+    return load(dir, device, precision, null);
+  }
+
+  /**
+   * Loads {@code dir}; {@code linearLoader}, when not null, builds the projection of every linear
+   * layer except lm_head (used for quantized storage); null loads dense weights.
+   */
+  public static Qwen2Model load(Path dir, Device device, Precision precision, LinearLoader linearLoader) {
+    Ensure.notNull(dir, "modelPath");
+    Ensure.notNull(device, "device");
+    Ensure.notNull(precision, "precision");
+    Qwen2Config cfg = Qwen2Config.load(dir);
+    long t0 = System.nanoTime();
+    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    try (SafetensorsReader reader = SafetensorsReader.open(dir)) {
+      WeightSource src = new WeightSource(reader, manager, precision, dir);
+      Map<String, Projection> proj = new LinkedHashMap<>();
+      int h = cfg.hiddenSize();
+      int kvDim = cfg.numKeyValueHeads() * cfg.headDim();
+      int inter = cfg.intermediateSize();
+      int v = cfg.vocabSize();
+      NDArray embed = src.dense("model.embed_tokens.weight", v, h);
+      proj.put("model.embed_tokens", new EmbeddingProjection(embed));
+      NDArray[] in = new NDArray[cfg.numHiddenLayers()];
+      NDArray[] post = new NDArray[cfg.numHiddenLayers()];
+      LinearLoader lin = linearLoader != null ? linearLoader : WeightSource::linearDense;
+      for (int l = 0; l < cfg.numHiddenLayers(); l++) {
+        String p = "model.layers." + l + ".";
+        in[l] = src.floatParam(p + "input_layernorm.weight", h);
+        post[l] = src.floatParam(p + "post_attention_layernorm.weight", h);
+        proj.put(p + "self_attn.q_proj", lin.load(src, p + "self_attn.q_proj", h, h, true));
+        proj.put(p + "self_attn.k_proj", lin.load(src, p + "self_attn.k_proj", kvDim, h, true));
+        proj.put(p + "self_attn.v_proj", lin.load(src, p + "self_attn.v_proj", kvDim, h, true));
+        proj.put(p + "self_attn.o_proj", lin.load(src, p + "self_attn.o_proj", h, h, false));
+        proj.put(p + "mlp.gate_proj", lin.load(src, p + "mlp.gate_proj", inter, h, false));
+        proj.put(p + "mlp.up_proj", lin.load(src, p + "mlp.up_proj", inter, h, false));
+        proj.put(p + "mlp.down_proj", lin.load(src, p + "mlp.down_proj", h, inter, false));
+      }
+      NDArray fin = src.floatParam("model.norm.weight", h);
+      if (cfg.tieWordEmbeddings()) {
+        proj.put("lm_head", new LinearProjection(embed, null));
+      } else {
+        proj.put("lm_head", new LinearProjection(src.dense("lm_head.weight", v, h), null));
+      }
+      LOG.debug("loaded {} ({} layers, {}) in {} ms", dir, cfg.numHiddenLayers(), precision,
+          (System.nanoTime() - t0) / 1_000_000);
+      return new Qwen2Model(dir, cfg, manager, precision, proj, in, post, fin);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** Builds the projection of one linear layer from a checkpoint (dense or quantized storage). */
+  @FunctionalInterface
+  public interface LinearLoader {
+    /**
+     * @param weights the checkpoint's tensors, with shape checks
+     * @param module HF module name, e.g. {@code model.layers.3.mlp.up_proj}; tensors are {@code module.weight}
+     *     and (when {@code hasBias}) {@code module.bias}
+     */
+    Projection load(WeightSource weights, String module, int out, int in, boolean hasBias);
+  }
+
+  /** Tensors of the checkpoint being loaded, checked against the shapes the config implies. */
+  public static final class WeightSource {
+    private final SafetensorsReader reader;
+    private final NDManager manager;
+    private final Precision precision;
+    private final Path dir;
+
+    WeightSource(SafetensorsReader reader, NDManager manager, Precision precision, Path dir) {
+      this.reader = reader;
+      this.manager = manager;
+      this.precision = precision;
+      this.dir = dir;
+    }
+
+    /** The model's manager (loaded weights belong to it). */
+    public NDManager manager() {
+      return manager;
+    }
+
+    /** Float32 values of tensor {@code name}, after checking its shape is {@code shape}. */
+    public float[] floats(String name, long... shape) {
+      check(name, shape);
+      return reader.readFloats(name);
+    }
+
+    private TensorInfo check(String name, long... shape) {
+      TensorInfo t = reader.info(name).orElseThrow(() -> new ModelFormatException(
+          "tensor " + name + " " + Arrays.toString(shape) + " is missing from the checkpoint in " + dir
+              + " (found " + reader.names().size() + " tensors)"));
+      if (!Arrays.equals(t.shape(), shape)) {
+        throw new ModelFormatException("tensor " + name + " in " + t.file() + " has shape " + t.shapeString()
+            + " but config.json implies " + Arrays.toString(shape));
+      }
+      if (!t.dtype().isFloating()) {
+        throw new ModelFormatException("tensor " + name + " in " + t.file() + " has dtype " + t.dtype()
+            + "; expected F32, F16 or BF16");
+      }
+      return t;
+    }
+
+    /** A float32 tensor (norm weights, biases): always float32 whatever the precision. */
+    NDArray floatParam(String name, long... shape) {
+      return create(name, shape, DataType.FLOAT32);
+    }
+
+    /** A weight matrix at the model's precision. */
+    public NDArray dense(String name, long... shape) {
+      return create(name, shape, precision == Precision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32);
+    }
+
+    private NDArray create(String name, long[] shape, DataType type) {
+      TensorInfo t = check(name, shape);
+      long numel = t.numel();
+      if (type == DataType.FLOAT16) {
+        short[] half = reader.readHalfBits(name);
+        ByteBuffer bb = ByteBuffer.allocateDirect(half.length * 2).order(ByteOrder.nativeOrder());
+        bb.asShortBuffer().put(half);
+        return owned(manager.create(bb, new Shape(shape), DataType.FLOAT16));
+      }
+      ByteBuffer bb = ByteBuffer.allocateDirect(Math.toIntExact(numel * 4)).order(ByteOrder.nativeOrder());
+      reader.readFloats(name, bb.asFloatBuffer());
+      return owned(manager.create(bb, new Shape(shape), DataType.FLOAT32));
+    }
+
+    /**
+     * PyTorch's from_blob keeps pointing at the Java direct buffer, which counts against
+     * -XX:MaxDirectMemorySize (the heap size by default, smaller than a 1.5B model in float32). A
+     * torch-owned copy lets the buffer go.
+     */
+    private static NDArray owned(NDArray blob) {
+      NDArray copy = blob.duplicate();
+      blob.close();
+      return copy;
+    }
+
+    /** The default {@link LinearLoader}: dense weight at the model's precision, float32 bias. */
+    public static Projection linearDense(WeightSource w, String module, int out, int in, boolean hasBias) {
+      NDArray weight = w.dense(module + ".weight", out, in);
+      NDArray bias = hasBias ? w.floatParam(module + ".bias", out) : null;
+      return new LinearProjection(weight, bias);
+    }
+  }
+
+  /** The architecture. */
+  public Qwen2Config config() {
+    return config;
+  }
+
+  /** Weight precision. */
+  public Precision precision() {
+    return precision;
+  }
+
+  /** The folder the weights came from. */
+  public Path source() {
+    return source;
+  }
+
+  /** The manager that owns the weights; make per-request sub-managers from it. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** HF module names of all projections, in forward order. */
+  public Set<String> projectionNames() {
+    return Collections.unmodifiableSet(projections.keySet());
+  }
+
+  /** The projection currently used for {@code moduleName}. */
+  public Projection projection(String moduleName) {
+    Projection p = projections.get(moduleName);
+    if (p == null) {
+      throw new IllegalArgumentException("no projection named " + moduleName + "; see projectionNames()");
+    }
+    return p;
+  }
+
+  /** Replaces every projection by {@code wrapper.wrap(name, current)}. */
+  public void wrapProjections(ProjectionWrapper wrapper) {
+    for (Map.Entry<String, Projection> e : projections.entrySet()) {
+      Projection p = wrapper.wrap(e.getKey(), e.getValue());
+      e.setValue(Ensure.notNull(p, "projection for " + e.getKey()));
+    }
+  }
+
+  /** A new empty cache for {@code batch} rows, owned by a sub-manager of {@code parent}. */
+  public KvCache newCache(NDManager parent, int batch) {
+    return new KvCache(parent, config.numHiddenLayers(), Ensure.positive(batch, "batch"));
+  }
+
+  /** Logits {@code [B, T, vocab]} of int64 {@code inputIds [B, T]} without padding or cache. */
+  public NDArray forward(NDArray inputIds) {
+    return forward(inputIds, null, null);
+  }
+
+  /**
+   * Logits {@code [B, T, vocab]} (float32) for int64 {@code inputIds [B, T]}.
+   *
+   * @param attentionMask {@code [B][T]} for the new tokens: 1 = real token, 0 = padding (left padding
+   *     for generation); null means all real. Positions are counted over real tokens only, as
+   *     transformers does for left-padded batches.
+   * @param cache keys/values of earlier positions (updated in place), or null for a standalone pass
+   */
+  public NDArray forward(NDArray inputIds, long[][] attentionMask, KvCache cache) {
+    Shape s = inputIds.getShape();
+    if (s.dimension() != 2) {
+      throw new IllegalArgumentException("inputIds must be [batch, tokens], was " + s);
+    }
+    int b = (int) s.get(0);
+    int t = (int) s.get(1);
+    if (cache != null && cache.batchSize() != b) {
+      throw new IllegalArgumentException("cache holds " + cache.batchSize() + " rows, inputIds has " + b);
+    }
+    long[][] newMask = attentionMask;
+    if (newMask == null) {
+      newMask = new long[b][t];
+      for (long[] row : newMask) {
+        Arrays.fill(row, 1);
+      }
+    } else if (newMask.length != b || Arrays.stream(newMask).anyMatch(r -> r.length != t)) {
+      throw new IllegalArgumentException("attentionMask must be [" + b + "][" + t + "]");
+    }
+    int past = cache == null ? 0 : cache.length();
+    int total = past + t;
+    long[][] pastMask = cache == null ? new long[b][0] : cache.mask();
+    long[] pastReal = cache == null ? new long[b] : cache.realTokens();
+
+    NDManager m = inputIds.getManager();
+    int d = config.headDim();
+    int heads = config.numAttentionHeads();
+    int kvHeads = config.numKeyValueHeads();
+    int group = config.groupSize();
+
+    // Rotary tables [B, 1, T, d] in double precision, then float32.
+    float[] cos = new float[b * t * d];
+    float[] sin = new float[b * t * d];
+    int half = d / 2;
+    for (int r = 0; r < b; r++) {
+      long pos = pastReal[r];
+      for (int i = 0; i < t; i++) {
+        // transformers: position_ids = cumsum(mask) - 1, and 1 where the mask is 0.
+        long p = newMask[r][i] != 0 ? pos++ : 1;
+        int base = (r * t + i) * d;
+        for (int k = 0; k < half; k++) {
+          double a = p * invFreq[k];
+          float c = (float) Math.cos(a);
+          float sn = (float) Math.sin(a);
+          cos[base + k] = c;
+          cos[base + k + half] = c;
+          sin[base + k] = sn;
+          sin[base + k + half] = sn;
+        }
+      }
+    }
+    NDArray cosA = m.create(cos, new Shape(b, 1, t, d));
+    NDArray sinA = m.create(sin, new Shape(b, 1, t, d));
+
+    // Additive mask [B, 1, 1, T, total]: causal over cache columns and padding columns.
+    boolean needMask = t > 1 || hasPadding(pastMask) || hasPadding(newMask);
+    NDArray maskA = null;
+    if (needMask) {
+      float[] mk = new float[b * t * total];
+      for (int r = 0; r < b; r++) {
+        for (int i = 0; i < t; i++) {
+          int base = (r * t + i) * total;
+          for (int j = 0; j < total; j++) {
+            long real = j < past ? pastMask[r][j] : newMask[r][j - past];
+            boolean ok = j <= past + i && real != 0;
+            // Large finite instead of -inf so a fully masked (padding) row stays finite, as transformers does.
+            mk[base + j] = ok ? 0f : -1e30f;
+          }
+        }
+      }
+      maskA = m.create(mk, new Shape(b, 1, 1, t, total));
+    }
+
+    NDArray x = projections.get("model.embed_tokens").apply(inputIds);
+    float scale = (float) (1.0 / Math.sqrt(d));
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      NDArray hNorm = rmsNorm(x, inputNorm[l]);
+      NDArray q = projections.get(p + "self_attn.q_proj").apply(hNorm)
+          .reshape(b, t, heads, d).transpose(0, 2, 1, 3);
+      NDArray k = projections.get(p + "self_attn.k_proj").apply(hNorm)
+          .reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
+      NDArray v = projections.get(p + "self_attn.v_proj").apply(hNorm)
+          .reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
+      q = rope(q, cosA, sinA, half);
+      k = rope(k, cosA, sinA, half);
+      if (cache != null) {
+        NDArray pk = cache.key(l);
+        NDArray pv = cache.value(l);
+        if (pk != null) {
+          k = pk.concat(k, 2);
+          v = pv.concat(v, 2);
+        }
+        cache.set(l, k, v);
+      }
+      // Grouped-query attention without copying K/V per query head: q [B, KV, g, T, d] against
+      // k, v [B, KV, 1, total, d] (transformers' repeat_kv maps kv head i to query heads i*g .. i*g+g-1).
+      NDArray q5 = q.reshape(b, kvHeads, group, t, d);
+      NDArray k5 = k.expandDims(2);
+      NDArray v5 = v.expandDims(2);
+      NDArray scores = q5.matMul(k5.transpose(0, 1, 2, 4, 3)).mul(scale);
+      if (maskA != null) {
+        scores = scores.add(maskA);
+      }
+      NDArray attn = scores.softmax(-1).matMul(v5)
+          .reshape(b, heads, t, d).transpose(0, 2, 1, 3).reshape(b, t, heads * d);
+      x = x.add(projections.get(p + "self_attn.o_proj").apply(attn));
+      NDArray h2 = rmsNorm(x, postNorm[l]);
+      NDArray gate = projections.get(p + "mlp.gate_proj").apply(h2);
+      NDArray up = projections.get(p + "mlp.up_proj").apply(h2);
+      NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SiLU(gate) * up
+      x = x.add(projections.get(p + "mlp.down_proj").apply(act));
+    }
+    if (cache != null) {
+      cache.advance(newMask);
+    }
+    return projections.get("lm_head").apply(rmsNorm(x, finalNorm));
+  }
+
+  private static boolean hasPadding(long[][] mask) {
+    for (long[] row : mask) {
+      for (long v : row) {
+        if (v == 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** transformers Qwen2RMSNorm: x * rsqrt(mean(x^2) + eps) * weight, in float32. */
+  private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray variance = x.square().mean(new int[] {-1}, true);
+    return x.div(variance.add((float) config.rmsNormEps()).sqrt()).mul(weight);
+  }
+
+  /** transformers apply_rotary_pos_emb: x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1]. */
+  private static NDArray rope(NDArray x, NDArray cos, NDArray sin, int half) {
+    NDArray x1 = x.get("..., :" + half);
+    NDArray x2 = x.get("..., " + half + ":");
+    NDArray rotated = x2.neg().concat(x1, -1);
+    return x.mul(cos).add(rotated.mul(sin));
+  }
+
+  /** Frees the weights. */
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

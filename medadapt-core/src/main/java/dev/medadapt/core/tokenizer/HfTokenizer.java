@@ -1,0 +1,283 @@
+package dev.medadapt.core.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.ModelFormatException;
+import dev.medadapt.core.llm.TextTokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A Hugging Face {@code tokenizer.json} tokenizer (byte-level BPE for the Qwen2 family), backed by
+ * the Rust {@code tokenizers} library through DJL.
+ *
+ * <pre>{@code
+ * try (HfTokenizer tok = HfTokenizer.load(Path.of("models/DeepSeek-R1-Distill-Qwen-1.5B"))) {
+ *   int[] ids = tok.encode("Hello, my dog is cute");      // [9707, 11, 847, 5562, 374, 18838]
+ *   String text = tok.decode(ids, false);
+ * }
+ * }</pre>
+ *
+ * <p>{@link #encode(String)} adds no special tokens (the post-processor's BOS/EOS), which is what
+ * chat-template rendered prompts need; {@link #encode(String, boolean)} lets the caller ask for them.
+ * Added tokens written literally in the text (such as {@code <|im_end|>}) are always recognised, as in
+ * Hugging Face. DJL's wrapper does not expose the vocabulary, so it is read from the same file with a
+ * streaming JSON parser.
+ *
+ * <p>Thread-safe: the native tokenizer is immutable after loading. Close it to free native memory.
+ */
+public final class HfTokenizer implements TextTokenizer, AutoCloseable {
+  private static final String FILE_NAME = "tokenizer.json";
+
+  private final Path file;
+  private final HuggingFaceTokenizer tokenizer;
+  private final Map<String, Integer> tokenToId;
+  private final String[] idToToken;
+  private final List<AddedToken> addedTokens;
+  private final Set<Integer> specialIds;
+
+  private HfTokenizer(
+      Path file,
+      HuggingFaceTokenizer tokenizer,
+      Map<String, Integer> tokenToId,
+      String[] idToToken,
+      List<AddedToken> addedTokens) {
+    this.file = file;
+    this.tokenizer = tokenizer;
+    this.tokenToId = tokenToId;
+    this.idToToken = idToToken;
+    this.addedTokens = addedTokens;
+    Set<Integer> special = new TreeSet<>();
+    for (AddedToken t : addedTokens) {
+      if (t.special()) {
+        special.add(t.id());
+      }
+    }
+    this.specialIds = Collections.unmodifiableSet(special);
+  }
+
+  /**
+   * Loads {@code tokenizer.json} from a model directory, or the given file itself.
+   *
+   * @throws ModelFormatException when the file is absent or not a valid tokenizer.json (the message
+   *     names the path)
+   */
+  public static HfTokenizer load(Path modelDirOrTokenizerJson) {
+    Ensure.notNull(modelDirOrTokenizerJson, "modelDirOrTokenizerJson");
+    Path file =
+        Files.isDirectory(modelDirOrTokenizerJson)
+            ? modelDirOrTokenizerJson.resolve(FILE_NAME)
+            : modelDirOrTokenizerJson;
+    if (!Files.isRegularFile(file)) {
+      throw new ModelFormatException(
+          "tokenizer file not found: "
+              + file.toAbsolutePath()
+              + " (a Hugging Face model directory must contain "
+              + FILE_NAME
+              + ")");
+    }
+    Vocab vocab = readVocab(file);
+    HuggingFaceTokenizer hf;
+    try {
+      // Defaults of DJL's builder would truncate at 512 tokens and pad; a causal LM wants neither.
+      hf =
+          HuggingFaceTokenizer.newInstance(
+              file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+    } catch (IOException | RuntimeException e) {
+      throw new ModelFormatException(
+          "cannot load tokenizer " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+    return new HfTokenizer(file, hf, vocab.tokenToId, vocab.idToToken, vocab.added);
+  }
+
+  /** The tokenizer.json this was loaded from. */
+  public Path file() {
+    return file;
+  }
+
+  /** Token ids of {@code text}, without special tokens added around it. */
+  @Override
+  public int[] encode(String text) {
+    return encode(text, false);
+  }
+
+  /**
+   * Token ids of {@code text}; when {@code addSpecialTokens}, the tokenizer's post-processor adds
+   * its special tokens (Qwen2's adds none; Llama-style ones add BOS).
+   */
+  public int[] encode(String text, boolean addSpecialTokens) {
+    Ensure.notNull(text, "text");
+    Encoding enc = tokenizer.encode(text, addSpecialTokens, false);
+    return toInts(enc.getIds());
+  }
+
+  @Override
+  public List<int[]> encodeBatch(List<String> texts) {
+    Ensure.notNull(texts, "texts");
+    if (texts.isEmpty()) {
+      return List.of();
+    }
+    Encoding[] encs = tokenizer.batchEncode(texts, false, false);
+    List<int[]> out = new ArrayList<>(encs.length);
+    for (Encoding e : encs) {
+      out.add(toInts(e.getIds()));
+    }
+    return out;
+  }
+
+  @Override
+  public String decode(int[] ids, boolean skipSpecialTokens) {
+    Ensure.notNull(ids, "ids");
+    long[] longs = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= idToToken.length) {
+        throw new dev.medadapt.core.ConfigurationException(
+            "token id must be in [0, " + (idToToken.length - 1) + "], was " + ids[i] + " at index " + i);
+      }
+      longs[i] = ids[i];
+    }
+    return tokenizer.decode(longs, skipSpecialTokens);
+  }
+
+  /** The id of a token given in the tokenizer's own alphabet (byte-level: {@code "Ġthe"}), if any. */
+  public Optional<Integer> tokenToId(String token) {
+    return Optional.ofNullable(tokenToId.get(token));
+  }
+
+  /** The token string of {@code id} in the tokenizer's own alphabet, if the id is assigned. */
+  public Optional<String> idToToken(int id) {
+    return id >= 0 && id < idToToken.length ? Optional.ofNullable(idToToken[id]) : Optional.empty();
+  }
+
+  /**
+   * Number of token ids including added tokens (the highest id + 1). Models often have a larger
+   * embedding matrix (Qwen2.5: 151,665 here vs 151,936 rows).
+   */
+  public int vocabSize() {
+    return idToToken.length;
+  }
+
+  /** The added tokens in id order. */
+  public List<AddedToken> addedTokens() {
+    return addedTokens;
+  }
+
+  /** Ids of added tokens marked special (dropped by {@code decode(ids, true)}). */
+  public Set<Integer> specialTokenIds() {
+    return specialIds;
+  }
+
+  /** Whether {@code id} is a special token. */
+  public boolean isSpecial(int id) {
+    return specialIds.contains(id);
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+
+  private static int[] toInts(long[] ids) {
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = Math.toIntExact(ids[i]);
+    }
+    return out;
+  }
+
+  private record Vocab(Map<String, Integer> tokenToId, String[] idToToken, List<AddedToken> added) {}
+
+  /** Reads model.vocab and added_tokens with a streaming parser (the merges are skipped). */
+  private static Vocab readVocab(Path file) {
+    Map<String, Integer> tokenToId = new HashMap<>(1 << 18);
+    List<AddedToken> added = new ArrayList<>();
+    boolean sawModel = false;
+    try (InputStream in = Files.newInputStream(file);
+        JsonParser p = new JsonFactory().createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new ModelFormatException(file.toAbsolutePath() + " is not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("model".equals(field) && value == JsonToken.START_OBJECT) {
+          sawModel = true;
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String mf = p.currentName();
+            JsonToken mv = p.nextToken();
+            if ("vocab".equals(mf) && mv == JsonToken.START_OBJECT) {
+              while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String tok = p.currentName();
+                p.nextToken();
+                tokenToId.put(tok, p.getIntValue());
+              }
+            } else {
+              p.skipChildren();
+            }
+          }
+        } else if ("added_tokens".equals(field) && value == JsonToken.START_ARRAY) {
+          while (p.nextToken() == JsonToken.START_OBJECT) {
+            Integer id = null;
+            String content = null;
+            boolean special = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String af = p.currentName();
+              p.nextToken();
+              switch (af) {
+                case "id" -> id = p.getIntValue();
+                case "content" -> content = p.getText();
+                case "special" -> special = p.getBooleanValue();
+                default -> p.skipChildren();
+              }
+            }
+            if (id == null || content == null) {
+              throw new ModelFormatException(
+                  file.toAbsolutePath() + ": added_tokens entry without id or content");
+            }
+            added.add(new AddedToken(id, content, special));
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      throw new ModelFormatException(
+          "cannot parse tokenizer " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+    if (!sawModel) {
+      throw new ModelFormatException(file.toAbsolutePath() + " has no \"model\" section");
+    }
+    int max = -1;
+    for (int id : tokenToId.values()) {
+      max = Math.max(max, id);
+    }
+    for (AddedToken t : added) {
+      max = Math.max(max, t.id());
+      tokenToId.put(t.content(), t.id());
+    }
+    String[] idToToken = new String[max + 1];
+    for (Map.Entry<String, Integer> e : tokenToId.entrySet()) {
+      if (e.getValue() < 0) {
+        throw new ModelFormatException(
+            file.toAbsolutePath() + ": negative token id " + e.getValue() + " for " + e.getKey());
+      }
+      idToToken[e.getValue()] = e.getKey();
+    }
+    added.sort((a, b) -> Integer.compare(a.id(), b.id()));
+    return new Vocab(Map.copyOf(tokenToId), idToToken, List.copyOf(added));
+  }
+}

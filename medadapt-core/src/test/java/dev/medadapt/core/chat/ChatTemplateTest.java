@@ -1,0 +1,218 @@
+package dev.medadapt.core.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.ModelFormatException;
+import dev.medadapt.core.llm.ChatMessage;
+import dev.medadapt.core.testing.TestResources;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ChatTemplateTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static List<ChatMessage> messages(JsonNode arr) {
+    List<ChatMessage> out = new ArrayList<>();
+    for (JsonNode m : arr) {
+      ChatMessage.Role role = ChatMessage.Role.valueOf(m.get("role").asText().toUpperCase());
+      out.add(new ChatMessage(role, m.get("content").asText()));
+    }
+    return out;
+  }
+
+  /** Every rendering made by Jinja2 the way Hugging Face's apply_chat_template renders (see PROVENANCE.md). */
+  @ParameterizedTest
+  @ValueSource(strings = {"qwen2_5", "deepseek_r1_distill_qwen"})
+  void reproducesReferenceRenderingsByteForByte(String model) throws IOException {
+    Path dir = TestResources.testdata("tokenizers/" + model);
+    ChatTemplate template = ChatTemplate.load(dir);
+    JsonNode ref = JSON.readTree(dir.resolve("reference_renderings.json").toFile());
+    assertThat(template.bosToken().orElse(null)).isEqualTo(ref.get("special_tokens").get("bos_token").textValue());
+    assertThat(template.eosToken().orElse(null)).isEqualTo(ref.get("special_tokens").get("eos_token").textValue());
+    int n = 0;
+    for (JsonNode c : ref.get("cases")) {
+      String rendered = template.render(messages(c.get("messages")), c.get("add_generation_prompt").asBoolean());
+      assertThat(rendered).as("case %d of %s", n, model).isEqualTo(c.get("rendered").asText());
+      n++;
+    }
+    assertThat(n).isEqualTo(6);
+  }
+
+  @Test
+  void qwenChatExamplesOfTheEncodingReference() throws IOException {
+    Path dir = TestResources.testdata("tokenizers/qwen2_5");
+    ChatTemplate template = ChatTemplate.load(dir.resolve("tokenizer_config.json"));
+    JsonNode ref = JSON.readTree(dir.resolve("reference_encodings.json").toFile());
+    for (JsonNode c : ref.get("chat_template_examples")) {
+      assertThat(template.render(messages(c.get("messages")), c.get("add_generation_prompt").asBoolean()))
+          .isEqualTo(c.get("rendered").asText());
+    }
+  }
+
+  /** Extra cases (tools, whitespace control, Python string methods) rendered by Jinja2; see make_extra_renderings.py. */
+  @Test
+  void reproducesJinja2OnExtraCases() throws IOException {
+    Path base = TestResources.testdata("tokenizers");
+    JsonNode ref = JSON.readTree(base.resolve("extra_renderings.json").toFile());
+    int n = 0;
+    for (JsonNode c : ref.get("cases")) {
+      String t = c.get("template").asText();
+      ChatTemplate template =
+          t.equals("qwen2_5") || t.equals("deepseek_r1_distill_qwen")
+              ? ChatTemplate.of(
+                  JSON.readTree(base.resolve(t + "/tokenizer_config.json").toFile()).get("chat_template").asText(),
+                  c.get("bos_token").asText(), c.get("eos_token").asText(), t)
+              : ChatTemplate.of(t, c.get("bos_token").asText(), c.get("eos_token").asText(), "inline");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> vars = JSON.convertValue(c.get("variables"), LinkedHashMap.class);
+      String rendered = template.render(messages(c.get("messages")), c.get("add_generation_prompt").asBoolean(), vars);
+      assertThat(rendered).as(c.get("name").asText()).isEqualTo(c.get("rendered").asText());
+      n++;
+    }
+    assertThat(n).isEqualTo(5);
+  }
+
+  @Test
+  void messageTextIsNeverInterpretedAsTemplate() {
+    ChatTemplate t = ChatTemplate.of("{% for m in messages %}{{ m.content }}{% endfor %}", null, null, "inline");
+    assertThat(t.render(List.of(ChatMessage.user("{{ 7 * 7 }} {% if true %}x{% endif %}")), false))
+        .isEqualTo("{{ 7 * 7 }} {% if true %}x{% endif %}");
+  }
+
+  @Test
+  void listValuedTemplateAndAddedTokenObjects(@TempDir Path dir) throws IOException {
+    Files.writeString(
+        dir.resolve("tokenizer_config.json"),
+        """
+        {"bos_token": {"__type": "AddedToken", "content": "<B>"}, "eos_token": "<E>", "add_bos_token": true,
+         "chat_template": [
+           {"name": "default", "template": "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{{ eos_token }}{% endfor %}"},
+           {"name": "tool_use", "template": "TOOLS{{ tools | length }}"}]}
+        """);
+    ChatTemplate t = ChatTemplate.load(dir);
+    assertThat(t.addBosToken()).isTrue();
+    assertThat(t.render(List.of(ChatMessage.user("hi")), true)).isEqualTo("<B>[user]hi<E>");
+    ChatTemplate tools = ChatTemplate.load(dir, "tool_use");
+    assertThat(tools.render(List.of(), false, Map.of("tools", List.of(1, 2, 3)))).isEqualTo("TOOLS3");
+    assertThatThrownBy(() -> ChatTemplate.load(dir, "rag"))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("tokenizer_config.json")
+        .hasMessageContaining("rag")
+        .hasMessageContaining("tool_use");
+  }
+
+  @Test
+  void chatTemplateJinjaBesideTheConfig(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<E>\"}");
+    Files.writeString(dir.resolve("chat_template.jinja"), "{{ messages[0].content }}{{ eos_token }}\n");
+    assertThat(ChatTemplate.load(dir).render(List.of(ChatMessage.user("q")), false)).isEqualTo("q<E>");
+  }
+
+  @Test
+  void missingConfigNamesTheFile(@TempDir Path dir) {
+    assertThatThrownBy(() -> ChatTemplate.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(dir.resolve("tokenizer_config.json").toString());
+  }
+
+  @Test
+  void configWithoutTemplateNamesTheFile(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<E>\"}");
+    assertThatThrownBy(() -> ChatTemplate.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(dir.resolve("tokenizer_config.json").toString())
+        .hasMessageContaining("chat_template");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "line one\\n{% for m in messages %}{{ m.content }}\\n{% if %}x{% endif %}{% endfor %}|3",
+        "line one\\n{% for m in messages %}{{ m.content }}|2",
+        "line one\\n{% if false %}{{ messages[0].content + }}{% endif %}|2"
+      })
+  void syntaxErrorNamesFileAndLine(String param, @TempDir Path dir) throws IOException {
+    String template = param.substring(0, param.lastIndexOf('|'));
+    String line = param.substring(param.lastIndexOf('|') + 1);
+    Files.writeString(
+        dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"" + template.replace("\"", "\\\"") + "\"}");
+    assertThatThrownBy(() -> ChatTemplate.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(dir.resolve("tokenizer_config.json").toString())
+        .hasMessageContaining("syntax error")
+        .hasMessageContaining("line " + line);
+  }
+
+
+  @Test
+  void raiseExceptionRejectsTheConversation() {
+    ChatTemplate t =
+        ChatTemplate.of(
+            "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+                + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
+                + "{% endif %}{{ m.content }}{% endfor %}",
+            null, null, "inline");
+    assertThat(t.render(List.of(ChatMessage.user("a"), ChatMessage.assistant("b")), false)).isEqualTo("ab");
+    assertThatThrownBy(() -> t.render(List.of(ChatMessage.user("a"), ChatMessage.user("b")), false))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("Conversation roles must alternate");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{{ messages.getClass() }}",
+        "{{ messages[0].content.getClass().forName('java.lang.Runtime') }}",
+        "{{ messages[0].content.getBytes() }}",
+        "{{ messages.append(1) }}",
+        "{% include '/etc/passwd' %}",
+        "{% import 'x.jinja' as x %}",
+        "{% extends 'base.jinja' %}"
+      })
+  void sandboxRefusesJavaAccessAndFiles(String template) {
+    // Refused when loading (disabled tags) or at the latest when rendering (Java access).
+    assertThatThrownBy(
+            () -> ChatTemplate.of("{% if messages %}" + template + "{% endif %}", null, null, "inline")
+                .render(List.of(ChatMessage.user("hi")), false))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("inline");
+  }
+
+  @Test
+  void classPropertyIsNotReadable() {
+    ChatTemplate t = ChatTemplate.of("[{{ messages.class }}][{{ messages[0].content.class }}][{{ loop }}]", null, null, "inline");
+    assertThat(t.render(List.of(ChatMessage.user("hi")), false)).isEqualTo("[][][]");
+  }
+
+  @Test
+  void outputIsBounded() {
+    ChatTemplate t =
+        ChatTemplate.of(
+            "{% for i in range(100000) %}{{ messages[0].content }}{% endfor %}",
+            null, null, "inline");
+    assertThatThrownBy(() -> t.render(List.of(ChatMessage.user("x".repeat(1000))), false))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("characters");
+  }
+
+  @Test
+  void extraVariablesCannotOverrideMessages() {
+    ChatTemplate t = ChatTemplate.of("{{ messages | length }}", null, null, "inline");
+    assertThatThrownBy(() -> t.render(List.of(), false, Map.of("messages", List.of())))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("messages");
+  }
+}

@@ -1,0 +1,130 @@
+package dev.medadapt.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.medadapt.core.llm.LoglikelihoodRequest;
+import dev.medadapt.core.llm.LoglikelihoodResult;
+import dev.medadapt.core.model.qwen2.Qwen2Model;
+import dev.medadapt.core.testing.TestResources;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class LoglikelihoodScorerTest {
+  private static Qwen2Model model;
+  private static final ByteTokenizer TOK = new ByteTokenizer();
+
+  @BeforeAll
+  static void load() {
+    model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-bytes-chat"), Device.cpu(), Precision.FP32);
+  }
+
+  @AfterAll
+  static void close() {
+    model.close();
+  }
+
+  /** Independent reference: one unpadded forward, log-softmax in double in Java. */
+  private static double[] reference(int[] ctx, int[] cont) {
+    long[] ids = new long[ctx.length + cont.length];
+    for (int i = 0; i < ctx.length; i++) {
+      ids[i] = ctx[i];
+    }
+    for (int i = 0; i < cont.length; i++) {
+      ids[ctx.length + i] = cont[i];
+    }
+    try (NDManager m = model.manager().newSubManager()) {
+      float[] logits = model.forward(m.create(new long[][] {ids})).toFloatArray();
+      int v = model.config().vocabSize();
+      double sum = 0;
+      double greedy = 1;
+      for (int i = 0; i < cont.length; i++) {
+        int row = (ctx.length + i - 1) * v;
+        double max = Double.NEGATIVE_INFINITY;
+        int arg = -1;
+        for (int j = 0; j < v; j++) {
+          if (logits[row + j] > max) {
+            max = logits[row + j];
+            arg = j;
+          }
+        }
+        double z = 0;
+        for (int j = 0; j < v; j++) {
+          z += Math.exp(logits[row + j] - max);
+        }
+        sum += logits[row + cont[i]] - max - Math.log(z);
+        greedy = arg == cont[i] ? greedy : 0;
+      }
+      return new double[] {sum, greedy};
+    }
+  }
+
+  @Test
+  void batchedScoresEqualTheReferenceAndSpacesMoveToTheContinuation() {
+    LoglikelihoodScorer scorer = new LoglikelihoodScorer(model, TOK, 256, 4096, 3);
+    List<LoglikelihoodRequest> reqs = List.of(
+        new LoglikelihoodRequest("Question: what lowers fever?\nAnswer:", " paracetamol"),
+        new LoglikelihoodRequest("The capital of France is ", "Paris"),
+        new LoglikelihoodRequest("", "hello"),
+        new LoglikelihoodRequest("a", "b"),
+        new LoglikelihoodRequest("Aspirin inhibits", " cyclooxygenase"));
+    List<LoglikelihoodResult> got = scorer.score(reqs);
+    // lm-eval _encode_pair: "... is " + "Paris" scores " Paris" after "... is".
+    LoglikelihoodScorer.TokenPair moved = scorer.encode(reqs.get(1));
+    assertThat(moved.continuation()).isEqualTo(TOK.encode(" Paris"));
+    assertThat(scorer.encode(reqs.get(2)).context()).containsExactly(256);
+    for (int i = 0; i < reqs.size(); i++) {
+      LoglikelihoodScorer.TokenPair p = scorer.encode(reqs.get(i));
+      double[] ref = reference(p.context(), p.continuation());
+      assertThat(got.get(i).logLikelihood()).as("request %d", i).isCloseTo(ref[0], within(1e-4 * Math.abs(ref[0]) + 1e-4));
+      assertThat(got.get(i).greedy()).isEqualTo(ref[1] == 1);
+      assertThat(got.get(i).tokens()).isEqualTo(p.continuation().length);
+      assertThat(got.get(i).logLikelihood()).isNegative();
+    }
+    // Batch size 1 gives the same numbers as batch size 3.
+    List<LoglikelihoodResult> one = new LoglikelihoodScorer(model, TOK, 256, 4096, 1).score(reqs);
+    for (int i = 0; i < reqs.size(); i++) {
+      assertThat(one.get(i).logLikelihood()).isCloseTo(got.get(i).logLikelihood(), within(1e-4));
+    }
+  }
+
+  @Test
+  void greedyContinuationIsReportedGreedy() {
+    int[] ctx = TOK.encode("Patient presents with");
+    List<Integer> cont = new ArrayList<>();
+    // Build the greedy continuation token by token from the reference forward.
+    int[] cur = ctx.clone();
+    for (int step = 0; step < 4; step++) {
+      long[] ids = java.util.Arrays.stream(cur).asLongStream().toArray();
+      try (NDManager m = model.manager().newSubManager()) {
+        int next = (int) model.forward(m.create(new long[][] {ids})).get(0).get(ids.length - 1).argMax().getLong();
+        cont.add(next);
+        cur = java.util.Arrays.copyOf(cur, cur.length + 1);
+        cur[cur.length - 1] = next;
+      }
+    }
+    int[] contIds = cont.stream().mapToInt(Integer::intValue).toArray();
+    LoglikelihoodScorer scorer = new LoglikelihoodScorer(model, TOK, 256, 4096, 2);
+    List<LoglikelihoodResult> r = scorer.scoreTokens(List.of(
+        new LoglikelihoodScorer.TokenPair(ctx, contIds),
+        new LoglikelihoodScorer.TokenPair(ctx, new int[] {(contIds[0] + 1) % 256})));
+    assertThat(r.get(0).greedy()).isTrue();
+    assertThat(r.get(1).greedy()).isFalse();
+  }
+
+  @Test
+  void truncatesFromTheLeftToMaxLength() {
+    int[] ctx = TOK.encode("0123456789abcdef");
+    int[] cont = TOK.encode("XYZ");
+    LoglikelihoodResult r = new LoglikelihoodScorer(model, TOK, 256, 8, 1)
+        .scoreTokens(List.of(new LoglikelihoodScorer.TokenPair(ctx, cont))).get(0);
+    // Window = last 9 tokens; the model sees the last 6 context tokens then "XY".
+    double[] ref = reference(java.util.Arrays.copyOfRange(ctx, ctx.length - 6, ctx.length), cont);
+    assertThat(r.logLikelihood()).isCloseTo(ref[0], within(1e-4 * Math.abs(ref[0])));
+  }
+}

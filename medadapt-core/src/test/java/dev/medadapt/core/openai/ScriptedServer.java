@@ -1,0 +1,122 @@
+package dev.medadapt.core.openai;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * An in-process HTTP server on 127.0.0.1 (ephemeral port) that answers with scripted replies in
+ * order and records every request.
+ */
+final class ScriptedServer implements AutoCloseable {
+  /** A recorded request. */
+  record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    String header(String name) {
+      for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+        if (e.getKey().equalsIgnoreCase(name)) {
+          return e.getValue().get(0);
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A scripted reply: status, headers, body parts (each flushed separately), delay before answering. */
+  record Reply(int status, Map<String, String> headers, List<String> parts, long delayMillis) {
+    static Reply json(int status, String body) {
+      return new Reply(status, Map.of("Content-Type", "application/json"), List.of(body), 0);
+    }
+
+    static Reply sse(List<String> events) {
+      List<String> parts = new ArrayList<>();
+      for (String e : events) {
+        parts.add("data: " + e + "\n\n");
+      }
+      return new Reply(200, Map.of("Content-Type", "text/event-stream"), parts, 0);
+    }
+
+    Reply withHeader(String k, String v) {
+      Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+      h.put(k, v);
+      return new Reply(status, h, parts, delayMillis);
+    }
+
+    Reply delayed(long millis) {
+      return new Reply(status, headers, parts, millis);
+    }
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newFixedThreadPool(2);
+  private final Deque<Reply> replies = new ArrayDeque<>();
+  private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+
+  ScriptedServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(executor);
+    server.createContext("/", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      Headers h = exchange.getRequestHeaders();
+      requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), Map.copyOf(h), body));
+      Reply r;
+      synchronized (replies) {
+        r = replies.isEmpty() ? Reply.json(500, "{\"error\": \"no scripted reply left\"}") : replies.poll();
+      }
+      try {
+        if (r.delayMillis() > 0) {
+          Thread.sleep(r.delayMillis());
+        }
+        r.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+        exchange.sendResponseHeaders(r.status(), 0);
+        try (OutputStream out = exchange.getResponseBody()) {
+          for (String p : r.parts()) {
+            out.write(p.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        // client gave up (timeout test)
+      } finally {
+        exchange.close();
+      }
+    });
+    server.start();
+  }
+
+  ScriptedServer reply(Reply r) {
+    synchronized (replies) {
+      replies.add(r);
+    }
+    return this;
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+  }
+
+  List<Request> requests() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,191 @@
+package dev.medadapt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.DataFormatException;
+import dev.medadapt.core.progress.Progress;
+import dev.medadapt.rag.embed.Embedder;
+import dev.medadapt.rag.index.RagIndex;
+import dev.medadapt.rag.ireval.TrecRunWriter;
+import dev.medadapt.rag.retrieve.Bm25Retriever;
+import dev.medadapt.rag.retrieve.DenseRetriever;
+import dev.medadapt.rag.retrieve.Hit;
+import dev.medadapt.rag.retrieve.HybridRetriever;
+import dev.medadapt.rag.retrieve.Retriever;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code medadapt search}: queries an index with BM25, dense or hybrid retrieval. */
+@Command(
+    name = "search",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Search an index. One --query prints its hits; --queries FILE (JSONL with id or _id, and text) writes a TREC run",
+      "(to --run-out, or stdout) for `medadapt ir-eval`."
+    })
+public final class SearchCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--index", required = true, paramLabel = "DIR")
+  Path index;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Input input;
+
+  static final class Input {
+    @Option(names = "--query", paramLabel = "TEXT", description = "One query; prints the hits readably.")
+    String query;
+
+    @Option(names = "--queries", paramLabel = "FILE", description = "JSONL queries: {\"id\" or \"_id\": ..., \"text\": ...} per line.")
+    Path queries;
+  }
+
+  @Option(names = "--mode", paramLabel = "MODE", description = "bm25, dense or hybrid (default: hybrid for a dense index, bm25 for a BM25-only one).")
+  String mode;
+
+  @Option(names = "--k", paramLabel = "N", defaultValue = "10", description = "Hits per query (default ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(names = "--run-out", paramLabel = "FILE", description = "Write the TREC run here (qid Q0 docid rank score tag).")
+  Path runOut;
+
+  @Option(names = "--embedder", paramLabel = "SPEC", description = "Query embedder (default: the index's, when built in): " + Embedders.HELP + ".")
+  String embedder;
+
+  @Option(names = "--rrf-k", paramLabel = "N", defaultValue = "60", description = "Reciprocal rank fusion constant for hybrid (default 60; MedRAG uses 100).")
+  int rrfK;
+
+  @Option(names = "--tag", paramLabel = "TAG", description = "Run tag (default medadapt-MODE).")
+  String tag;
+
+  @Override
+  public Integer call() throws IOException {
+    try (RagIndex idx = RagIndex.open(index)) {
+      String m = mode != null ? mode.toLowerCase(Locale.ROOT) : idx.metadata().dense() ? "hybrid" : "bm25";
+      Embedder e = null;
+      try {
+        Retriever bm25 = Bm25Retriever.builder(idx).build();
+        Retriever retriever;
+        switch (m) {
+          case "bm25" -> retriever = bm25;
+          case "dense", "hybrid" -> {
+            if (!idx.metadata().dense()) {
+              throw new ConfigurationException(index + " is a BM25-only index; --mode " + m + " needs vectors (re-index without --bm25-only)");
+            }
+            e = Embedders.forIndex(idx.metadata(), embedder, index);
+            Retriever dense = DenseRetriever.builder(idx, e).build();
+            retriever = m.equals("dense") ? dense : HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(rrfK).build();
+          }
+          default -> throw new ConfigurationException("--mode must be bm25, dense or hybrid, was \"" + mode + "\"");
+        }
+        if (input.query != null) {
+          List<Hit> hits = retriever.retrieve(input.query, k);
+          if (runOut != null) {
+            try (TrecRunWriter w = new TrecRunWriter(runOut, tag == null ? "medadapt-" + m : tag)) {
+              w.write("q1", hits);
+            }
+          }
+          printHits(hits);
+        } else {
+          runQueries(retriever, m);
+        }
+      } finally {
+        if (e != null) {
+          e.close();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private void printHits(List<Hit> hits) {
+    if (hits.isEmpty()) {
+      System.out.println("no hits");
+    }
+    for (int i = 0; i < hits.size(); i++) {
+      Hit h = hits.get(i);
+      System.out.printf(Locale.ROOT, "%2d. %s  (score %.4f)%n    %s%n    %s%n", i + 1, h.id(), h.score(), h.title(), snippet(h.content(), 240));
+    }
+  }
+
+  private static String snippet(String s, int max) {
+    String one = s.replaceAll("\\s+", " ").strip();
+    return one.length() <= max ? one : one.substring(0, max - 1) + "…";
+  }
+
+  private void runQueries(Retriever retriever, String m) throws IOException {
+    List<String[]> qs = readQueries(input.queries);
+    String runTag = tag == null ? "medadapt-" + m : tag;
+    Path target = runOut;
+    Path tmp = null;
+    if (target == null) {
+      tmp = Files.createTempFile("medadapt-run", ".txt");
+      target = tmp;
+    }
+    long start = System.nanoTime();
+    try (ProgressBar bar = ProgressBar.onStderr();
+        TrecRunWriter w = new TrecRunWriter(target, runTag)) {
+      for (int i = 0; i < qs.size(); i++) {
+        w.write(qs.get(i)[0], retriever.retrieve(qs.get(i)[1], k));
+        bar.onProgress(Progress.of("search", i + 1, qs.size(), "queries", Duration.ofNanos(System.nanoTime() - start), Map.of()));
+      }
+    }
+    if (tmp != null) {
+      System.out.print(Files.readString(tmp));
+      Files.delete(tmp);
+    } else {
+      System.out.printf(Locale.ROOT, "wrote %,d queries x top %d to %s%n", qs.size(), k, runOut);
+    }
+  }
+
+  /** (id, text) pairs from a JSONL file; a bad line is a {@link DataFormatException} naming file and line. */
+  static List<String[]> readQueries(Path file) {
+    List<String[]> out = new ArrayList<>();
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String line;
+      int n = 0;
+      while ((line = r.readLine()) != null) {
+        n++;
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode node;
+        try {
+          node = JSON.readTree(line);
+        } catch (IOException e) {
+          throw new DataFormatException(file + ":" + n + ": invalid JSON: " + e.getMessage(), e);
+        }
+        JsonNode id = node.has("id") ? node.get("id") : node.get("_id");
+        JsonNode text = node.get("text");
+        if (id == null || id.isNull() || id.asText().isBlank()) {
+          throw new DataFormatException(file + ":" + n + ": missing field \"id\" (or \"_id\")");
+        }
+        if (text == null || !text.isTextual()) {
+          throw new DataFormatException(file + ":" + n + ": missing string field \"text\"");
+        }
+        out.add(new String[] {id.asText(), text.asText()});
+      }
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new DataFormatException(file + ": bytes are not valid UTF-8", e);
+    } catch (IOException e) {
+      throw new DataFormatException(file + ": cannot read queries: " + e.getMessage(), e);
+    }
+    if (out.isEmpty()) {
+      throw new DataFormatException(file + ": no queries");
+    }
+    return out;
+  }
+}

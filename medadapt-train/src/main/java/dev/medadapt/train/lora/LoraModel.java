@@ -1,0 +1,247 @@
+package dev.medadapt.train.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Linear;
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.ModelFormatException;
+import dev.medadapt.core.model.Qwen2Config;
+import dev.medadapt.core.model.qwen2.Projection;
+import dev.medadapt.core.model.qwen2.Qwen2Model;
+import dev.medadapt.train.DeterministicRandom;
+import dev.medadapt.train.FloatTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * LoRA attached to a frozen {@link Qwen2Model}: every targeted projection becomes
+ * {@code base(x) + scaling · B(A(dropout(x)))} (PEFT {@code lora.Linear.forward}), and a targeted
+ * {@code embed_tokens} becomes {@code base(ids) + scaling · embedding(ids, Aᵀ)·Bᵀ} (PEFT {@code lora.Embedding},
+ * no dropout). The factors are float32 NDArrays in the model's manager with gradients enabled; the base weights
+ * receive none.
+ *
+ * <p>Dropout masks are not drawn from a global generator: each is a function of (seed, step, micro-batch, module)
+ * via {@link DeterministicRandom#derive}, set with {@link #trainingContext}, so a resumed run draws exactly the masks
+ * the uninterrupted run would have drawn. With no context (evaluation) dropout is off.
+ */
+public final class LoraModel {
+  private final Qwen2Model model;
+  private final LoraConfig config;
+  private final Map<String, NDArray[]> factors = new LinkedHashMap<>();
+  private final Map<String, LoraPair.Kind> kinds = new LinkedHashMap<>();
+  private final float scaling;
+  private long[] context;
+
+  private LoraModel(Qwen2Model model, LoraConfig config) {
+    this.model = model;
+    this.config = config;
+    this.scaling = (float) config.scaling();
+  }
+
+  /** Attaches freshly initialized adapters (PEFT's init, seeded) to every module {@code config} targets. */
+  public static LoraModel attach(Qwen2Model model, LoraConfig config, long seed) {
+    LoraInitializer init = new LoraInitializer(seed);
+    Map<String, LoraPair> pairs = new LinkedHashMap<>();
+    for (String name : model.projectionNames()) {
+      if (config.targets(name)) {
+        int[] oi = shapeOf(model.config(), name);
+        pairs.put(name, name.equals("model.embed_tokens")
+            ? init.embedding(name, oi[0], oi[1], config.rank())
+            : init.linear(name, oi[1], oi[0], config.rank()));
+      }
+    }
+    return attach(model, new LoraAdapter(config, pairs));
+  }
+
+  /** Attaches an existing adapter (trained here or loaded from PEFT); shapes are checked against the model. */
+  public static LoraModel attach(Qwen2Model model, LoraAdapter adapter) {
+    LoraModel lm = new LoraModel(model, adapter.config());
+    if (adapter.modules().isEmpty()) {
+      throw new ConfigurationException("the LoRA target modules " + adapter.config().targetModules()
+          + " match no projection of the model");
+    }
+    for (Map.Entry<String, LoraPair> e : adapter.modules().entrySet()) {
+      String name = e.getKey();
+      if (!model.projectionNames().contains(name)) {
+        throw new ModelFormatException("adapter module '" + name + "' is not a projection of the model in "
+            + model.source());
+      }
+      LoraPair p = e.getValue();
+      int[] oi = shapeOf(model.config(), name);
+      boolean emb = name.equals("model.embed_tokens");
+      if (emb != (p.kind() == LoraPair.Kind.EMBEDDING)) {
+        throw new ModelFormatException("adapter module '" + name + "' has " + p.kind() + " factors");
+      }
+      int[] expectA = emb ? new int[] {p.rank(), oi[0]} : new int[] {p.rank(), oi[1]};
+      int[] expectB = emb ? new int[] {oi[1], p.rank()} : new int[] {oi[0], p.rank()};
+      if (!Arrays.equals(p.a().shape(), expectA) || !Arrays.equals(p.b().shape(), expectB)) {
+        throw new ModelFormatException("adapter module '" + name + "' has A " + Arrays.toString(p.a().shape())
+            + " and B " + Arrays.toString(p.b().shape()) + "; the model needs A " + Arrays.toString(expectA)
+            + " and B " + Arrays.toString(expectB));
+      }
+      NDArray a = model.manager().create(p.a().data(), new Shape(toLong(p.a().shape())));
+      NDArray b = model.manager().create(p.b().data(), new Shape(toLong(p.b().shape())));
+      a.setRequiresGradient(true);
+      b.setRequiresGradient(true);
+      lm.factors.put(name, new NDArray[] {a, b});
+      lm.kinds.put(name, p.kind());
+    }
+    model.wrapProjections((name, base) -> lm.factors.containsKey(name) ? lm.wrap(name, base) : base);
+    return lm;
+  }
+
+  /** {@code [out, in]} of a linear module, {@code [vocab, hidden]} for the embedding. */
+  static int[] shapeOf(Qwen2Config c, String name) {
+    int h = c.hiddenSize();
+    int q = c.numAttentionHeads() * c.headDim();
+    int kv = c.numKeyValueHeads() * c.headDim();
+    int inter = c.intermediateSize();
+    String leaf = name.substring(name.lastIndexOf('.') + 1);
+    return switch (leaf) {
+      case "q_proj" -> new int[] {q, h};
+      case "k_proj", "v_proj" -> new int[] {kv, h};
+      case "o_proj" -> new int[] {h, q};
+      case "gate_proj", "up_proj" -> new int[] {inter, h};
+      case "down_proj" -> new int[] {h, inter};
+      case "lm_head", "embed_tokens" -> new int[] {c.vocabSize(), h};
+      default -> throw new ConfigurationException("no LoRA shape rule for module " + name);
+    };
+  }
+
+  private Projection wrap(String name, Projection base) {
+    NDArray[] ab = factors.get(name);
+    long moduleKey = DeterministicRandom.hash(name);
+    if (kinds.get(name) == LoraPair.Kind.EMBEDDING) {
+      return ids -> {
+        NDArray y = base.apply(ids);
+        NDArray at = ab[0].transpose();
+        at.attach(ids.getManager());
+        NDArray afterA = ids.getNDArrayInternal().embedding(ids, at, SparseFormat.DENSE).singletonOrThrow();
+        return y.add(Linear.linear(afterA, ab[1], null).singletonOrThrow().mul(scaling));
+      };
+    }
+    return x -> {
+      NDArray y = base.apply(x);
+      NDArray xd = dropout(x, moduleKey);
+      NDArray delta = Linear.linear(Linear.linear(xd, ab[0], null).singletonOrThrow(), ab[1], null).singletonOrThrow();
+      return y.add(delta.mul(scaling));
+    };
+  }
+
+  private NDArray dropout(NDArray x, long moduleKey) {
+    double p = config.dropout();
+    if (context == null || p == 0) {
+      return x;
+    }
+    long n = x.getShape().size();
+    float[] mask = new float[Math.toIntExact(n)];
+    DeterministicRandom r = DeterministicRandom.derive(context[0], context[1], context[2], moduleKey);
+    float keep = (float) (1.0 / (1.0 - p));
+    for (int i = 0; i < mask.length; i++) {
+      // torch.nn.Dropout: zero with probability p, scale survivors by 1/(1-p)
+      mask[i] = r.nextDouble() < p ? 0f : keep;
+    }
+    NDArray m = x.getManager().create(mask, x.getShape());
+    return x.mul(m);
+  }
+
+  /**
+   * Turns dropout on with masks derived from {@code (seed, step, microBatch)}; {@link #evalContext()} turns it off.
+   */
+  public void trainingContext(long seed, long step, long microBatch) {
+    context = new long[] {seed, step, microBatch};
+  }
+
+  /** No dropout (evaluation, inference). */
+  public void evalContext() {
+    context = null;
+  }
+
+  public Qwen2Model model() {
+    return model;
+  }
+
+  public LoraConfig config() {
+    return config;
+  }
+
+  /** Trainable factors by name ({@code <module>.lora_A} / {@code <module>.lora_B}), in module order. */
+  public Map<String, NDArray> parameters() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray[]> e : factors.entrySet()) {
+      out.put(e.getKey() + ".lora_A", e.getValue()[0]);
+      out.put(e.getKey() + ".lora_B", e.getValue()[1]);
+    }
+    return out;
+  }
+
+  /** Whether the parameter belongs to an embedding or lm_head adapter (which may get their own learning rate). */
+  public static boolean isEmbeddingParameter(String parameterName) {
+    return parameterName.startsWith("model.embed_tokens.") || parameterName.startsWith("lm_head.");
+  }
+
+  /** Adapted module names. */
+  public List<String> modules() {
+    return new ArrayList<>(factors.keySet());
+  }
+
+  /** A copy of the current factors. */
+  public LoraAdapter toAdapter() {
+    Map<String, LoraPair> pairs = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray[]> e : factors.entrySet()) {
+      pairs.put(e.getKey(), new LoraPair(kinds.get(e.getKey()), tensor(e.getValue()[0]), tensor(e.getValue()[1])));
+    }
+    return new LoraAdapter(config, pairs);
+  }
+
+  /** Overwrites the factors with {@code adapter}'s (same modules and shapes), e.g. when resuming. */
+  public void load(LoraAdapter adapter) {
+    if (!adapter.modules().keySet().equals(factors.keySet())) {
+      throw new ConfigurationException("adapter modules " + adapter.modules().keySet() + " differ from the attached "
+          + factors.keySet());
+    }
+    for (Map.Entry<String, LoraPair> e : adapter.modules().entrySet()) {
+      NDArray[] ab = factors.get(e.getKey());
+      ab[0].set(e.getValue().a().data());
+      ab[1].set(e.getValue().b().data());
+    }
+  }
+
+  /** Trainable parameter count. */
+  public long trainableParameters() {
+    long n = 0;
+    for (NDArray[] ab : factors.values()) {
+      n += ab[0].size() + ab[1].size();
+    }
+    return n;
+  }
+
+  static FloatTensor tensor(NDArray a) {
+    long[] s = a.getShape().getShape();
+    int[] shape = new int[s.length];
+    for (int i = 0; i < s.length; i++) {
+      shape[i] = Math.toIntExact(s[i]);
+    }
+    NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+    return new FloatTensor(shape, f.toFloatArray());
+  }
+
+  private static long[] toLong(int[] s) {
+    long[] l = new long[s.length];
+    for (int i = 0; i < s.length; i++) {
+      l[i] = s[i];
+    }
+    return l;
+  }
+
+  /** Validates that {@code x} exists; used by builders. */
+  static <T> T require(T x, String name) {
+    return Ensure.notNull(x, name);
+  }
+}

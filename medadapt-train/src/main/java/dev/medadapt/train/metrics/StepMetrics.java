@@ -1,0 +1,23 @@
+package dev.medadapt.train.metrics;
+
+/**
+ * What one optimizer step measured.
+ *
+ * @param step optimizer step (1-based)
+ * @param epoch epoch the step's data came from (0-based)
+ * @param loss mean training loss per supervised token over the step's micro-batches
+ * @param learningRate learning rate of the first parameter group used for the update
+ * @param gradNorm global gradient norm before clipping
+ * @param tokens input tokens processed in the step
+ * @param tokensPerSecond tokens / wall time of the step
+ * @param evalLoss eval loss measured after this step, or null when none was measured
+ */
+public record StepMetrics(
+    long step,
+    int epoch,
+    double loss,
+    double learningRate,
+    double gradNorm,
+    long tokens,
+    double tokensPerSecond,
+    Double evalLoss) {}
