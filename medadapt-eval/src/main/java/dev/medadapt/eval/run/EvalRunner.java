@@ -282,7 +282,7 @@ public final class EvalRunner {
 
     synchronized void report(String benchmark) {
       Map<String, Object> metrics = new LinkedHashMap<>();
-      metrics.put("acc", String.format(java.util.Locale.ROOT, "%.3f", (double) correct / done));
+      metrics.put("acc", (double) correct / done);
       // rate and ETA from the items scored in this call only, not the resumed ones
       double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
       double rate = fresh / secs;

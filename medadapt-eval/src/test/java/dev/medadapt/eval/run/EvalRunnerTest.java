@@ -47,7 +47,7 @@ class EvalRunnerTest {
     assertThat(seen).hasSize(10);
     assertThat(seen.get(9).done()).isEqualTo(10);
     assertThat(seen.get(9).total()).isEqualTo(10);
-    assertThat(seen.get(9).metrics()).containsEntry("acc", "0.500");
+    assertThat(seen.get(9).metrics()).containsEntry("acc", 0.5);
   }
 
   @Test
