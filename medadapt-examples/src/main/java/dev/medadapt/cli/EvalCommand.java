@@ -112,6 +112,11 @@ public final class EvalCommand implements Callable<Integer> {
       description = "generate, loglikelihood (lm-eval acc) or loglikelihood-norm (acc_norm) (default: ${DEFAULT-VALUE})")
   String mode;
 
+  @Option(names = "--ll-choices", defaultValue = "letters",
+      description = "log-likelihood continuations: letters (lm-eval MMLU style) or texts (option texts, lm-eval MedQA style) "
+          + "(default: ${DEFAULT-VALUE})")
+  String llChoices;
+
   @Option(names = "--max-new-tokens", defaultValue = "1024", description = "generation budget per question (default: ${DEFAULT-VALUE})")
   int maxNewTokens;
 
@@ -214,7 +219,12 @@ public final class EvalCommand implements Callable<Integer> {
         if (!format.equals("lmeval") && !format.equals("seed")) {
           throw new ConfigurationException("--mode " + mode + " uses the lmeval prompt format, not --format " + format);
         }
-        b.loglikelihood(new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1), mode.endsWith("-norm"));
+        LoglikelihoodScorer.Choices choices = switch (llChoices) {
+          case "letters" -> LoglikelihoodScorer.Choices.LETTERS;
+          case "texts" -> LoglikelihoodScorer.Choices.OPTION_TEXTS;
+          default -> throw new ConfigurationException("--ll-choices must be letters or texts, was " + llChoices);
+        };
+        b.loglikelihood(new LoglikelihoodScorer(choices, 1), mode.endsWith("-norm"));
       }
       default -> throw new ConfigurationException(
           "--mode must be generate, loglikelihood or loglikelihood-norm, was " + mode);
