@@ -217,6 +217,60 @@ class EvalCliTest {
   }
 
   @Test
+  void loglikelihoodModeScoresLetters() throws Exception {
+    List<String> contexts = new java.util.ArrayList<>();
+    LanguageModel ll = new LanguageModel() {
+      @Override
+      public String name() {
+        return "ll";
+      }
+
+      @Override
+      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
+        throw new AssertionError("log-likelihood runs must not generate");
+      }
+
+      @Override
+      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
+        throw new AssertionError("log-likelihood runs must not generate");
+      }
+
+      @Override
+      public boolean supportsLoglikelihood() {
+        return true;
+      }
+
+      @Override
+      public List<dev.medadapt.core.llm.LoglikelihoodResult> loglikelihood(List<dev.medadapt.core.llm.LoglikelihoodRequest> rs) {
+        rs.forEach(r -> contexts.add(r.context()));
+        return rs.stream()
+            .map(r -> new dev.medadapt.core.llm.LoglikelihoodResult(r.continuation().equals(" C") ? -0.5 : -2.0, false, 1))
+            .toList();
+      }
+
+      @Override
+      public void close() {}
+    };
+    EvalCommand cmd = new EvalCommand();
+    CommandLine cl = new CommandLine(cmd);
+    cl.setOut(new PrintWriter(new StringWriter()));
+    cl.setErr(new PrintWriter(new StringWriter()));
+    Path run = tmp.resolve("ll");
+    cl.parseArgs("--openai-url", "http://unused", "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"),
+        "--mode", "loglikelihood", "--n", "0", "--bootstrap", "200", "--no-progress", "--out", run.toString());
+    List<Question> qs = cmd.loadQuestions();
+    assertThat(cmd.run(ll, qs)).isZero();
+    var records = RunLog.readDir(run).records();
+    assertThat(records).hasSize(qs.size()).allSatisfy(r -> {
+      assertThat(r.extracted()).isEqualTo("C");
+      assertThat(r.mode()).isEqualTo("loglikelihood");
+      assertThat(r.correct()).isEqualTo(r.gold().equals("C"));
+    });
+    assertThat(contexts.get(0)).startsWith("Question: ").endsWith("Answer:");
+    assertThat(contexts).hasSize(4 * qs.size());
+  }
+
+  @Test
   void openAiUrlNeedsModelName() {
     Out r = cli("eval", "--openai-url", "http://127.0.0.1:9/v1", "--benchmarks",
         "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--out", tmp.resolve("x").toString());
