@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -53,6 +54,12 @@ public final class ChatTemplate {
   /** Upper bound on a rendered prompt (characters); far above any context window. */
   public static final int MAX_OUTPUT_CHARS = 16 << 20;
 
+  /** Default bound on one render's wall time; real chat templates take well under a millisecond. */
+  public static final Duration RENDER_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Deadline (System.nanoTime) of the render running on this thread; checked before every node. */
+  private static final ThreadLocal<long[]> DEADLINE = ThreadLocal.withInitial(() -> new long[] {Long.MAX_VALUE});
+
   private static final String CONFIG_FILE = "tokenizer_config.json";
   private static final String JINJA_FILE = "chat_template.jinja";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,10 +69,12 @@ public final class ChatTemplate {
   private final String origin;
   private final Map<String, Object> specialTokens;
   private final boolean addBosToken;
+  private final Duration renderTimeout;
   private final Jinjava jinjava;
 
   private ChatTemplate(
-      String source, String origin, Map<String, Object> specialTokens, boolean addBosToken) {
+      String source, String origin, Map<String, Object> specialTokens, boolean addBosToken, Duration renderTimeout) {
+    this.renderTimeout = renderTimeout;
     this.source = source;
     this.origin = origin;
     this.specialTokens = Collections.unmodifiableMap(specialTokens);
@@ -139,7 +148,7 @@ public final class ChatTemplate {
       tokens.put("additional_special_tokens", List.copyOf(list));
     }
     boolean addBos = cfg.path("add_bos_token").asBoolean(false);
-    return new ChatTemplate(template, origin, tokens, addBos);
+    return new ChatTemplate(template, origin, tokens, addBos, RENDER_TIMEOUT);
   }
 
   /**
@@ -151,6 +160,10 @@ public final class ChatTemplate {
    * @param origin a name for error messages (a file path or "inline")
    */
   public static ChatTemplate of(String template, String bosToken, String eosToken, String origin) {
+    return of(template, bosToken, eosToken, origin, RENDER_TIMEOUT);
+  }
+
+  static ChatTemplate of(String template, String bosToken, String eosToken, String origin, Duration renderTimeout) {
     Ensure.notNull(template, "template");
     Ensure.notBlank(origin, "origin");
     Map<String, Object> tokens = new LinkedHashMap<>();
@@ -158,7 +171,7 @@ public final class ChatTemplate {
     tokens.put("eos_token", eosToken);
     tokens.put("unk_token", null);
     tokens.put("pad_token", null);
-    return new ChatTemplate(template, origin, tokens, false);
+    return new ChatTemplate(template, origin, tokens, false, renderTimeout);
   }
 
   /** Renders a conversation; with {@code addGenerationPrompt} the assistant header is appended. */
@@ -199,7 +212,7 @@ public final class ChatTemplate {
     ctx.put("messages", msgs);
     ctx.put("add_generation_prompt", addGenerationPrompt);
     ctx.putAll(specialTokens);
-    RenderResult result = jinjava.renderForResult(prepared, ctx);
+    RenderResult result = renderWithDeadline(jinjava, prepared, ctx);
     checkErrors(result.getErrors(), false);
     return result.getOutput();
   }
@@ -280,6 +293,26 @@ public final class ChatTemplate {
         file.toAbsolutePath() + ": " + field + " must be a string, null or an AddedToken object with \"content\"");
   }
 
+  private RenderResult renderWithDeadline(Jinjava j, String template, Map<String, Object> ctx) {
+    long[] deadline = DEADLINE.get();
+    long previous = deadline[0];
+    deadline[0] = System.nanoTime() + renderTimeout.toNanos();
+    try {
+      return j.renderForResult(template, ctx);
+    } finally {
+      deadline[0] = previous;
+    }
+  }
+
+  /** Thrown before a node renders once the render's deadline has passed; Jinjava aborts the render. */
+  private static final class RenderTimeout extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RenderTimeout() {
+      super("rendering exceeded its time limit");
+    }
+  }
+
   private static Jinjava newSandbox(boolean validationMode) {
     JinjavaConfig config =
         JinjavaConfig.newBuilder()
@@ -299,6 +332,12 @@ public final class ChatTemplate {
             .withValidationMode(validationMode)
             .withDisabled(
                 Map.of(Context.Library.TAG, Set.of("include", "import", "from", "extends")))
+            .withNodePreProcessor(
+                (node, interpreter) -> {
+                  if (System.nanoTime() > DEADLINE.get()[0]) {
+                    throw new RenderTimeout();
+                  }
+                })
             .build();
     Jinjava j = new Jinjava(config);
     j.setResourceLocator(
@@ -348,8 +387,13 @@ public final class ChatTemplate {
     ctx.put("add_generation_prompt", true);
     ctx.putAll(specialTokens);
     // Parse errors are reported against the original source so that line numbers match the file.
-    RenderResult syntax = newSandbox(true).renderForResult(source, ctx);
+    RenderResult syntax = renderWithDeadline(newSandbox(true), source, ctx);
     checkErrors(syntax.getErrors(), true);
+    for (String filter : JinjaWhitespace.filterNames(prepared)) {
+      if (jinjava.getGlobalContext().getFilter(filter) == null) {
+        throw new ModelFormatException("chat template in " + origin + ": unknown filter '" + filter + "'");
+      }
+    }
   }
 
   private void checkErrors(List<TemplateError> errors, boolean syntaxOnly) {
@@ -370,6 +414,10 @@ public final class ChatTemplate {
         // Jinjava's validation mode cannot dispatch filters through a custom resolver; it reports
         // every filter call this way. Not a syntax error: real renders dispatch them fine.
         continue;
+      }
+      if (find(e.getException(), RenderTimeout.class) != null) {
+        throw new ModelFormatException(
+            "chat template in " + origin + ": rendering took longer than " + renderTimeout.toMillis() + " ms");
       }
       if (e.getSeverity() == TemplateError.ErrorType.FATAL && (!syntaxOnly || syntax)) {
         if (e.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG) {

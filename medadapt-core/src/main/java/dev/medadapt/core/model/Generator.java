@@ -8,6 +8,7 @@ import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.TextTokenizer;
 import dev.medadapt.core.model.qwen2.KvCache;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
+import dev.medadapt.core.tokenizer.IncrementalDetokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -146,6 +147,7 @@ public final class Generator {
     final SplittableRandom rng;
     final List<String> stopStrings;
     final List<Integer> tokens = new ArrayList<>();
+    final IncrementalDetokenizer detok = new IncrementalDetokenizer(tokenizer, true);
     String text = "";
     int emitted;
     FinishReason finish;
@@ -158,8 +160,26 @@ public final class Generator {
     }
 
     void decodeAndStream(RowListener listener) {
-      // Re-decoding the whole suffix keeps multi-token characters and merges right.
-      text = tokenizer.decode(tokens.stream().mapToInt(Integer::intValue).toArray(), true);
+      text += detok.push(tokens.get(tokens.size() - 1));
+      if (cutAtStopString()) {
+        finish(FinishReason.STOP, listener, false);
+        return;
+      }
+      // Hold back the longest tail that could still grow into a stop string.
+      int hold = 0;
+      for (String s : stopStrings) {
+        for (int k = Math.min(s.length() - 1, text.length() - emitted); k > hold; k--) {
+          if (text.startsWith(s.substring(0, k), text.length() - k)) {
+            hold = k;
+            break;
+          }
+        }
+      }
+      emit(text.length() - hold, listener);
+    }
+
+    /** Cuts the text before the first stop string; true when there was one. */
+    boolean cutAtStopString() {
       int cut = -1;
       for (String s : stopStrings) {
         int i = text.indexOf(s);
@@ -169,24 +189,9 @@ public final class Generator {
       }
       if (cut >= 0) {
         text = text.substring(0, cut);
-        finish(FinishReason.STOP, listener);
-        return;
+        return true;
       }
-      int safe = text.length();
-      // An incomplete UTF-8 sequence decodes to U+FFFD until its last byte arrives: hold it back.
-      while (safe > emitted && text.charAt(safe - 1) == '\uFFFD') {
-        safe--;
-      }
-      // Hold back a tail that could still grow into a stop string.
-      for (String s : stopStrings) {
-        for (int k = Math.min(s.length() - 1, safe - emitted); k > 0; k--) {
-          if (text.startsWith(s.substring(0, k), safe - k)) {
-            safe = Math.min(safe, safe - k);
-            break;
-          }
-        }
-      }
-      emit(safe, listener);
+      return false;
     }
 
     void emit(int upTo, RowListener listener) {
@@ -197,6 +202,17 @@ public final class Generator {
     }
 
     void finish(FinishReason reason, RowListener listener) {
+      finish(reason, listener, true);
+    }
+
+    /** Ends the row; {@code flush} releases text the detokenizer held back (not after a stop string). */
+    void finish(FinishReason reason, RowListener listener, boolean flush) {
+      if (flush) {
+        text += detok.flush();
+        if (cutAtStopString()) {
+          reason = FinishReason.STOP;
+        }
+      }
       finish = reason;
       emit(text.length(), listener);
     }

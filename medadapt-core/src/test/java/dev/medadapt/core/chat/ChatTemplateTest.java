@@ -209,6 +209,39 @@ class ChatTemplateTest {
   }
 
   @Test
+  void unknownFilterIsRejectedAtLoad() {
+    assertThatThrownBy(
+            () -> ChatTemplate.of("{% for m in messages %}{{ m.content | no_such_filter }}{% endfor %}", null, null, "inline"))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("inline")
+        .hasMessageContaining("unknown filter 'no_such_filter'");
+    // '|' inside a string literal is text, not a filter
+    assertThat(ChatTemplate.of("{{ 'a | b' | upper }}", null, null, "inline").render(List.of(), false)).isEqualTo("A | B");
+  }
+
+  @Test
+  void runawayLoopsHitTheRenderTimeout() {
+    String loops =
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% if i == j %}{% endif %}{% endfor %}{% endfor %}";
+    long t0 = System.nanoTime();
+    // Caught when the template is checked at load, or at the latest when rendering.
+    assertThatThrownBy(() -> ChatTemplate.of(loops, null, null, "inline", java.time.Duration.ofMillis(300)).render(List.of(), false))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("inline")
+        .hasMessageContaining("longer than 300 ms");
+    assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
+    // The same guard at render time, with a template that is quick on the load-time sample.
+    ChatTemplate slowOnLongInput =
+        ChatTemplate.of(
+            "{% for m in messages %}{% for i in range(m.content | length) %}{% for j in range(m.content | length) %}"
+                + "{% if i == j %}{% endif %}{% endfor %}{% endfor %}{% endfor %}",
+            null, null, "inline", java.time.Duration.ofMillis(300));
+    assertThatThrownBy(() -> slowOnLongInput.render(List.of(ChatMessage.user("x".repeat(50_000))), false))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("longer than 300 ms");
+  }
+
+  @Test
   void extraVariablesCannotOverrideMessages() {
     ChatTemplate t = ChatTemplate.of("{{ messages | length }}", null, null, "inline");
     assertThatThrownBy(() -> t.render(List.of(), false, Map.of("messages", List.of())))

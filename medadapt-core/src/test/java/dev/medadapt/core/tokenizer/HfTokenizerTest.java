@@ -49,11 +49,21 @@ class HfTokenizerTest {
   }
 
   @Test
+  void longTextsAreNeitherTruncatedNorPadded() {
+    String text = "0123456789".repeat(300); // DJL's default would truncate at 512 tokens
+    assertThat(tok.encode(text)).hasSize(3000);
+    assertThat(tok.encodeBatch(List.of(text, "ab")).get(1)).containsExactly('a', 'b');
+  }
+
+  @Test
   void decodesWithAndWithoutSpecialTokens() {
     int[] ids = {257, 'o', 'k', 258};
     assertThat(tok.decode(ids, false)).isEqualTo("<|im_start|>ok<|im_end|>");
     assertThat(tok.decode(ids, true)).isEqualTo("ok");
     assertThat(tok.decode(utf8("naïve 中文"), false)).isEqualTo("naïve 中文");
+    assertThatThrownBy(() -> tok.decode(new int[] {65, 259}, false))
+        .isInstanceOf(dev.medadapt.core.ConfigurationException.class)
+        .hasMessageContaining("259");
   }
 
   @Test

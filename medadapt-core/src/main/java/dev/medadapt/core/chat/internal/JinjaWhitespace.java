@@ -83,6 +83,51 @@ public final class JinjaWhitespace {
     text.setLength(0);
   }
 
+  /**
+   * Names of the filters applied in expression and statement tags ({@code x | name}), outside
+   * string literals, so that a template using a filter that does not exist can be rejected when it
+   * is loaded (Jinja2 rejects it at compile time; Jinjava would silently output nothing).
+   */
+  public static java.util.Set<String> filterNames(String template) {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    int i = 0;
+    while (true) {
+      int start = nextTagStart(template, i);
+      if (start < 0) {
+        return names;
+      }
+      char kind = template.charAt(start + 1);
+      String close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+      int end = kind == '#' ? template.indexOf(close, start + 2) : findClose(template, start + 2, close);
+      if (end < 0) {
+        return names;
+      }
+      if (kind != '#') {
+        collectFilters(template, start + 2, end, names);
+      }
+      i = end + 2;
+    }
+  }
+
+  private static void collectFilters(String t, int from, int to, java.util.Set<String> names) {
+    for (int i = from; i < to; i++) {
+      i = skipLiteral(t, i);
+      if (i < to && t.charAt(i) == '|') {
+        int j = i + 1;
+        while (j < to && Character.isWhitespace(t.charAt(j))) {
+          j++;
+        }
+        int k = j;
+        while (k < to && (Character.isLetterOrDigit(t.charAt(k)) || t.charAt(k) == '_')) {
+          k++;
+        }
+        if (k > j) {
+          names.add(t.substring(j, k));
+        }
+      }
+    }
+  }
+
   private static int nextTagStart(String t, int from) {
     for (int i = from; i < t.length() - 1; i++) {
       if (t.charAt(i) == '{') {
@@ -97,22 +142,29 @@ public final class JinjaWhitespace {
 
   /** Index of {@code close} ending the tag, skipping string literals. */
   private static int findClose(String t, int from, String close) {
-    char quote = 0;
     for (int i = from; i < t.length(); i++) {
-      char c = t.charAt(i);
-      if (quote != 0) {
-        if (c == '\\') {
-          i++;
-        } else if (c == quote) {
-          quote = 0;
-        }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (t.startsWith(close, i)) {
+      i = skipLiteral(t, i);
+      if (t.startsWith(close, i)) {
         return i;
       }
     }
     return -1;
+  }
+
+  /**
+   * If a string literal ('...' or "...", backslash escapes) starts at {@code i}, the index just
+   * after it (the text length when unterminated); otherwise {@code i}.
+   */
+  private static int skipLiteral(String t, int i) {
+    while (i < t.length() && (t.charAt(i) == '\'' || t.charAt(i) == '"')) {
+      char quote = t.charAt(i);
+      int j = i + 1;
+      while (j < t.length() && t.charAt(j) != quote) {
+        j += t.charAt(j) == '\\' ? 2 : 1;
+      }
+      i = Math.min(j + 1, t.length());
+    }
+    return i;
   }
 
   private static int findEndRaw(String t, int from) {

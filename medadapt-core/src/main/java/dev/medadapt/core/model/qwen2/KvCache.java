@@ -2,6 +2,8 @@ package dev.medadapt.core.model.qwen2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
@@ -52,26 +54,41 @@ public final class KvCache implements AutoCloseable {
     return realTokens;
   }
 
-  NDArray key(int layer) {
-    return keys[layer];
+  /**
+   * Writes the new keys/values {@code [B, KV, t, d]} at columns {@code [length, length + t)} of
+   * layer {@code layer} and returns views of columns {@code [0, length + t)} on {@code step}'s
+   * manager. Buffers grow by doubling, so a long generation reallocates O(log n) times instead of
+   * copying the whole cache every step (which fragments the native heap).
+   */
+  NDArray[] append(int layer, NDArray k, NDArray v, NDManager step) {
+    long t = k.getShape().get(2);
+    long need = length + t;
+    if (keys[layer] == null || keys[layer].getShape().get(2) < need) {
+      long cap = keys[layer] == null ? 0 : keys[layer].getShape().get(2);
+      long newCap = Math.max(cap * 2, (need + 255) / 256 * 256);
+      keys[layer] = grow(keys[layer], k, newCap);
+      values[layer] = grow(values[layer], v, newCap);
+    }
+    NDIndex cols = new NDIndex(":, :, " + length + ":" + need);
+    keys[layer].set(cols, k);
+    values[layer].set(cols, v);
+    NDIndex upTo = new NDIndex(":, :, :" + need);
+    return new NDArray[] {keys[layer].get(step, upTo), values[layer].get(step, upTo)};
   }
 
-  NDArray value(int layer) {
-    return values[layer];
-  }
-
-  /** Replaces layer {@code layer}'s keys and values, closing the previous ones. */
-  void set(int layer, NDArray k, NDArray v) {
-    k.attach(manager);
-    v.attach(manager);
-    if (keys[layer] != null && keys[layer] != k) {
-      keys[layer].close();
+  private NDArray grow(NDArray old, NDArray like, long capacity) {
+    Shape s = like.getShape();
+    NDArray buf = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), like.getDataType());
+    if (old != null && length > 0) {
+      NDIndex filled = new NDIndex(":, :, :" + length);
+      try (NDArray part = old.get(filled)) {
+        buf.set(filled, part);
+      }
     }
-    if (values[layer] != null && values[layer] != v) {
-      values[layer].close();
+    if (old != null) {
+      old.close();
     }
-    keys[layer] = k;
-    values[layer] = v;
+    return buf;
   }
 
   /** Records the new columns' mask after a forward step. */

@@ -11,6 +11,7 @@ import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.Qwen2Config;
 import dev.medadapt.core.safetensors.SafetensorsReader;
 import dev.medadapt.core.safetensors.TensorInfo;
+import dev.medadapt.core.safetensors.internal.DirectBuffers;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -96,8 +97,9 @@ public final class Qwen2Model implements AutoCloseable {
     Qwen2Config cfg = Qwen2Config.load(dir);
     long t0 = System.nanoTime();
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    WeightSource src = null;
     try (SafetensorsReader reader = SafetensorsReader.open(dir)) {
-      WeightSource src = new WeightSource(reader, manager, precision, dir);
+      src = new WeightSource(reader, manager, precision, dir);
       Map<String, Projection> proj = new LinkedHashMap<>();
       int h = cfg.hiddenSize();
       int kvDim = cfg.numKeyValueHeads() * cfg.headDim();
@@ -132,6 +134,10 @@ public final class Qwen2Model implements AutoCloseable {
     } catch (RuntimeException e) {
       manager.close();
       throw e;
+    } finally {
+      if (src != null) {
+        src.release();
+      }
     }
   }
 
@@ -152,6 +158,7 @@ public final class Qwen2Model implements AutoCloseable {
     private final NDManager manager;
     private final Precision precision;
     private final Path dir;
+    private ByteBuffer staging;
 
     WeightSource(SafetensorsReader reader, NDManager manager, Precision precision, Path dir) {
       this.reader = reader;
@@ -198,27 +205,34 @@ public final class Qwen2Model implements AutoCloseable {
 
     private NDArray create(String name, long[] shape, DataType type) {
       TensorInfo t = check(name, shape);
-      long numel = t.numel();
+      long bytes = t.numel() * (type == DataType.FLOAT16 ? 2 : 4);
+      ByteBuffer bb = staging(bytes);
       if (type == DataType.FLOAT16) {
-        short[] half = reader.readHalfBits(name);
-        ByteBuffer bb = ByteBuffer.allocateDirect(half.length * 2).order(ByteOrder.nativeOrder());
-        bb.asShortBuffer().put(half);
-        return owned(manager.create(bb, new Shape(shape), DataType.FLOAT16));
+        bb.asShortBuffer().put(reader.readHalfBits(name));
+      } else {
+        reader.readFloats(name, bb.asFloatBuffer());
       }
-      ByteBuffer bb = ByteBuffer.allocateDirect(Math.toIntExact(numel * 4)).order(ByteOrder.nativeOrder());
-      reader.readFloats(name, bb.asFloatBuffer());
-      return owned(manager.create(bb, new Shape(shape), DataType.FLOAT32));
+      // PyTorch's from_blob points at the Java buffer; a torch-owned copy lets the staging buffer be
+      // reused for the next tensor, so loading holds one tensor-sized buffer, not a second model.
+      NDArray blob = manager.create(bb, new Shape(shape), type);
+      NDArray owned = blob.duplicate();
+      blob.close();
+      return owned;
     }
 
-    /**
-     * PyTorch's from_blob keeps pointing at the Java direct buffer, which counts against
-     * -XX:MaxDirectMemorySize (the heap size by default, smaller than a 1.5B model in float32). A
-     * torch-owned copy lets the buffer go.
-     */
-    private static NDArray owned(NDArray blob) {
-      NDArray copy = blob.duplicate();
-      blob.close();
-      return copy;
+    /** A native-order direct buffer of exactly {@code bytes} bytes, reusing one allocation. */
+    private ByteBuffer staging(long bytes) {
+      if (staging == null || staging.capacity() < bytes) {
+        DirectBuffers.free(staging);
+        long max = reader.tensors().values().stream().mapToLong(x -> x.numel() * 4).max().orElse(bytes);
+        staging = ByteBuffer.allocateDirect(Math.toIntExact(Math.max(bytes, max))).order(ByteOrder.nativeOrder());
+      }
+      return staging.clear().limit(Math.toIntExact(bytes)).slice().order(ByteOrder.nativeOrder());
+    }
+
+    void release() {
+      DirectBuffers.free(staging);
+      staging = null;
     }
 
     /** The default {@link LinearLoader}: dense weight at the model's precision, float32 bias. */
@@ -376,13 +390,9 @@ public final class Qwen2Model implements AutoCloseable {
       q = rope(q, cosA, sinA, half);
       k = rope(k, cosA, sinA, half);
       if (cache != null) {
-        NDArray pk = cache.key(l);
-        NDArray pv = cache.value(l);
-        if (pk != null) {
-          k = pk.concat(k, 2);
-          v = pv.concat(v, 2);
-        }
-        cache.set(l, k, v);
+        NDArray[] kv = cache.append(l, k, v, m);
+        k = kv[0];
+        v = kv[1];
       }
       // Grouped-query attention without copying K/V per query head: q [B, KV, g, T, d] against
       // k, v [B, KV, 1, total, d] (transformers' repeat_kv maps kv head i to query heads i*g .. i*g+g-1).

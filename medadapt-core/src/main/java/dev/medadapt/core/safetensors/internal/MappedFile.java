@@ -56,6 +56,9 @@ public final class MappedFile implements AutoCloseable {
     }
     while (len > 0) {
       int w = (int) (pos / windowSize);
+      if (windows[w] == null) {
+        throw new IllegalStateException(path + " is closed");
+      }
       int inWin = (int) (pos - w * windowSize);
       int n = Math.min(len, windows[w].capacity() - inWin);
       windows[w].get(inWin, dst, off, n);
@@ -69,15 +72,18 @@ public final class MappedFile implements AutoCloseable {
   public ByteBuffer sliceOrNull(long pos, int len) {
     int w = (int) (pos / windowSize);
     int inWin = (int) (pos - w * windowSize);
-    if (w >= windows.length || inWin + (long) len > windows[w].capacity()) {
+    if (w >= windows.length || windows[w] == null || inWin + (long) len > windows[w].capacity()) {
       return null;
     }
     return windows[w].slice(inWin, len).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  /** Mappings are released by the garbage collector; dropping the references is all we can do on Java 17. */
+  /** Unmaps the file now (see {@link DirectBuffers}); no slice handed out may be used afterwards. */
   @Override
   public void close() {
-    java.util.Arrays.fill(windows, null);
+    for (int i = 0; i < windows.length; i++) {
+      DirectBuffers.free(windows[i]);
+      windows[i] = null;
+    }
   }
 }

@@ -1,0 +1,35 @@
+package dev.medadapt.core.model;
+
+import ai.djl.Device;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.model.qwen2.Qwen2Model;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Child-JVM probe for {@link GeneratorTest}: run with a pre-touched fixed-size Java heap so that
+ * VmRSS changes are native memory only. Prints "rss-kb BEFORE AFTER TOKENS".
+ */
+public final class RssProbe {
+  private RssProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    Path model = Path.of(args[0]);
+    int tokens = Integer.parseInt(args[1]);
+    try (Qwen2Model m = Qwen2Model.load(model, Device.cpu(), Precision.FP32)) {
+      Generator g = new Generator(m, new ByteTokenizer(), Set.of(), 4096); // no EOS: always `tokens` tokens
+      int[] prompt = new ByteTokenizer().encode("Patient history:");
+      GenerationOptions o = GenerationOptions.greedy(tokens);
+      // Two warm-up runs: JIT compilation (C2's arenas and code cache) and the native allocator's pools.
+      for (int w = 0; w < 2; w++) {
+        g.generate(List.of(prompt), o, (i, t) -> {});
+        System.out.println("warm-up rss-kb " + GeneratorTest.vmRssKb(Path.of("/proc/self/status")));
+      }
+      long before = GeneratorTest.vmRssKb(Path.of("/proc/self/status"));
+      int n = g.generate(List.of(prompt), o, (i, t) -> {}).get(0).tokens().length;
+      long after = GeneratorTest.vmRssKb(Path.of("/proc/self/status"));
+      System.out.println("rss-kb " + before + " " + after + " " + n);
+    }
+  }
+}
