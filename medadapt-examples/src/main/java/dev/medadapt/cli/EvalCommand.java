@@ -2,9 +2,9 @@ package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
-import dev.medadapt.core.UnsupportedFeatureException;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.core.openai.OpenAiLanguageModel;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
@@ -75,6 +75,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--openai-url", paramLabel = "URL", description = "OpenAI-compatible server, e.g. http://localhost:8000/v1")
     String openAiUrl;
   }
+
+  @Option(names = "--max-context", description = "context length of the local model (default: the model's own)")
+  Integer maxContext;
 
   @Option(names = "--openai-model", paramLabel = "NAME", description = "model name sent to the OpenAI-compatible server")
   String openAiModel;
@@ -154,9 +157,11 @@ public final class EvalCommand implements Callable<Integer> {
   /** Opens the model named on the command line. */
   private LanguageModel openModel() {
     if (source.modelDir != null) {
-      throw new UnsupportedFeatureException(
-          "--model needs the local Qwen2 runtime (dev.medadapt.core.model), which this build does not include yet; "
-              + "serve the model with an OpenAI-compatible server and use --openai-url");
+      LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(source.modelDir);
+      if (maxContext != null) {
+        b.maxContext(maxContext);
+      }
+      return b.build();
     }
     if (openAiModel == null || openAiModel.isBlank()) {
       throw new ConfigurationException("--openai-model is required with --openai-url (the model name the server serves)");

@@ -271,6 +271,38 @@ class EvalCliTest {
   }
 
   @Test
+  void evalWithLocalTinyModel() throws Exception {
+    // The tiny byte-level chat checkpoint produces arbitrary text: its answers are mostly UNPARSED,
+    // which must be recorded with a reason and counted wrong.
+    Path run = tmp.resolve("tiny");
+    Out r = cli("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
+        "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--n", "2",
+        "--max-new-tokens", "6", "--bootstrap", "200", "--no-progress", "--out", run.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    var records = RunLog.readDir(run).records();
+    assertThat(records).hasSize(2);
+    assertThat(records).allSatisfy(x -> {
+      assertThat(x.correct()).isEqualTo(x.extracted().equals(x.gold()));
+      if (x.isUnparsed()) {
+        assertThat(x.rule()).isNotBlank();
+      }
+    });
+    assertThat(Files.readString(run.resolve("run.json"))).contains("\"model\" : \"qwen2-tiny-bytes-chat\"");
+
+    Path ll = tmp.resolve("tiny-ll");
+    Out l = cli("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
+        "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--n", "2", "--mode", "loglikelihood",
+        "--bootstrap", "200", "--no-progress", "--out", ll.toString());
+    assertThat(l.code()).as(l.err()).isZero();
+    var llRecords = RunLog.readDir(ll).records();
+    assertThat(llRecords).hasSize(2).allSatisfy(x -> {
+      assertThat(x.mode()).isEqualTo("loglikelihood");
+      assertThat(x.extracted()).isIn("A", "B", "C", "D");
+      assertThat(new ObjectMapper().readTree(x.output()).get("loglikelihoods")).hasSize(4);
+    });
+  }
+
+  @Test
   void openAiUrlNeedsModelName() {
     Out r = cli("eval", "--openai-url", "http://127.0.0.1:9/v1", "--benchmarks",
         "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--out", tmp.resolve("x").toString());
