@@ -2,10 +2,10 @@ package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
-import dev.medadapt.core.UnsupportedFeatureException;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
-import dev.medadapt.core.progress.Progress;
+import dev.medadapt.core.model.LocalLanguageModel;
+import dev.medadapt.core.openai.OpenAiLanguageModel;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
 import dev.medadapt.eval.bench.Question;
@@ -26,10 +26,8 @@ import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -78,8 +76,15 @@ public final class EvalCommand implements Callable<Integer> {
     String openAiUrl;
   }
 
+  @Option(names = "--max-context", description = "context length of the local model (default: the model's own)")
+  Integer maxContext;
+
   @Option(names = "--openai-model", paramLabel = "NAME", description = "model name sent to the OpenAI-compatible server")
   String openAiModel;
+
+  @Option(names = "--api-key-env", paramLabel = "VAR",
+      description = "environment variable holding the API key for --openai-url (none by default)")
+  String apiKeyEnv;
 
   @Option(names = "--benchmarks", required = true, split = ",", paramLabel = "NAME[=PATH]",
       description = "benchmarks, comma-separated: medqa, medmcqa, mmlu, pubmedqa, pubmedqa:context, mirage:<set>, ...; "
@@ -110,6 +115,11 @@ public final class EvalCommand implements Callable<Integer> {
       description = "generate, loglikelihood (lm-eval acc) or loglikelihood-norm (acc_norm) (default: ${DEFAULT-VALUE})")
   String mode;
 
+  @Option(names = "--ll-choices", defaultValue = "letters",
+      description = "log-likelihood continuations: letters (lm-eval MMLU style) or texts (option texts, lm-eval MedQA style) "
+          + "(default: ${DEFAULT-VALUE})")
+  String llChoices;
+
   @Option(names = "--max-new-tokens", defaultValue = "1024", description = "generation budget per question (default: ${DEFAULT-VALUE})")
   int maxNewTokens;
 
@@ -129,6 +139,10 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", defaultValue = "10000", description = "bootstrap resamples for the summary (default: ${DEFAULT-VALUE})")
   int resamples;
 
+  @Option(names = "--parallel", defaultValue = "1",
+      description = "questions in flight at once, for servers that batch concurrent requests (default: ${DEFAULT-VALUE})")
+  int parallel;
+
   @Option(names = "--no-progress", description = "do not draw the progress bar")
   boolean noProgress;
 
@@ -143,12 +157,25 @@ public final class EvalCommand implements Callable<Integer> {
   /** Opens the model named on the command line. */
   private LanguageModel openModel() {
     if (source.modelDir != null) {
-      throw new UnsupportedFeatureException(
-          "--model needs the local Qwen2 runtime (dev.medadapt.core.model), which this build does not include yet; "
-              + "serve the model with an OpenAI-compatible server and use --openai-url");
+      LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(source.modelDir);
+      if (maxContext != null) {
+        b.maxContext(maxContext);
+      }
+      return b.build();
     }
-    throw new UnsupportedFeatureException(
-        "--openai-url needs the OpenAI-compatible client (dev.medadapt.core.openai), which this build does not include yet");
+    if (openAiModel == null || openAiModel.isBlank()) {
+      throw new ConfigurationException("--openai-model is required with --openai-url (the model name the server serves)");
+    }
+    OpenAiLanguageModel.Builder b =
+        OpenAiLanguageModel.builder()
+            .baseUrl(source.openAiUrl)
+            .model(openAiModel)
+            .seed(seed)
+            .loglikelihoodViaEcho(mode.startsWith("loglikelihood"));
+    if (apiKeyEnv != null) {
+      b.apiKeyEnv(apiKeyEnv);
+    }
+    return b.build();
   }
 
   /** Loads each benchmark and draws its seeded subset. */
@@ -189,6 +216,7 @@ public final class EvalCommand implements Callable<Integer> {
             .outDir(out)
             .seed(seed)
             .subsetSize(n == 0 ? -1 : n)
+            .parallelism(parallel)
             .options(GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature).seed(seed).build());
     switch (mode) {
       case "generate" -> b.promptFormat(Prompts.forName(format)).extractor(AnswerExtractors.forName(extractor)).extractorName(extractor);
@@ -196,13 +224,18 @@ public final class EvalCommand implements Callable<Integer> {
         if (!format.equals("lmeval") && !format.equals("seed")) {
           throw new ConfigurationException("--mode " + mode + " uses the lmeval prompt format, not --format " + format);
         }
-        b.loglikelihood(new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1), mode.endsWith("-norm"));
+        LoglikelihoodScorer.Choices choices = switch (llChoices) {
+          case "letters" -> LoglikelihoodScorer.Choices.LETTERS;
+          case "texts" -> LoglikelihoodScorer.Choices.OPTION_TEXTS;
+          default -> throw new ConfigurationException("--ll-choices must be letters or texts, was " + llChoices);
+        };
+        b.loglikelihood(new LoglikelihoodScorer(choices, 1), mode.endsWith("-norm"));
       }
       default -> throw new ConfigurationException(
           "--mode must be generate, loglikelihood or loglikelihood-norm, was " + mode);
     }
     PrintWriter err = spec.commandLine().getErr();
-    TerminalProgress bar = noProgress ? null : new TerminalProgress(err);
+    ProgressBar bar = noProgress ? null : ProgressBar.onStderr();
     b.progress(bar == null ? ProgressListener.NONE : bar);
     RunResult result;
     if (ragIndex == null) {
@@ -221,7 +254,7 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     if (bar != null) {
-      bar.finish();
+      bar.close();
     }
     if (result.resumed() > 0) {
       err.printf("resumed: %d items were already recorded, %d scored now%n", result.resumed(), result.scored());
@@ -242,56 +275,5 @@ public final class EvalCommand implements Callable<Integer> {
   static String label(Path run) {
     Path name = run.toAbsolutePath().normalize().getFileName();
     return name == null ? run.toString() : name.toString();
-  }
-
-  /**
-   * A one-line progress bar on stderr, redrawn at most every 200 ms (a shared CLI progress bar
-   * may replace it).
-   */
-  static final class TerminalProgress implements ProgressListener {
-    private static final int WIDTH = 30;
-    private final PrintWriter err;
-    private long lastDraw;
-    private int lastLength;
-
-    TerminalProgress(PrintWriter err) {
-      this.err = err;
-    }
-
-    @Override
-    public synchronized void onProgress(Progress p) {
-      long now = System.nanoTime();
-      if (p.done() < p.total() && now - lastDraw < 200_000_000L) {
-        return;
-      }
-      lastDraw = now;
-      StringBuilder sb = new StringBuilder("\r").append(p.task()).append(" [");
-      double f = p.fraction();
-      int filled = Double.isNaN(f) ? 0 : (int) Math.round(f * WIDTH);
-      sb.append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ");
-      sb.append(p.done()).append('/').append(p.total()).append(' ').append(p.unit());
-      sb.append(String.format(Locale.ROOT, " %.2f/s", p.ratePerSecond()));
-      if (p.eta() != null) {
-        sb.append(" ETA ").append(format(p.eta()));
-      }
-      p.metrics().forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
-      int len = sb.length();
-      if (len < lastLength) {
-        sb.append(" ".repeat(lastLength - len));
-      }
-      lastLength = len;
-      err.print(sb);
-      err.flush();
-    }
-
-    synchronized void finish() {
-      err.println();
-      err.flush();
-    }
-
-    private static String format(Duration d) {
-      long s = d.getSeconds();
-      return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
-    }
   }
 }

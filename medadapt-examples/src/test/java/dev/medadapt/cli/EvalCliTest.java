@@ -75,10 +75,10 @@ class EvalCliTest {
     cl.parseArgs(
         "--openai-url", "http://unused", "--benchmarks",
         "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl") + ",mmlu=" + TestResources.testdata("eval/mmlu"),
-        "--n", "0", "--bootstrap", "200", "--out", dir.toString());
+        "--n", "0", "--bootstrap", "200", "--no-progress", "--out", dir.toString());
     List<Question> qs = cmd.loadQuestions();
     assertThat(cmd.run(constant(letter), qs)).isZero();
-    assertThat(err.toString()).contains("/" + qs.size() + " questions");
+    assertThat(err.toString()).contains("wrote " + dir.resolve("records.jsonl"));
     assertThat(out.toString()).contains("| " + name + " | medqa |");
     return dir;
   }
@@ -174,6 +174,140 @@ class EvalCliTest {
     assertThat(prompts.get(0)).contains("Document [0] (Title: Aspirin) Aspirin irreversibly inhibits cyclooxygenase.");
     assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"bm25 k=1 index=");
     assertThat(RunLog.readDir(run).records().get(0).correct()).isTrue();
+  }
+
+  @Test
+  void evalAgainstOpenAiCompatibleServerEndToEndAndResume() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/v1/chat/completions", ex -> {
+      requests.incrementAndGet();
+      ex.getRequestBody().readAllBytes();
+      byte[] body = ("{\"id\":\"c\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+          + "\"content\":\"<think>hm</think>The answer is B.\"},\"finish_reason\":\"stop\"}],"
+          + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    try {
+      Path run = tmp.resolve("served");
+      String[] args = {"eval", "--openai-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1",
+          "--openai-model", "test-model", "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"),
+          "--n", "0", "--bootstrap", "200", "--no-progress", "--out", run.toString()};
+      Out r = cli(args);
+      assertThat(r.code()).as(r.err()).isZero();
+      var records = RunLog.readDir(run).records();
+      assertThat(requests.get()).isEqualTo(records.size());
+      assertThat(records).allSatisfy(x -> assertThat(x.extracted()).isEqualTo("B"));
+      long goldB = records.stream().filter(x -> x.gold().equals("B")).count();
+      assertThat(r.out()).contains("| served | medqa | " + records.size() + " | " + goldB + " |");
+      assertThat(Files.readString(run.resolve("run.json"))).contains("\"model\" : \"test-model\"");
+
+      Out again = cli(args);
+      assertThat(again.code()).as(again.err()).isZero();
+      assertThat(requests.get()).isEqualTo(records.size());
+      assertThat(again.err()).contains("resumed: " + records.size() + " items were already recorded, 0 scored now");
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void loglikelihoodModeScoresLetters() throws Exception {
+    List<String> contexts = new java.util.ArrayList<>();
+    LanguageModel ll = new LanguageModel() {
+      @Override
+      public String name() {
+        return "ll";
+      }
+
+      @Override
+      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
+        throw new AssertionError("log-likelihood runs must not generate");
+      }
+
+      @Override
+      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
+        throw new AssertionError("log-likelihood runs must not generate");
+      }
+
+      @Override
+      public boolean supportsLoglikelihood() {
+        return true;
+      }
+
+      @Override
+      public List<dev.medadapt.core.llm.LoglikelihoodResult> loglikelihood(List<dev.medadapt.core.llm.LoglikelihoodRequest> rs) {
+        rs.forEach(r -> contexts.add(r.context()));
+        return rs.stream()
+            .map(r -> new dev.medadapt.core.llm.LoglikelihoodResult(r.continuation().equals(" C") ? -0.5 : -2.0, false, 1))
+            .toList();
+      }
+
+      @Override
+      public void close() {}
+    };
+    EvalCommand cmd = new EvalCommand();
+    CommandLine cl = new CommandLine(cmd);
+    cl.setOut(new PrintWriter(new StringWriter()));
+    cl.setErr(new PrintWriter(new StringWriter()));
+    Path run = tmp.resolve("ll");
+    cl.parseArgs("--openai-url", "http://unused", "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"),
+        "--mode", "loglikelihood", "--n", "0", "--bootstrap", "200", "--no-progress", "--out", run.toString());
+    List<Question> qs = cmd.loadQuestions();
+    assertThat(cmd.run(ll, qs)).isZero();
+    var records = RunLog.readDir(run).records();
+    assertThat(records).hasSize(qs.size()).allSatisfy(r -> {
+      assertThat(r.extracted()).isEqualTo("C");
+      assertThat(r.mode()).isEqualTo("loglikelihood");
+      assertThat(r.correct()).isEqualTo(r.gold().equals("C"));
+    });
+    assertThat(contexts.get(0)).startsWith("Question: ").endsWith("Answer:");
+    assertThat(contexts).hasSize(4 * qs.size());
+  }
+
+  @Test
+  void evalWithLocalTinyModel() throws Exception {
+    // The tiny byte-level chat checkpoint produces arbitrary text: its answers are mostly UNPARSED,
+    // which must be recorded with a reason and counted wrong.
+    Path run = tmp.resolve("tiny");
+    Out r = cli("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
+        "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--n", "2",
+        "--max-new-tokens", "6", "--bootstrap", "200", "--no-progress", "--out", run.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    var records = RunLog.readDir(run).records();
+    assertThat(records).hasSize(2);
+    assertThat(records).allSatisfy(x -> {
+      assertThat(x.correct()).isEqualTo(x.extracted().equals(x.gold()));
+      if (x.isUnparsed()) {
+        assertThat(x.rule()).isNotBlank();
+      }
+    });
+    assertThat(Files.readString(run.resolve("run.json"))).contains("\"model\" : \"qwen2-tiny-bytes-chat\"");
+
+    Path ll = tmp.resolve("tiny-ll");
+    Out l = cli("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
+        "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--n", "2", "--mode", "loglikelihood",
+        "--bootstrap", "200", "--no-progress", "--out", ll.toString());
+    assertThat(l.code()).as(l.err()).isZero();
+    var llRecords = RunLog.readDir(ll).records();
+    assertThat(llRecords).hasSize(2).allSatisfy(x -> {
+      assertThat(x.mode()).isEqualTo("loglikelihood");
+      assertThat(x.extracted()).isIn("A", "B", "C", "D");
+      assertThat(new ObjectMapper().readTree(x.output()).get("loglikelihoods")).hasSize(4);
+    });
+  }
+
+  @Test
+  void openAiUrlNeedsModelName() {
+    Out r = cli("eval", "--openai-url", "http://127.0.0.1:9/v1", "--benchmarks",
+        "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--out", tmp.resolve("x").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: --openai-model is required with --openai-url");
   }
 
   @Test

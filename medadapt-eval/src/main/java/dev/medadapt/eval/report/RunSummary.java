@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Per-benchmark summaries of one run, plus a pooled {@link BenchmarkSummary#ALL} row when the run
- * covers more than one benchmark.
+ * covers more than one benchmark (micro average: every item weighs the same; its bootstrap
+ * resamples the pooled items, not stratified by benchmark).
  *
  * @param label the run's name in tables and charts (usually its directory name)
  * @param rows one row per benchmark in first-seen order, then the pooled row

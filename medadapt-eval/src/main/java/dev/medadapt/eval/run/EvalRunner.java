@@ -31,7 +31,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +89,7 @@ public final class EvalRunner {
   private final String mode;
   private final long seed;
   private final int subsetSize;
+  private final int parallelism;
 
   private EvalRunner(Builder b) {
     this.llScorer = b.llScorer;
@@ -101,6 +108,7 @@ public final class EvalRunner {
     this.retrievalName = b.retrievalName;
     this.seed = b.seed;
     this.subsetSize = b.subsetSize;
+    this.parallelism = b.parallelism;
   }
 
   public static Builder builder() {
@@ -135,55 +143,152 @@ public final class EvalRunner {
       LOG.info("{}: resuming, {} of {} items already recorded", outDir, done.size(), questions.size());
     }
 
-    List<ItemRecord> out = new ArrayList<>(questions.size());
+    // Render every prompt first: finished items are matched by prompt hash, the rest are asked.
+    int total = questions.size();
+    ItemRecord[] records = new ItemRecord[total];
+    List<Integer> pending = new ArrayList<>();
+    List<List<ChatMessage>> messages = new ArrayList<>(total);
+    List<String> hashes = new ArrayList<>(total);
     int resumed = 0;
-    int scored = 0;
-    int correctSoFar = 0;
-    long startNanos = System.nanoTime();
-    try (RunWriter writer = RunWriter.open(recordsFile)) {
-      for (Question q : questions) {
-        List<ChatMessage> messages = null;
-        String hash;
-        if (llScorer == null) {
-          List<String> snippets = retrieval == null ? List.of() : List.copyOf(retrieval.apply(q));
-          messages = promptFormat.render(q, snippets);
-          hash = PromptHash.of(messages);
-        } else {
-          hash = loglikelihoodHash(q);
-        }
-        ItemRecord prev = done.get(ItemRecord.key(q.benchmark(), q.id()));
-        ItemRecord rec;
-        if (prev != null) {
-          if (!prev.promptHash().equals(hash)) {
-            throw new ConfigurationException(
-                recordsFile + ": item " + q.benchmark() + "/" + q.id() + " was recorded with prompt hash "
-                    + prev.promptHash() + " but the prompt now hashes to " + hash
-                    + "; the prompt changed, use a new output directory");
-          }
-          rec = prev;
-          resumed++;
-        } else {
-          rec = llScorer == null ? score(q, messages, hash) : scoreLoglikelihood(q, hash);
-          writer.append(rec);
-          scored++;
-        }
-        out.add(rec);
-        correctSoFar += rec.correct() ? 1 : 0;
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("acc", String.format(java.util.Locale.ROOT, "%.3f", (double) correctSoFar / out.size()));
-        progress.onProgress(
-            Progress.of(
-                "eval " + q.benchmark(), out.size(), questions.size(), "questions",
-                Duration.ofNanos(System.nanoTime() - startNanos), metrics));
+    for (int i = 0; i < total; i++) {
+      Question q = questions.get(i);
+      List<ChatMessage> msgs = null;
+      String hash;
+      if (llScorer == null) {
+        List<String> snippets = retrieval == null ? List.of() : List.copyOf(retrieval.apply(q));
+        msgs = promptFormat.render(q, snippets);
+        hash = PromptHash.of(msgs);
+      } else {
+        hash = loglikelihoodHash(q);
+      }
+      messages.add(msgs);
+      hashes.add(hash);
+      ItemRecord prev = done.get(ItemRecord.key(q.benchmark(), q.id()));
+      if (prev == null) {
+        pending.add(i);
+      } else if (!prev.promptHash().equals(hash)) {
+        throw new ConfigurationException(
+            recordsFile + ": item " + q.benchmark() + "/" + q.id() + " was recorded with prompt hash "
+                + prev.promptHash() + " but the prompt now hashes to " + hash
+                + "; the prompt changed, use a new output directory");
+      } else {
+        records[i] = prev;
+        resumed++;
       }
     }
+
+    Tracker tracker = new Tracker(total);
+    for (ItemRecord r : records) {
+      if (r != null) {
+        tracker.add(r, false);
+      }
+    }
+    if (resumed > 0) {
+      tracker.report(questions.get(0).benchmark());
+    }
+    try (RunWriter writer = RunWriter.open(recordsFile)) {
+      IntConsumer scoreOne =
+          i -> {
+            Question q = questions.get(i);
+            ItemRecord rec =
+                llScorer == null ? score(q, messages.get(i), hashes.get(i)) : scoreLoglikelihood(q, hashes.get(i));
+            writer.append(rec);
+            records[i] = rec;
+            tracker.add(rec, true);
+            tracker.report(q.benchmark());
+          };
+      if (parallelism == 1) {
+        pending.forEach(scoreOne::accept);
+      } else {
+        runParallel(pending, scoreOne);
+      }
+    }
+    List<ItemRecord> out = java.util.Arrays.asList(records);
     Set<String> asked = new HashSet<>();
     out.forEach(r -> asked.add(r.key()));
     long extra = done.keySet().stream().filter(k -> !asked.contains(k)).count();
     if (extra > 0) {
       LOG.warn("{}: {} recorded items are not among this run's questions and were ignored", recordsFile, extra);
     }
-    return new RunResult(out, resumed, scored, log.tornBytes());
+    return new RunResult(out, resumed, pending.size(), log.tornBytes());
+  }
+
+  /**
+   * Scores {@code pending} on {@code parallelism} threads. After the first failure no new item is
+   * started; items already in flight finish and are recorded; then the failure is rethrown.
+   */
+  private void runParallel(List<Integer> pending, IntConsumer scoreOne) {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            parallelism,
+            r -> {
+              Thread t = new Thread(r, "medadapt-eval-worker");
+              t.setDaemon(true);
+              return t;
+            });
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    try {
+      List<Future<?>> futures = new ArrayList<>(pending.size());
+      for (int i : pending) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  if (failure.get() != null) {
+                    return;
+                  }
+                  try {
+                    scoreOne.accept(i);
+                  } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                  }
+                }));
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          failure.compareAndSet(null, new MedAdaptException("evaluation worker failed: " + e.getCause(), e.getCause()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failure.compareAndSet(null, new MedAdaptException("interrupted while waiting for evaluation workers", e));
+          break;
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+  }
+
+  /** Counts finished items and reports progress; shared by worker threads. */
+  private final class Tracker {
+    private final int total;
+    private final long startNanos = System.nanoTime();
+    private int done;
+    private int fresh;
+    private int correct;
+
+    Tracker(int total) {
+      this.total = total;
+    }
+
+    synchronized void add(ItemRecord r, boolean scoredNow) {
+      done++;
+      fresh += scoredNow ? 1 : 0;
+      correct += r.correct() ? 1 : 0;
+    }
+
+    synchronized void report(String benchmark) {
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      metrics.put("acc", (double) correct / done);
+      // rate and ETA from the items scored in this call only, not the resumed ones
+      double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+      double rate = fresh / secs;
+      Duration eta = rate > 0 ? Duration.ofMillis((long) ((total - done) / rate * 1000)) : null;
+      progress.onProgress(new Progress("eval " + benchmark, done, total, "questions", rate, eta, metrics));
+    }
   }
 
   private ItemRecord score(Question q, List<ChatMessage> messages, String hash) {
@@ -301,6 +406,7 @@ public final class EvalRunner {
     private String retrievalName = "none";
     private long seed = -1;
     private int subsetSize = -1;
+    private int parallelism = 1;
 
     private Builder() {}
 
@@ -376,6 +482,16 @@ public final class EvalRunner {
       return this;
     }
 
+    /**
+     * How many questions are in flight at once (default 1). Useful against servers that batch
+     * concurrent requests; results do not depend on it (records are keyed by question, and the
+     * result list is in question order), so it is not part of the run's settings.
+     */
+    public Builder parallelism(int parallelism) {
+      this.parallelism = parallelism;
+      return this;
+    }
+
     /** The seed the question subset was drawn with, for the metadata. */
     public Builder seed(long seed) {
       this.seed = seed;
@@ -413,6 +529,7 @@ public final class EvalRunner {
         Ensure.notBlank(retrievalName, "retrieval description");
       }
       Ensure.between(subsetSize, -1, Integer.MAX_VALUE, "subsetSize");
+      Ensure.between(parallelism, 1, 256, "parallelism");
       Set<String> keys = new HashSet<>();
       for (Question q : questions) {
         Ensure.notNull(q, "questions element");

@@ -51,6 +51,8 @@ public final class RunWriter implements AutoCloseable {
       while (buf.hasRemaining()) {
         channel.write(buf);
       }
+      // force(false) is fdatasync on Linux: it also persists the new file length, which is the
+      // metadata a reader needs; timestamps are not worth a full fsync per item.
       channel.force(false);
     } catch (IOException e) {
       throw new MedAdaptException("cannot append to run records " + file + ": " + e.getMessage(), e);

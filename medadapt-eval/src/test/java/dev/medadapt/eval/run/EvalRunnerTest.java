@@ -47,7 +47,37 @@ class EvalRunnerTest {
     assertThat(seen).hasSize(10);
     assertThat(seen.get(9).done()).isEqualTo(10);
     assertThat(seen.get(9).total()).isEqualTo(10);
-    assertThat(seen.get(9).metrics()).containsEntry("acc", "0.500");
+    assertThat(seen.get(9).metrics()).containsEntry("acc", 0.5);
+  }
+
+  @Test
+  void parallelRunEqualsSequentialRun() {
+    RunResult seq = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 30).build().run();
+    ScriptedLanguageModel m = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, 5, -1);
+    RunResult par = base(m, 30).outDir(tmp.resolve("par")).parallelism(4).build().run();
+    assertThat(m.calls()).isEqualTo(30);
+    assertThat(par.records()).extracting(ItemRecord::questionId)
+        .containsExactlyElementsOf(seq.records().stream().map(ItemRecord::questionId).toList());
+    assertThat(par.correct()).isEqualTo(seq.correct());
+    assertThat(par.unparsed()).isEqualTo(seq.unparsed());
+    assertThat(RunLog.readDir(tmp.resolve("par")).records()).hasSize(30);
+  }
+
+  @Test
+  void parallelFailureKeepsFinishedItems() {
+    ScriptedLanguageModel failing = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, 2, 10);
+    assertThatThrownBy(() -> base(failing, 40).parallelism(3).build().run())
+        .isInstanceOf(ModelServiceException.class)
+        .hasMessage("scripted failure on call 10");
+    int recorded = RunLog.readDir(tmp.resolve("run")).records().size();
+    // calls 1..9 finished; calls already in flight on the other threads finish too (usually 2),
+    // but no new item starts after the failure
+    assertThat(recorded).isBetween(9, 39);
+    ScriptedLanguageModel second = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    RunResult r = base(second, 40).parallelism(3).build().run();
+    assertThat(second.calls()).isEqualTo(40 - recorded);
+    assertThat(r.n()).isEqualTo(40);
+    assertThat(r.resumed()).isEqualTo(recorded);
   }
 
   @Test
