@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       PowerCommand.class,
       BaselineCommand.class,
+      StudyCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 
