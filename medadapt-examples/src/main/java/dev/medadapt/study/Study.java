@@ -197,7 +197,7 @@ public final class Study {
         .model(base)
         .corpus(b.corpus)
         .blockLength(Math.min(b.maxLength, 1024))
-        .training(shortened(CptTrainer.referenceTraining()))
+        .training(adjusted(CptTrainer.referenceTraining()))
         .outputDir(b.outDir.resolve("train").resolve(Arm.CPT.label()))
         .progress(b.progress)
         .build()
@@ -221,7 +221,7 @@ public final class Study {
         .format(b.sftFormat)
         .maxLength(b.maxLength)
         .quantization(b.sftQuantization)
-        .training(shortened(SftTrainer.referenceTraining()))
+        .training(adjusted(SftTrainer.referenceTraining()))
         .outputDir(b.outDir.resolve("train").resolve(arm.label()))
         .progress(b.progress);
     if (b.sftTemplate != null) {
@@ -236,19 +236,22 @@ public final class Study {
   }
 
   /**
-   * The recipe with {@code trainSteps} optimizer steps when set; warmup then becomes 10% of the steps (a 300-step
-   * warmup would never finish in a shortened run), everything else stays the reference study's.
+   * The recipe, with {@code trainSteps} optimizer steps when set (warmup then becomes 10% of the steps: a 300-step
+   * warmup would never finish in a shortened run) and the learning rate replaced when set (the embedding group keeps
+   * its ratio to the main group); everything else stays the reference study's.
    */
-  private TrainingConfig shortened(TrainingConfig ref) {
-    if (b.trainSteps <= 0) {
-      return ref;
-    }
-    Warmup warmup = Warmup.ratio(0.1);
-    int every = (int) Math.max(1, Math.min(Integer.MAX_VALUE, b.trainSteps / 4));
-    return new TrainingConfig(ref.seed(), ref.epochs(), b.trainSteps, ref.microBatchSize(),
-        ref.gradientAccumulation(), ref.learningRate(), ref.embeddingLearningRate(), ref.weightDecay(),
-        ref.schedule(), warmup, ref.maxGradNorm(), ref.evalEvery() == 0 ? 0 : every, every,
-        ref.keepCheckpoints());
+  private TrainingConfig adjusted(TrainingConfig ref) {
+    long steps = b.trainSteps > 0 ? b.trainSteps : ref.maxSteps();
+    Warmup warmup = b.trainSteps > 0 ? Warmup.ratio(0.1) : ref.warmup();
+    int every = b.trainSteps > 0 ? (int) Math.max(1, Math.min(Integer.MAX_VALUE, b.trainSteps / 4)) : -1;
+    double lr = Double.isNaN(b.learningRate) ? ref.learningRate() : b.learningRate;
+    double embLr = Double.isNaN(ref.embeddingLearningRate())
+        ? Double.NaN
+        : ref.embeddingLearningRate() * lr / ref.learningRate();
+    return new TrainingConfig(ref.seed(), ref.epochs(), steps, ref.microBatchSize(), ref.gradientAccumulation(),
+        lr, embLr, ref.weightDecay(), ref.schedule(), warmup, ref.maxGradNorm(),
+        every < 0 || ref.evalEvery() == 0 ? ref.evalEvery() : every,
+        every < 0 ? ref.checkpointEvery() : every, ref.keepCheckpoints());
   }
 
   /** Merges the run's adapter into the (16/32-bit) base; written to a temporary folder and renamed when complete. */
@@ -314,6 +317,7 @@ public final class Study {
     m.put("sft_format", b.sftFormat.name());
     m.put("sft_quantization", b.sftQuantization.name());
     m.put("train_steps", b.trainSteps);
+    m.put("learning_rate", Double.isNaN(b.learningRate) ? "recipe" : b.learningRate);
     m.put("max_length", b.maxLength);
     m.put("rag_k", b.ragK);
     m.put("alpha", b.alpha);
@@ -369,6 +373,7 @@ public final class Study {
     private Map<String, String> sftFieldMapping = Map.of();
     private Quantization sftQuantization = Quantization.NF4;
     private long trainSteps = -1;
+    private double learningRate = Double.NaN;
     private int maxLength = 4096;
     private int ragK = 3;
     private double alpha = 0.05;
@@ -466,6 +471,12 @@ public final class Study {
       return this;
     }
 
+    /** Learning rate of every training run instead of the recipe's (1e-4 for SFT, 1e-5 for CPT); NaN keeps them. */
+    public Builder learningRate(double learningRate) {
+      this.learningRate = learningRate;
+      return this;
+    }
+
     /** Maximum training sequence length (SFT truncation, CPT block length up to 1024); default 4096. */
     public Builder maxLength(int maxLength) {
       this.maxLength = maxLength;
@@ -507,6 +518,9 @@ public final class Study {
       Ensure.between(bootstrapResamples, 100, 10_000_000, "bootstrapResamples");
       if (!(alpha > 0 && alpha < 1)) {
         throw new ConfigurationException("alpha must be in (0, 1), was " + alpha);
+      }
+      if (!Double.isNaN(learningRate)) {
+        Ensure.between(learningRate, 1e-12, 1.0, "learningRate");
       }
       if (trainSteps == 0 || trainSteps < -1) {
         throw new ConfigurationException("trainSteps must be -1 (full recipe) or >= 1, was " + trainSteps);

@@ -1,0 +1,87 @@
+package dev.medadapt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.medadapt.eval.run.RunLog;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code medadapt study} end to end on the embedded default: every arm is trained, merged, indexed and scored for
+ * real (on the tiny random model, with few questions and steps), then a rerun resumes without redoing any stage.
+ */
+class StudyCommandTest {
+  @TempDir Path tmp;
+
+  private record Out(int code, String out, String err) {}
+
+  private static Out cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = MedAdaptCli.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Out(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void embeddedDefaultRunsEveryArmAndResumes() throws Exception {
+    Path out = tmp.resolve("study");
+    String[] args = {"study", "--out", out.toString(), "--n", "6", "--train-steps", "2", "--max-length", "256",
+        "--no-progress"};
+    Out first = cli(args);
+    assertThat(first.code()).as(first.err()).isZero();
+
+    // 4 benchmarks x 6 questions for each of the 5 arms, each recorded once
+    for (String arm : List.of("base", "rag", "sft", "cpt", "msft")) {
+      assertThat(RunLog.read(out.resolve("runs").resolve(arm).resolve("records.jsonl")).records())
+          .as(arm).hasSize(24);
+    }
+    for (String arm : List.of("sft", "cpt", "msft")) {
+      assertThat(out.resolve("models").resolve(arm).resolve("config.json")).as(arm).isRegularFile();
+      assertThat(out.resolve("train").resolve(arm).resolve("adapter").resolve("adapter_config.json"))
+          .as(arm).isRegularFile();
+    }
+    JsonNode study = new ObjectMapper().readTree(out.resolve("study.json").toFile());
+    List<String> labels = new ArrayList<>();
+    study.get("rows").forEach(r -> labels.add(r.get("run").asText()));
+    assertThat(labels).contains("base", "rag", "sft", "cpt", "msft");
+    for (String arm : List.of("rag", "sft", "cpt", "msft")) {
+      assertThat(out.resolve("compare").resolve(arm + "-vs-base.md")).isRegularFile();
+      assertThat(Files.readString(out.resolve("compare").resolve(arm + "-vs-base.md"))).contains("mcnemar_p");
+    }
+    assertThat(out.resolve("study.svg")).isRegularFile();
+    assertThat(first.out()).contains("| medqa").contains("mcnemar_p");
+
+    // The merged models and the records are not rewritten by a rerun.
+    FileTime merged = Files.getLastModifiedTime(out.resolve("models/msft/config.json"));
+    long records = count(out.resolve("runs"));
+    Out again = cli(args);
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(Files.getLastModifiedTime(out.resolve("models/msft/config.json"))).isEqualTo(merged);
+    assertThat(count(out.resolve("runs"))).isEqualTo(records);
+    assertThat(again.out()).isEqualTo(first.out());
+  }
+
+  private static long count(Path runs) throws Exception {
+    long n = 0;
+    try (Stream<Path> s = Files.walk(runs)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().equals("records.jsonl")).toList()) {
+        n += Files.readAllLines(p).size();
+      }
+    }
+    return n;
+  }
+}
