@@ -90,6 +90,16 @@ class GeneratorTest {
   }
 
   @Test
+  void neverGeneratesIdsPastTheSamplableVocabulary() {
+    // The fixture's model has 264 rows but its tokenizer only 259 ids; LocalLanguageModel passes 259.
+    Generator g = new Generator(model, TOK, Set.of(), 4096, 40);
+    GenerationOptions hot = GenerationOptions.builder().maxNewTokens(200).temperature(50).seed(3).build();
+    int[] t = g.generate(List.of(TOK.encode("x")), hot, (i, s) -> {}).get(0).tokens();
+    assertThat(t).hasSize(200).allMatch(id -> id < 40);
+    assertThat(Arrays.stream(t).distinct().count()).isGreaterThan(20); // it did sample widely
+  }
+
+  @Test
   void stopTokenEndsGenerationAndIsNotIncluded() {
     int[] prompt = TOK.encode("Fever and cough for three days");
     int[] greedy = naiveGreedy(prompt, 6);
