@@ -95,7 +95,8 @@ class GeneratorTest {
     Generator g = new Generator(model, TOK, Set.of(), 4096, 40);
     GenerationOptions hot = GenerationOptions.builder().maxNewTokens(200).temperature(50).seed(3).build();
     int[] t = g.generate(List.of(TOK.encode("x")), hot, (i, s) -> {}).get(0).tokens();
-    assertThat(t).hasSize(200).allMatch(id -> id < 40);
+    assertThat(t).hasSize(200);
+    assertThat(Arrays.stream(t).max().orElseThrow()).isLessThan(40);
     assertThat(Arrays.stream(t).distinct().count()).isGreaterThan(20); // it did sample widely
   }
 
