@@ -101,6 +101,8 @@ public final class CoreBenchmark {
     try (Qwen2Model model = load(dir, q)) {
       double loadS = (System.nanoTime() - t0) / 1e9;
       long rssLoaded = procStatusKb("VmRSS");
+      long anonLoaded = procStatusKb("RssAnon");
+      long hwmLoad = procStatusKb("VmHWM");
       SplittableRandom rnd = new SplittableRandom(1);
       long[] prompt = new long[prefill];
       for (int i = 0; i < prefill; i++) {
@@ -128,9 +130,11 @@ public final class CoreBenchmark {
       long weightBytes = bytesReadPerToken(q);
       double roofline = bandwidth / weightBytes;
       System.out.printf(Locale.ROOT,
-          "%-5s load %.1f s | RSS after load %.2f GB, peak (VmHWM) %.2f GB | prefill %d tok: %.1f tok/s | decode %d tok: %.2f tok/s"
+          "%-5s load %.1f s | RSS after load %.2f GB (anonymous %.2f GB), peak (VmHWM) during load %.2f GB, overall %.2f GB"
+              + " | prefill %d tok: %.1f tok/s | decode %d tok: %.2f tok/s"
               + " | weights read/token %.2f GB -> roofline %.2f tok/s, decode at %.0f%% of roofline%n",
-          mode, loadS, rssLoaded / 1e6 * 1.024, procStatusKb("VmHWM") / 1e6 * 1.024, prefill, prefill / prefillS,
+          mode, loadS, rssLoaded / 1e6 * 1.024, anonLoaded / 1e6 * 1.024, hwmLoad / 1e6 * 1.024,
+          procStatusKb("VmHWM") / 1e6 * 1.024, prefill, prefill / prefillS,
           r.tokens().length, decodeTps, weightBytes / 1e9, roofline, 100 * decodeTps / roofline);
     }
   }
