@@ -146,8 +146,8 @@ public final class Generator {
   /** One forward step in its own sub-manager; returns the last position's logits, [B * vocab]. */
   private float[] step(KvCache cache, long[][] ids, long[][] mask) {
     try (NDManager step = cache.manager().newSubManager()) {
-      NDArray logits = model.forward(step.create(ids), mask, cache);
-      return logits.get(":, -1, :").toFloatArray();
+      NDArray logits = model.forward(step.create(ids), mask, cache, true);
+      return logits.toFloatArray();
     }
   }
 

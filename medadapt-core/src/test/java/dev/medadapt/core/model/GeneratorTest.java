@@ -153,6 +153,7 @@ class GeneratorTest {
     // A child JVM with a fixed, pre-touched heap: growth of its VmRSS is then native memory only.
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
     ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch",
+        "-XX:TieredStopAtLevel=1", // C1 only: compiler arenas settle sooner
         "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
         "-cp", System.getProperty("java.class.path"), RssProbe.class.getName(),
         TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(), "1000");
