@@ -101,6 +101,8 @@ public final class CoreBenchmark {
     try (Qwen2Model model = load(dir, q)) {
       double loadS = (System.nanoTime() - t0) / 1e9;
       long rssLoaded = procStatusKb("VmRSS");
+      long anonLoaded = procStatusKb("RssAnon");
+      long hwmLoad = procStatusKb("VmHWM");
       SplittableRandom rnd = new SplittableRandom(1);
       long[] prompt = new long[prefill];
       for (int i = 0; i < prefill; i++) {
@@ -113,25 +115,33 @@ public final class CoreBenchmark {
       double prefillS;
       try (NDManager req = model.manager().newSubManager()) {
         long p0 = System.nanoTime();
-        NDArray logits = model.forward(req.create(new long[][] {prompt}));
-        logits.get(":, -1, :").toFloatArray();
+        NDArray logits = model.forward(req.create(new long[][] {prompt}), null, null, true);
+        logits.toFloatArray();
         prefillS = (System.nanoTime() - p0) / 1e9;
       }
+      long rssPrefill = procStatusKb("VmRSS");
       int[] promptInts = java.util.Arrays.stream(prompt).mapToInt(x -> (int) x).toArray();
       Generator g = new Generator(model, new NullTokenizer(), Set.of(), 1 << 20);
       long d0 = System.nanoTime();
       Generator.Result r = g.generate(List.of(java.util.Arrays.copyOf(promptInts, 8)),
           GenerationOptions.greedy(decode), (i, t) -> {}).get(0);
       double decodeS = (System.nanoTime() - d0) / 1e9;
+      long rssDecode = procStatusKb("VmRSS");
       // Prefill of the 8-token prompt is inside decodeS; it is one extra step out of `decode`.
       double decodeTps = r.tokens().length / decodeS;
       long weightBytes = bytesReadPerToken(q);
       double roofline = bandwidth / weightBytes;
       System.out.printf(Locale.ROOT,
-          "%-5s load %.1f s | RSS after load %.2f GB, peak (VmHWM) %.2f GB | prefill %d tok: %.1f tok/s | decode %d tok: %.2f tok/s"
+          "%-5s load %.1f s | RSS after load %.2f GB (anonymous %.2f GB), after prefill %.2f GB, after decode %.2f GB,"
+              + " peak (VmHWM) during load %.2f GB, overall %.2f GB"
+              + " | prefill %d tok: %.1f tok/s | decode %d tok: %.2f tok/s"
               + " | weights read/token %.2f GB -> roofline %.2f tok/s, decode at %.0f%% of roofline%n",
-          mode, loadS, rssLoaded / 1e6 * 1.024, procStatusKb("VmHWM") / 1e6 * 1.024, prefill, prefill / prefillS,
+          mode, loadS, rssLoaded / 1e6 * 1.024, anonLoaded / 1e6 * 1.024, rssPrefill / 1e6 * 1.024,
+          rssDecode / 1e6 * 1.024, hwmLoad / 1e6 * 1.024,
+          procStatusKb("VmHWM") / 1e6 * 1.024, prefill, prefill / prefillS,
           r.tokens().length, decodeTps, weightBytes / 1e9, roofline, 100 * decodeTps / roofline);
+      System.out.println("      load average during the run: " + Files.readString(Path.of("/proc/loadavg")).strip()
+          + " (other processes share the 2 cores: absolute speeds are lower bounds)");
     }
   }
 

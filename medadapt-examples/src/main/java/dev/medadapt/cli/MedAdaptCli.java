@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     description = "Adapt small open LLMs to medicine and measure, with statistics, whether it worked.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      GenerateCommand.class,
       LogitsCommand.class,
       IndexCommand.class,
       SearchCommand.class,

@@ -32,6 +32,7 @@ public final class Generator {
   private final TextTokenizer tokenizer;
   private final Set<Integer> eosTokenIds;
   private final int maxContext;
+  private final int samplableVocab;
 
   /** Text streamed for one row. */
   @FunctionalInterface
@@ -54,6 +55,16 @@ public final class Generator {
    * @param maxContext prompt + generated tokens never exceed this
    */
   public Generator(Qwen2Model model, TextTokenizer tokenizer, Set<Integer> eosTokenIds, int maxContext) {
+    this(model, tokenizer, eosTokenIds, maxContext, model.config().vocabSize());
+  }
+
+  /**
+   * @param samplableVocab only ids below this are ever generated: checkpoints pad {@code vocab_size}
+   *     past the tokenizer's vocabulary (Qwen2.5: 151,936 vs 151,665) and those rows have no text
+   */
+  public Generator(Qwen2Model model, TextTokenizer tokenizer, Set<Integer> eosTokenIds, int maxContext,
+      int samplableVocab) {
+    this.samplableVocab = Ensure.between(samplableVocab, 1, model.config().vocabSize(), "samplableVocab");
     this.model = Ensure.notNull(model, "model");
     this.tokenizer = Ensure.notNull(tokenizer, "tokenizer");
     this.eosTokenIds = Set.copyOf(Ensure.notNull(eosTokenIds, "eosTokenIds"));
@@ -104,7 +115,7 @@ public final class Generator {
           if (row.finish != null) {
             continue;
           }
-          int tok = sampler.next(last, row.index * vocab, vocab, row.rng);
+          int tok = sampler.next(last, row.index * vocab, samplableVocab, row.rng);
           next[row.index][0] = tok;
           if (stops.contains(tok)) {
             row.finish(FinishReason.STOP, listener);
@@ -135,8 +146,8 @@ public final class Generator {
   /** One forward step in its own sub-manager; returns the last position's logits, [B * vocab]. */
   private float[] step(KvCache cache, long[][] ids, long[][] mask) {
     try (NDManager step = cache.manager().newSubManager()) {
-      NDArray logits = model.forward(step.create(ids), mask, cache);
-      return logits.get(":, -1, :").toFloatArray();
+      NDArray logits = model.forward(step.create(ids), mask, cache, true);
+      return logits.toFloatArray();
     }
   }
 

@@ -166,7 +166,8 @@ public final class LocalLanguageModel implements LanguageModel {
   }
 
   private Generator generator() {
-    return new Generator(model, tokenizer, eosTokenIds, maxContext);
+    return new Generator(model, tokenizer, eosTokenIds, maxContext,
+        Math.min(tokenizer.vocabSize(), model.config().vocabSize()));
   }
 
   private static Generation toGeneration(Generator.Result r, long nanos) {

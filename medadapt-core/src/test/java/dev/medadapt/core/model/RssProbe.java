@@ -21,10 +21,16 @@ public final class RssProbe {
       Generator g = new Generator(m, new ByteTokenizer(), Set.of(), 4096); // no EOS: always `tokens` tokens
       int[] prompt = new ByteTokenizer().encode("Patient history:");
       GenerationOptions o = GenerationOptions.greedy(tokens);
-      // Two warm-up runs: JIT compilation (C2's arenas and code cache) and the native allocator's pools.
-      for (int w = 0; w < 2; w++) {
+      // Warm-up runs until VmRSS settles (JIT code and arenas, the native allocator's pools), at most 4.
+      long last = -1;
+      for (int w = 0; w < 4; w++) {
         g.generate(List.of(prompt), o, (i, t) -> {});
-        System.out.println("warm-up rss-kb " + GeneratorTest.vmRssKb(Path.of("/proc/self/status")));
+        long now = GeneratorTest.vmRssKb(Path.of("/proc/self/status"));
+        System.out.println("warm-up rss-kb " + now);
+        if (last >= 0 && Math.abs(now - last) < 1024) {
+          break;
+        }
+        last = now;
       }
       long before = GeneratorTest.vmRssKb(Path.of("/proc/self/status"));
       int n = g.generate(List.of(prompt), o, (i, t) -> {}).get(0).tokens().length;

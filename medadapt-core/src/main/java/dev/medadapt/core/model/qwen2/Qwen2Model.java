@@ -304,6 +304,16 @@ public final class Qwen2Model implements AutoCloseable {
    * @param cache keys/values of earlier positions (updated in place), or null for a standalone pass
    */
   public NDArray forward(NDArray inputIds, long[][] attentionMask, KvCache cache) {
+    return forward(inputIds, attentionMask, cache, false);
+  }
+
+  /**
+   * As {@link #forward(NDArray, long[][], KvCache)}; with {@code lastPositionOnly} the lm_head runs on
+   * the last position only and the result is {@code [B, 1, vocab]} (what decoding needs: for a
+   * 512-token prompt and a 151,936-token vocabulary this skips a 311 MB logits tensor and about 15%
+   * of the prefill arithmetic).
+   */
+  public NDArray forward(NDArray inputIds, long[][] attentionMask, KvCache cache, boolean lastPositionOnly) {
     Shape s = inputIds.getShape();
     if (s.dimension() != 2) {
       throw new IllegalArgumentException("inputIds must be [batch, tokens], was " + s);
@@ -414,6 +424,9 @@ public final class Qwen2Model implements AutoCloseable {
     }
     if (cache != null) {
       cache.advance(newMask);
+    }
+    if (lastPositionOnly && t > 1) {
+      x = x.get(":, -1:, :");
     }
     return projections.get("lm_head").apply(rmsNorm(x, finalNorm));
   }

@@ -1,0 +1,90 @@
+package dev.medadapt.cli;
+
+import dev.medadapt.core.llm.ChatMessage;
+import dev.medadapt.core.llm.Generation;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.model.LocalLanguageModel;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.model.Quantization;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code medadapt generate --model DIR --prompt TEXT [--chat] ...}: streams the model's continuation
+ * (or, with {@code --chat}, its answer to the prompt as a user message) to stdout; a summary line
+ * goes to stderr.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Generate text with a local Qwen2-family model, streaming it to stdout.")
+public final class GenerateCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, safetensors, tokenizer.json).")
+  Path model;
+
+  @Option(names = "--prompt", required = true, description = "The prompt text.")
+  String prompt;
+
+  @Option(names = "--chat", description = "Send the prompt as a user message through the model's chat template.")
+  boolean chat;
+
+  @Option(names = "--max-new-tokens", defaultValue = "256", description = "Upper bound on generated tokens (default ${DEFAULT-VALUE}).")
+  int maxNewTokens;
+
+  @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default); > 0 samples.")
+  double temperature;
+
+  @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k most likely tokens; 0 = off.")
+  int topK;
+
+  @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling mass in (0, 1]; 1 = off.")
+  double topP;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Sampler seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--stop", description = "Stop string (repeatable).")
+  List<String> stop = List.of();
+
+  @Option(names = "--dtype", defaultValue = "FP32", description = "FP32 or FP16.")
+  Precision dtype;
+
+  @Option(names = "--quantization", defaultValue = "NONE", description = "NONE or NF4.")
+  Quantization quantization;
+
+  @Option(names = "--max-context", defaultValue = "0", description = "Prompt + generation limit in tokens; 0 = min(max_position_embeddings, 4096).")
+  int maxContext;
+
+  @Override
+  public Integer call() {
+    GenerationOptions options = GenerationOptions.builder()
+        .maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
+        .stopStrings(stop).build();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(model).dtype(dtype).quantization(quantization);
+    if (maxContext > 0) {
+      b.maxContext(maxContext);
+    }
+    try (LocalLanguageModel lm = b.build()) {
+      java.util.function.Consumer<String> sink = piece -> {
+        out.print(piece);
+        out.flush();
+      };
+      Generation g = chat
+          ? lm.chat(List.of(ChatMessage.user(prompt)), options, sink)
+          : lm.generate(prompt, options, sink);
+      out.println();
+      out.flush();
+      err.printf(java.util.Locale.ROOT, "[%d prompt tokens, %d generated, %s, %.1f s, seed %d]%n", g.promptTokens(),
+          g.generatedTokens(), g.finishReason(), g.elapsed().toMillis() / 1000.0, seed);
+      err.flush();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.medadapt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.medadapt.core.llm.ChatMessage;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.model.LocalLanguageModel;
+import dev.medadapt.core.testing.TestResources;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GenerateCommandTest {
+  private static final Path DIR = TestResources.tinyModel("qwen2-tiny-bytes-chat");
+
+  @Test
+  void streamsTheSameTextTheLibraryGenerates() {
+    String expected;
+    String expectedChat;
+    GenerationOptions sampled = GenerationOptions.builder().maxNewTokens(16).temperature(0.8).topK(40).topP(0.9).seed(5).build();
+    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR).build()) {
+      expected = lm.generate("Fever", GenerationOptions.greedy(16)).text();
+      expectedChat = lm.chat(List.of(ChatMessage.user("Fever")), sampled).text();
+    }
+    LogitsCommandTest.Run r = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
+        "--max-new-tokens", "16");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(expected + System.lineSeparator());
+    assertThat(r.err()).contains("generated");
+    LogitsCommandTest.Run c = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
+        "--chat", "--max-new-tokens", "16", "--temperature", "0.8", "--top-k", "40", "--top-p", "0.9", "--seed", "5");
+    assertThat(c.code()).as(c.err()).isZero();
+    assertThat(c.out()).isEqualTo(expectedChat + System.lineSeparator());
+  }
+
+  @Test
+  void badOptionsAreReportedNotThrown() {
+    LogitsCommandTest.Run r = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "x",
+        "--top-p", "1.5");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: ").contains("topP must be in (0, 1], was 1.5");
+    assertThat(r.out()).isEmpty();
+  }
+}
