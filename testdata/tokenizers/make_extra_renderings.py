@@ -38,6 +38,9 @@ WS = """<s>
   [{{ m.content.split('</think>')[-1] }}]
   {%- endfor %}
 {% raw %}  {{ not rendered }}  {%- raw -%}{% endraw %}
+{% raw -%}
+   kept {# as text #}
+{%- endraw %}|
 {{ '-%}' }} {{ "}}" }}
 </s>"""
 
@@ -56,6 +59,13 @@ n={{ ns.n }} acc={{ ns.acc }}
 {% for k, v in tools[0].function.parameters.properties.items() %}{{ k }}={{ v.type }};{% endfor %}
 {{ tools[0].get('missing', 'dflt') }} {{ 'x' if tools is defined else 'y' }} {{ 'x' if undefined_thing is defined else 'y' }}"""
 
+OPS = """{% macro b(v) %}{{ 'T' if v else 'F' }}{% endmacro %}
+{{ b(not 1 == 2) }}|{{ b(not x is defined) }}|{{ b(not messages[0].role is none) }}|{{ b('a' not in 'abc') }}|{{ b(not 'a' in 'abc') }}|{{ b(messages[0].content is not none) }}
+{% if not messages[0].role == 'user' and not (messages | length) < 2 %}A{% else %}B{% endif %}
+{{ 'yes' if not messages[-1].role == 'assistant' else 'no' }}|{{ 'y' if not messages[1].role == 'user' or not messages[0].role != 'system' else 'n' }}
+{% set ns = namespace(f=false, n=0) %}{% for m in messages %}{% if not m.role == 'system' %}{% set ns.n = ns.n + 1 %}{% endif %}{% set ns.f = not ns.f %}{% endfor %}{{ ns.n }}{{ b(ns.f) }}
+{{ messages | selectattr('role', 'equalto', 'user') | map(attribute='content') | join(',') }}|{{ (messages | length) // 3 }}|{{ 7 % 4 }}"""
+
 cases = [
     {"name": "qwen2_5 with tools", "template": qwen, "messages": conv[:2], "add_generation_prompt": True,
      "variables": {"tools": tools}},
@@ -66,6 +76,8 @@ cases = [
     {"name": "whitespace control", "template": WS, "messages": conv, "add_generation_prompt": True, "variables": {}},
     {"name": "python methods", "template": PY, "messages": conv, "add_generation_prompt": True,
      "variables": {"tools": tools}},
+    {"name": "operator precedence of not", "template": OPS, "messages": conv, "add_generation_prompt": True,
+     "variables": {}},
 ]
 special = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": None, "pad_token": None}
 for c in cases:

@@ -82,7 +82,7 @@ class ChatTemplateTest {
       assertThat(rendered).as(c.get("name").asText()).isEqualTo(c.get("rendered").asText());
       n++;
     }
-    assertThat(n).isEqualTo(5);
+    assertThat(n).isEqualTo(6);
   }
 
   @Test
@@ -142,7 +142,8 @@ class ChatTemplateTest {
       strings = {
         "line one\\n{% for m in messages %}{{ m.content }}\\n{% if %}x{% endif %}{% endfor %}|3",
         "line one\\n{% for m in messages %}{{ m.content }}|2",
-        "line one\\n{% if false %}{{ messages[0].content + }}{% endif %}|2"
+        "line one\\n{% if false %}{{ messages[0].content + }}{% endif %}|2",
+        "line one\\n\\n  {%- if true -%}\\n\\n{{ messages[0].content + }}{% endif %}|5"
       })
   void syntaxErrorNamesFileAndLine(String param, @TempDir Path dir) throws IOException {
     String template = param.substring(0, param.lastIndexOf('|'));
@@ -217,6 +218,19 @@ class ChatTemplateTest {
         .hasMessageContaining("unknown filter 'no_such_filter'");
     // '|' inside a string literal is text, not a filter
     assertThat(ChatTemplate.of("{{ 'a | b' | upper }}", null, null, "inline").render(List.of(), false)).isEqualTo("A | B");
+  }
+
+  @Test
+  void loopFiltersAreRejectedInsteadOfIgnored() {
+    assertThatThrownBy(
+            () -> ChatTemplate.of("{% for m in messages if m.role != 'system' %}{{ m.content }}{% endfor %}", null, null, "inline"))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("inline")
+        .hasMessageContaining("loop filters");
+    // A conditional expression in the iterable is not a loop filter.
+    assertThat(ChatTemplate.of("{% for m in (messages if true else []) %}{{ m.content }}{% endfor %}", null, null, "inline")
+            .render(List.of(ChatMessage.user("u")), false))
+        .isEqualTo("u");
   }
 
   @Test

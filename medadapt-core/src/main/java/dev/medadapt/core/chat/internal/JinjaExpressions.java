@@ -1,0 +1,177 @@
+package dev.medadapt.core.chat.internal;
+
+import java.util.Set;
+
+/**
+ * Rewrites of Jinja2 expression syntax that Jinjava 2.8 parses differently.
+ *
+ * <p>Jinja2 gives {@code not} a lower precedence than comparisons and tests ({@code not a == b}
+ * is {@code not (a == b)}; jinja2/parser.py {@code parse_not} → {@code parse_compare}), while
+ * Jinjava applies it to the next operand only, so {@code not a == b} fails and
+ * {@code not x is none} tests the wrong thing. {@link #groupNot} puts the operand of every unary
+ * {@code not} in parentheses, up to the next top-level {@code and}, {@code or}, {@code if},
+ * {@code else}, comma or closing bracket.
+ */
+public final class JinjaExpressions {
+  private static final Set<String> STOP_WORDS = Set.of("and", "or", "if", "else");
+
+  private JinjaExpressions() {}
+
+  /** The tag body with the operand of each unary {@code not} parenthesized. */
+  public static String groupNot(String body) {
+    int n = body.length();
+    int i = 0;
+    while (i < n) {
+      char c = body.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipLiteral(body, i);
+        continue;
+      }
+      if (isWordStart(c) && (i == 0 || !isWordPart(body.charAt(i - 1)))) {
+        int e = wordEnd(body, i);
+        String word = body.substring(i, e);
+        if (word.equals("not") && isUnaryNot(body, i, e)) {
+          int end = operandEnd(body, e);
+          String operand = body.substring(e, end);
+          if (operand.isBlank()) {
+            return body; // malformed; let the parser report it
+          }
+          return body.substring(0, i) + "not (" + groupNot(operand).trim() + ")"
+              + (end < n && !Character.isWhitespace(body.charAt(end)) ? " " : "")
+              + groupNot(body.substring(end));
+        }
+        i = e;
+        continue;
+      }
+      i++;
+    }
+    return body;
+  }
+
+  /**
+   * Whether a {@code for} statement body has a loop filter ({@code for x in xs if cond}), which
+   * Jinjava ignores (it would loop over every item).
+   */
+  public static boolean hasLoopFilter(String blockBody) {
+    String b = blockBody.trim();
+    if (!b.startsWith("for ") && !b.startsWith("for\t")) {
+      return false;
+    }
+    int depth = 0;
+    boolean sawIf = false;
+    for (int i = 3; i < b.length(); ) {
+      char c = b.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipLiteral(b, i);
+        continue;
+      }
+      if (c == '(' || c == '[' || c == '{') {
+        depth++;
+      } else if (c == ')' || c == ']' || c == '}') {
+        depth--;
+      } else if (isWordStart(c) && !isWordPart(b.charAt(i - 1))) {
+        int e = wordEnd(b, i);
+        String w = b.substring(i, e);
+        if (depth == 0 && w.equals("if")) {
+          sawIf = true;
+        } else if (depth == 0 && w.equals("else")) {
+          sawIf = false; // a conditional expression, not a filter
+        }
+        i = e;
+        continue;
+      }
+      i++;
+    }
+    return sawIf;
+  }
+
+  private static boolean isUnaryNot(String body, int start, int end) {
+    int p = start - 1;
+    while (p >= 0 && Character.isWhitespace(body.charAt(p))) {
+      p--;
+    }
+    if (p >= 0 && body.charAt(p) == '.') {
+      return false; // attribute named "not"
+    }
+    if (p >= 1 && isWordPart(body.charAt(p))) {
+      int s = p;
+      while (s > 0 && isWordPart(body.charAt(s - 1))) {
+        s--;
+      }
+      if (body.substring(s, p + 1).equals("is")) {
+        return false; // "is not" test
+      }
+    }
+    int q = end;
+    while (q < body.length() && Character.isWhitespace(body.charAt(q))) {
+      q++;
+    }
+    if (q < body.length() && isWordStart(body.charAt(q))) {
+      String next = body.substring(q, wordEnd(body, q));
+      return !next.equals("in"); // "not in" operator
+    }
+    return true;
+  }
+
+  private static int operandEnd(String body, int from) {
+    int depth = 0;
+    int i = from;
+    while (i < body.length()) {
+      char c = body.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipLiteral(body, i);
+        continue;
+      }
+      if (c == '(' || c == '[' || c == '{') {
+        depth++;
+      } else if (c == ')' || c == ']' || c == '}') {
+        if (depth == 0) {
+          return i;
+        }
+        depth--;
+      } else if (c == ',' && depth == 0) {
+        return i;
+      } else if (isWordStart(c) && (i == 0 || !isWordPart(body.charAt(i - 1)))) {
+        int e = wordEnd(body, i);
+        if (depth == 0 && STOP_WORDS.contains(body.substring(i, e))) {
+          return i;
+        }
+        i = e;
+        continue;
+      }
+      i++;
+    }
+    // Trailing whitespace stays outside the parentheses.
+    int end = body.length();
+    while (end > from && Character.isWhitespace(body.charAt(end - 1))) {
+      end--;
+    }
+    return end;
+  }
+
+  private static boolean isWordStart(char c) {
+    return Character.isLetter(c) || c == '_';
+  }
+
+  private static boolean isWordPart(char c) {
+    return Character.isLetterOrDigit(c) || c == '_';
+  }
+
+  private static int wordEnd(String s, int i) {
+    int e = i;
+    while (e < s.length() && isWordPart(s.charAt(e))) {
+      e++;
+    }
+    return e;
+  }
+
+  /** Index just after the string literal starting at {@code i} (text length when unterminated). */
+  static int skipLiteral(String t, int i) {
+    char quote = t.charAt(i);
+    int j = i + 1;
+    while (j < t.length() && t.charAt(j) != quote) {
+      j += t.charAt(j) == '\\' ? 2 : 1;
+    }
+    return Math.min(j + 1, t.length());
+  }
+}
