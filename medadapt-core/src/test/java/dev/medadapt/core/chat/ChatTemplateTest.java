@@ -85,6 +85,18 @@ class ChatTemplateTest {
     assertThat(n).isEqualTo(6);
   }
 
+  /** Newer revisions of R1's template open the reasoning in the generation prompt; whatever the template says is rendered. */
+  @Test
+  void newerR1TemplateRevisionAppendsThinkToTheGenerationPrompt() throws IOException {
+    Path dir = TestResources.testdata("tokenizers/deepseek_r1_distill_qwen");
+    String old = JSON.readTree(dir.resolve("tokenizer_config.json").toFile()).get("chat_template").asText();
+    String newer = old.replace("{{'<｜Assistant｜>'}}{% endif %}", "{{'<｜Assistant｜><think>\\n'}}{% endif %}");
+    assertThat(newer).isNotEqualTo(old);
+    ChatTemplate t = ChatTemplate.of(newer, "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "r1-newer");
+    assertThat(t.render(List.of(ChatMessage.user("Antidote for acetaminophen?")), true))
+        .isEqualTo("<｜begin▁of▁sentence｜><｜User｜>Antidote for acetaminophen?<｜Assistant｜><think>\n");
+  }
+
   @Test
   void messageTextIsNeverInterpretedAsTemplate() {
     ChatTemplate t = ChatTemplate.of("{% for m in messages %}{{ m.content }}{% endfor %}", null, null, "inline");
