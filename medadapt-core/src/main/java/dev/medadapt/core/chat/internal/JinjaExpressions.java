@@ -49,6 +49,175 @@ public final class JinjaExpressions {
   }
 
   /**
+   * Puts keyword-argument values in parentheses: {@code f(a=x|length - 1)}. Jinjava binds the
+   * {@code =} of a named argument tighter than arithmetic, so Qwen3's
+   * {@code namespace(last_query_index=messages|length - 1)} would fail; in Jinja2 the value is the
+   * whole expression up to the next comma or closing parenthesis.
+   */
+  public static String groupNamedArguments(String body) {
+    StringBuilder out = new StringBuilder(body.length() + 8);
+    int i = 0;
+    int n = body.length();
+    while (i < n) {
+      char c = body.charAt(i);
+      if (c == '\'' || c == '"') {
+        int e = skipLiteral(body, i);
+        out.append(body, i, e);
+        i = e;
+        continue;
+      }
+      if (isWordStart(c) && (i == 0 || !isWordPart(body.charAt(i - 1))) && afterOpenOrComma(body, i)) {
+        int e = wordEnd(body, i);
+        int q = e;
+        while (q < n && Character.isWhitespace(body.charAt(q))) {
+          q++;
+        }
+        if (q < n && body.charAt(q) == '=' && (q + 1 >= n || body.charAt(q + 1) != '=')) {
+          int valueEnd = argumentEnd(body, q + 1);
+          String value = body.substring(q + 1, valueEnd);
+          out.append(body, i, q + 1).append('(').append(groupNamedArguments(value).trim()).append(')');
+          i = valueEnd;
+          continue;
+        }
+        out.append(body, i, e);
+        i = e;
+        continue;
+      }
+      out.append(c);
+      i++;
+    }
+    return out.toString();
+  }
+
+  /** Whether the word at {@code i} follows "(" or "," (so it can be a keyword argument). */
+  private static boolean afterOpenOrComma(String s, int i) {
+    int p = i - 1;
+    while (p >= 0 && Character.isWhitespace(s.charAt(p))) {
+      p--;
+    }
+    return p >= 0 && (s.charAt(p) == '(' || s.charAt(p) == ',') && insideParentheses(s, p);
+  }
+
+  /** Whether position {@code p} is inside an open parenthesis (not only brackets or braces). */
+  private static boolean insideParentheses(String s, int p) {
+    int round = 0;
+    int other = 0;
+    for (int k = p; k >= 0; k--) {
+      char c = s.charAt(k);
+      if (c == ')') {
+        round--;
+      } else if (c == '(') {
+        round++;
+        if (round > 0) {
+          return other <= 0;
+        }
+      } else if (c == ']' || c == '}') {
+        other--;
+      } else if (c == '[' || c == '{') {
+        other++;
+        if (other > 0) {
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int argumentEnd(String s, int from) {
+    int depth = 0;
+    int i = from;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipLiteral(s, i);
+        continue;
+      }
+      if (c == '(' || c == '[' || c == '{') {
+        depth++;
+      } else if (c == ')' || c == ']' || c == '}') {
+        if (depth == 0) {
+          return i;
+        }
+        depth--;
+      } else if (c == ',' && depth == 0) {
+        return i;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * Rewrites the reversing slice {@code x[::-1]} (used by Qwen3-style templates to scan messages
+   * backwards), which Jinjava cannot parse, into {@code (x|reverse|list)}. Other stepped slices are
+   * left for the parser to reject.
+   */
+  public static String reverseSlices(String body) {
+    String marker = "[::-1]";
+    int i = 0;
+    while (i < body.length()) {
+      char c = body.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipLiteral(body, i);
+        continue;
+      }
+      if (body.startsWith(marker, i)) {
+        int start = operandStart(body, i);
+        if (start < i) {
+          String replaced = "(" + body.substring(start, i) + "|reverse|list)";
+          body = body.substring(0, start) + replaced + body.substring(i + marker.length());
+          i = start + replaced.length();
+          continue;
+        }
+      }
+      i++;
+    }
+    return body;
+  }
+
+  /** Start of the postfix operand ending at {@code end}: a name with attributes, calls and subscripts. */
+  private static int operandStart(String s, int end) {
+    int p = end;
+    while (p > 0) {
+      char c = s.charAt(p - 1);
+      if (c == ']' || c == ')') {
+        int open = matchingOpen(s, p - 1);
+        if (open < 0) {
+          return p;
+        }
+        p = open;
+      } else if (isWordPart(c)) {
+        while (p > 0 && isWordPart(s.charAt(p - 1))) {
+          p--;
+        }
+        if (p > 0 && s.charAt(p - 1) == '.') {
+          p--;
+        } else {
+          return p;
+        }
+      } else {
+        return p;
+      }
+    }
+    return p;
+  }
+
+  private static int matchingOpen(String s, int close) {
+    char closeChar = s.charAt(close);
+    char openChar = closeChar == ']' ? '[' : '(';
+    int depth = 0;
+    for (int k = close; k >= 0; k--) {
+      char c = s.charAt(k);
+      if (c == closeChar) {
+        depth++;
+      } else if (c == openChar && --depth == 0) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  /**
    * Whether a {@code for} statement body has a loop filter ({@code for x in xs if cond}), which
    * Jinjava ignores (it would loop over every item).
    */

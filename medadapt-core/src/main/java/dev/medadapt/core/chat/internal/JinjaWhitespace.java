@@ -9,7 +9,9 @@ package dev.medadapt.core.chat.internal;
  * between the text and a tag with a {@code -} on that side. Doing it here, before Jinjava parses, gives
  * Jinja2's output for every tag kind; {@code trim_blocks}/{@code lstrip_blocks} are still applied by
  * Jinjava to the tags that have no marker. Text inside tags (string literals) and inside
- * {@code {% raw %}} blocks is left alone. Expression tags also get {@link JinjaExpressions#groupNot}.
+ * {@code {% raw %}} blocks is left alone. Expression and statement tags also get
+ * {@link JinjaExpressions#reverseSlices}, {@link JinjaExpressions#groupNamedArguments} and
+ * {@link JinjaExpressions#groupNot}.
  */
 public final class JinjaWhitespace {
   private JinjaWhitespace() {}
@@ -41,7 +43,7 @@ public final class JinjaWhitespace {
       int bodyEnd = rightMinus ? end - 1 : end;
       out.text(i, start, stripNextLeading, leftMinus);
       String body = template.substring(bodyStart, bodyEnd);
-      out.tag("{" + kind + (kind == '#' ? body : JinjaExpressions.groupNot(body)) + close);
+      out.tag("{" + kind + (kind == '#' ? body : JinjaExpressions.groupNot(JinjaExpressions.groupNamedArguments(JinjaExpressions.reverseSlices(body)))) + close);
       stripNextLeading = rightMinus;
       i = end + 2;
       if (kind == '%' && body.trim().equals("raw")) {
