@@ -73,7 +73,7 @@ public final class JinjaExpressions {
           q++;
         }
         if (q < n && body.charAt(q) == '=' && (q + 1 >= n || body.charAt(q + 1) != '=')) {
-          int valueEnd = argumentEnd(body, q + 1);
+          int valueEnd = expressionEnd(body, q + 1, false);
           String value = body.substring(q + 1, valueEnd);
           out.append(body, i, q + 1).append('(').append(groupNamedArguments(value).trim()).append(')');
           i = valueEnd;
@@ -121,30 +121,6 @@ public final class JinjaExpressions {
       }
     }
     return false;
-  }
-
-  private static int argumentEnd(String s, int from) {
-    int depth = 0;
-    int i = from;
-    while (i < s.length()) {
-      char c = s.charAt(i);
-      if (c == '\'' || c == '"') {
-        i = skipLiteral(s, i);
-        continue;
-      }
-      if (c == '(' || c == '[' || c == '{') {
-        depth++;
-      } else if (c == ')' || c == ']' || c == '}') {
-        if (depth == 0) {
-          return i;
-        }
-        depth--;
-      } else if (c == ',' && depth == 0) {
-        return i;
-      }
-      i++;
-    }
-    return i;
   }
 
   /**
@@ -283,6 +259,21 @@ public final class JinjaExpressions {
   }
 
   private static int operandEnd(String body, int from) {
+    int end = expressionEnd(body, from, true);
+    if (end == body.length()) {
+      // Trailing whitespace stays outside the parentheses.
+      while (end > from && Character.isWhitespace(body.charAt(end - 1))) {
+        end--;
+      }
+    }
+    return end;
+  }
+
+  /**
+   * End of the expression starting at {@code from}: the next top-level comma or unmatched closing
+   * bracket, or, with {@code stopAtKeywords}, a top-level and/or/if/else; else the text length.
+   */
+  private static int expressionEnd(String body, int from, boolean stopAtKeywords) {
     int depth = 0;
     int i = from;
     while (i < body.length()) {
@@ -300,7 +291,7 @@ public final class JinjaExpressions {
         depth--;
       } else if (c == ',' && depth == 0) {
         return i;
-      } else if (isWordStart(c) && (i == 0 || !isWordPart(body.charAt(i - 1)))) {
+      } else if (stopAtKeywords && isWordStart(c) && (i == 0 || !isWordPart(body.charAt(i - 1)))) {
         int e = wordEnd(body, i);
         if (depth == 0 && STOP_WORDS.contains(body.substring(i, e))) {
           return i;
@@ -310,13 +301,9 @@ public final class JinjaExpressions {
       }
       i++;
     }
-    // Trailing whitespace stays outside the parentheses.
-    int end = body.length();
-    while (end > from && Character.isWhitespace(body.charAt(end - 1))) {
-      end--;
-    }
-    return end;
+    return i;
   }
+
 
   private static boolean isWordStart(char c) {
     return Character.isLetter(c) || c == '_';
