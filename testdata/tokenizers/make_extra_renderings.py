@@ -38,6 +38,9 @@ WS = """<s>
   [{{ m.content.split('</think>')[-1] }}]
   {%- endfor %}
 {% raw %}  {{ not rendered }}  {%- raw -%}{% endraw %}
+{% raw -%}
+   kept {# as text #}
+{%- endraw %}|
 {{ '-%}' }} {{ "}}" }}
 </s>"""
 
@@ -56,6 +59,36 @@ n={{ ns.n }} acc={{ ns.acc }}
 {% for k, v in tools[0].function.parameters.properties.items() %}{{ k }}={{ v.type }};{% endfor %}
 {{ tools[0].get('missing', 'dflt') }} {{ 'x' if tools is defined else 'y' }} {{ 'x' if undefined_thing is defined else 'y' }}"""
 
+OPS = """{% macro b(v) %}{{ 'T' if v else 'F' }}{% endmacro %}
+{{ b(not 1 == 2) }}|{{ b(not x is defined) }}|{{ b(not messages[0].role is none) }}|{{ b('a' not in 'abc') }}|{{ b(not 'a' in 'abc') }}|{{ b(messages[0].content is not none) }}
+{% if not messages[0].role == 'user' and not (messages | length) < 2 %}A{% else %}B{% endif %}
+{{ 'yes' if not messages[-1].role == 'assistant' else 'no' }}|{{ 'y' if not messages[1].role == 'user' or not messages[0].role != 'system' else 'n' }}
+{% set ns = namespace(f=false, n=0) %}{% for m in messages %}{% if not m.role == 'system' %}{% set ns.n = ns.n + 1 %}{% endif %}{% set ns.f = not ns.f %}{% endfor %}{{ ns.n }}{{ b(ns.f) }}
+{{ messages | selectattr('role', 'equalto', 'user') | map(attribute='content') | join(',') }}|{{ (messages | length) // 3 }}|{{ 7 % 4 }}"""
+
+# Qwen3-style backwards scan for the last user query (messages[::-1], loop controls).
+SCAN = """{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
+{%- for message in messages[::-1] %}
+    {%- set index = (messages|length - 1) - loop.index0 %}
+    {%- if ns.multi_step_tool and message.role == "user" and not message.content.startswith('<tool_response>') %}
+        {%- set ns.multi_step_tool = false %}
+        {%- set ns.last_query_index = index %}
+    {%- endif %}
+{%- endfor %}
+{%- for message in messages %}
+    {%- if message.role == "assistant" and loop.index0 > ns.last_query_index %}
+        {{- '<|im_start|>assistant\n<think>\n' + message.content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n') + '\n</think>\n\n' }}
+    {%- elif message.role == "assistant" %}
+        {{- '<|im_start|>assistant\n' + message.content.split('</think>')[-1].lstrip('\n') }}
+    {%- else %}
+        {{- '<|im_start|>' + message.role + '\n' + message.content }}
+    {%- endif %}
+    {%- if loop.index0 == 1 %}{% continue %}{% endif %}
+    {{- '<|im_end|>\n' }}
+    {%- if loop.index0 > 3 %}{% break %}{% endif %}
+{%- endfor %}
+{{- (messages[::-1] | first).role }}|{{ messages[1:][::-1][0].role }}|{{ '[::-1]' }}"""
+
 cases = [
     {"name": "qwen2_5 with tools", "template": qwen, "messages": conv[:2], "add_generation_prompt": True,
      "variables": {"tools": tools}},
@@ -66,6 +99,12 @@ cases = [
     {"name": "whitespace control", "template": WS, "messages": conv, "add_generation_prompt": True, "variables": {}},
     {"name": "python methods", "template": PY, "messages": conv, "add_generation_prompt": True,
      "variables": {"tools": tools}},
+    {"name": "operator precedence of not", "template": OPS, "messages": conv, "add_generation_prompt": True,
+     "variables": {}},
+    {"name": "qwen3-style reverse scan", "template": SCAN,
+     "messages": conv + [{"role": "assistant", "content": "<think>\nplan\n</think>\n\nanswer"},
+                         {"role": "user", "content": "<tool_response>r</tool_response>"}],
+     "add_generation_prompt": False, "variables": {}},
 ]
 special = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": None, "pad_token": None}
 for c in cases:

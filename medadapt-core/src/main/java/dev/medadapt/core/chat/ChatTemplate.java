@@ -386,9 +386,15 @@ public final class ChatTemplate {
     ctx.put("messages", msgs);
     ctx.put("add_generation_prompt", true);
     ctx.putAll(specialTokens);
-    // Parse errors are reported against the original source so that line numbers match the file.
-    RenderResult syntax = renderWithDeadline(newSandbox(true), source, ctx);
+    // Validation mode also parses the branches the sample conversation does not take.
+    RenderResult syntax = renderWithDeadline(newSandbox(true), prepared, ctx);
     checkErrors(syntax.getErrors(), true);
+    List<String> loopFilters = JinjaWhitespace.loopFilters(source);
+    if (!loopFilters.isEmpty()) {
+      throw new ModelFormatException(
+          "chat template in " + origin + ": loop filters are not supported (Jinjava would ignore the condition): "
+              + loopFilters.get(0) + "; use {% for %}{% if %} instead");
+    }
     for (String filter : JinjaWhitespace.filterNames(prepared)) {
       if (jinjava.getGlobalContext().getFilter(filter) == null) {
         throw new ModelFormatException("chat template in " + origin + ": unknown filter '" + filter + "'");

@@ -84,6 +84,7 @@ public final class OpenAiLanguageModel implements LanguageModel {
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final boolean loglikelihoodViaEcho;
+  private final int maxConcurrentRequests;
   private final Random jitter;
   private final HttpClient client;
 
@@ -97,6 +98,7 @@ public final class OpenAiLanguageModel implements LanguageModel {
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
     this.loglikelihoodViaEcho = b.loglikelihoodViaEcho;
+    this.maxConcurrentRequests = b.maxConcurrentRequests;
     this.jitter = new Random(b.seed);
     this.client =
         HttpClient.newBuilder()
@@ -140,6 +142,50 @@ public final class OpenAiLanguageModel implements LanguageModel {
   public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
     Ensure.notNull(onText, "onText");
     return complete(true, chatBody(messages, options), options, onText);
+  }
+
+  /**
+   * Sends up to {@code maxConcurrentRequests} prompts at a time to {@code /completions} (servers
+   * such as vLLM batch concurrent requests); results are in input order. The first failure is
+   * thrown after the requests in flight finish; requests not yet started are cancelled.
+   */
+  @Override
+  public List<Generation> generateBatch(List<String> prompts, GenerationOptions options) {
+    Ensure.notNull(prompts, "prompts");
+    Ensure.notNull(options, "options");
+    int threads = Math.min(maxConcurrentRequests, prompts.size());
+    if (threads <= 1) {
+      return LanguageModel.super.generateBatch(prompts, options);
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "medadapt-openai-batch");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<java.util.concurrent.Future<Generation>> futures = new ArrayList<>(prompts.size());
+      for (String p : prompts) {
+        futures.add(pool.submit(() -> generate(p, options)));
+      }
+      List<Generation> out = new ArrayList<>(prompts.size());
+      for (java.util.concurrent.Future<Generation> f : futures) {
+        try {
+          out.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          futures.forEach(x -> x.cancel(false));
+          if (e.getCause() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new ModelServiceException("batch request failed: " + e.getCause(), e.getCause());
+        }
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelServiceException("batch generation interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Override
@@ -627,6 +673,7 @@ public final class OpenAiLanguageModel implements LanguageModel {
     private Duration maxBackoff = Duration.ofSeconds(30);
     private long seed = 0L;
     private boolean loglikelihoodViaEcho;
+    private int maxConcurrentRequests = 1;
     private Function<String, String> environment = System::getenv;
 
     private Builder() {}
@@ -706,6 +753,12 @@ public final class OpenAiLanguageModel implements LanguageModel {
       return this;
     }
 
+    /** Prompts of one {@code generateBatch} call sent at the same time, in [1, 256]. Default 1. */
+    public Builder maxConcurrentRequests(int maxConcurrentRequests) {
+      this.maxConcurrentRequests = maxConcurrentRequests;
+      return this;
+    }
+
     /** Where {@link #apiKeyEnv} is looked up (tests); default {@code System::getenv}. */
     Builder environment(Function<String, String> environment) {
       this.environment = environment;
@@ -744,6 +797,7 @@ public final class OpenAiLanguageModel implements LanguageModel {
       positive(connectTimeout, "connectTimeout");
       positive(requestTimeout, "requestTimeout");
       Ensure.between(maxRetries, 0, 20, "maxRetries");
+      Ensure.between(maxConcurrentRequests, 1, 256, "maxConcurrentRequests");
       Ensure.notNull(initialBackoff, "initialBackoff");
       Ensure.notNull(maxBackoff, "maxBackoff");
       if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {

@@ -36,7 +36,7 @@ import java.util.TreeSet;
  * chat-template rendered prompts need; {@link #encode(String, boolean)} lets the caller ask for them.
  * Added tokens written literally in the text (such as {@code <|im_end|>}) are always recognised, as in
  * Hugging Face. DJL's wrapper does not expose the vocabulary, so it is read from the same file with a
- * streaming JSON parser.
+ * streaming JSON parser on first use of a vocabulary method.
  *
  * <p>Thread-safe: the native tokenizer is immutable after loading. Close it to free native memory.
  */
@@ -45,29 +45,12 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
   private final Path file;
   private final HuggingFaceTokenizer tokenizer;
-  private final Map<String, Integer> tokenToId;
-  private final String[] idToToken;
-  private final List<AddedToken> addedTokens;
-  private final Set<Integer> specialIds;
+  /** Read on first use: parsing the vocabulary costs as much as loading the tokenizer. */
+  private volatile Vocab vocab;
 
-  private HfTokenizer(
-      Path file,
-      HuggingFaceTokenizer tokenizer,
-      Map<String, Integer> tokenToId,
-      String[] idToToken,
-      List<AddedToken> addedTokens) {
+  private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer) {
     this.file = file;
     this.tokenizer = tokenizer;
-    this.tokenToId = tokenToId;
-    this.idToToken = idToToken;
-    this.addedTokens = addedTokens;
-    Set<Integer> special = new TreeSet<>();
-    for (AddedToken t : addedTokens) {
-      if (t.special()) {
-        special.add(t.id());
-      }
-    }
-    this.specialIds = Collections.unmodifiableSet(special);
   }
 
   /**
@@ -90,7 +73,6 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
               + FILE_NAME
               + ")");
     }
-    Vocab vocab = readVocab(file);
     HuggingFaceTokenizer hf;
     try {
       // Defaults of DJL's builder would truncate at 512 tokens and pad; a causal LM wants neither.
@@ -101,7 +83,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       throw new ModelFormatException(
           "cannot load tokenizer " + file.toAbsolutePath() + ": " + e.getMessage(), e);
     }
-    return new HfTokenizer(file, hf, vocab.tokenToId, vocab.idToToken, vocab.added);
+    return new HfTokenizer(file, hf);
   }
 
   /** The tokenizer.json this was loaded from. */
@@ -139,14 +121,20 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     return out;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Ids the tokenizer does not know (a model's embedding matrix is often padded past the
+   * tokenizer's vocabulary) decode to nothing, as in Hugging Face {@code tokenizers}.
+   */
   @Override
   public String decode(int[] ids, boolean skipSpecialTokens) {
     Ensure.notNull(ids, "ids");
     long[] longs = new long[ids.length];
     for (int i = 0; i < ids.length; i++) {
-      if (ids[i] < 0 || ids[i] >= idToToken.length) {
+      if (ids[i] < 0) {
         throw new dev.medadapt.core.ConfigurationException(
-            "token id must be in [0, " + (idToToken.length - 1) + "], was " + ids[i] + " at index " + i);
+            "token ids must be >= 0, was " + ids[i] + " at index " + i);
       }
       longs[i] = ids[i];
     }
@@ -155,11 +143,12 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
   /** The id of a token given in the tokenizer's own alphabet (byte-level: {@code "Ġthe"}), if any. */
   public Optional<Integer> tokenToId(String token) {
-    return Optional.ofNullable(tokenToId.get(token));
+    return Optional.ofNullable(vocab().tokenToId.get(token));
   }
 
   /** The token string of {@code id} in the tokenizer's own alphabet, if the id is assigned. */
   public Optional<String> idToToken(int id) {
+    String[] idToToken = vocab().idToToken;
     return id >= 0 && id < idToToken.length ? Optional.ofNullable(idToToken[id]) : Optional.empty();
   }
 
@@ -168,22 +157,36 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
    * embedding matrix (Qwen2.5: 151,665 here vs 151,936 rows).
    */
   public int vocabSize() {
-    return idToToken.length;
+    return vocab().idToToken.length;
   }
 
   /** The added tokens in id order. */
   public List<AddedToken> addedTokens() {
-    return addedTokens;
+    return vocab().added;
   }
 
   /** Ids of added tokens marked special (dropped by {@code decode(ids, true)}). */
   public Set<Integer> specialTokenIds() {
-    return specialIds;
+    return vocab().specialIds;
   }
 
   /** Whether {@code id} is a special token. */
   public boolean isSpecial(int id) {
-    return specialIds.contains(id);
+    return vocab().specialIds.contains(id);
+  }
+
+  private Vocab vocab() {
+    Vocab v = vocab;
+    if (v == null) {
+      synchronized (this) {
+        v = vocab;
+        if (v == null) {
+          v = readVocab(file);
+          vocab = v;
+        }
+      }
+    }
+    return v;
   }
 
   @Override
@@ -199,7 +202,8 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     return out;
   }
 
-  private record Vocab(Map<String, Integer> tokenToId, String[] idToToken, List<AddedToken> added) {}
+  private record Vocab(
+      Map<String, Integer> tokenToId, String[] idToToken, List<AddedToken> added, Set<Integer> specialIds) {}
 
   /** Reads model.vocab and added_tokens with a streaming parser (the merges are skipped). */
   private static Vocab readVocab(Path file) {
@@ -278,6 +282,12 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       idToToken[e.getValue()] = e.getKey();
     }
     added.sort((a, b) -> Integer.compare(a.id(), b.id()));
-    return new Vocab(Map.copyOf(tokenToId), idToToken, List.copyOf(added));
+    Set<Integer> special = new TreeSet<>();
+    for (AddedToken t : added) {
+      if (t.special()) {
+        special.add(t.id());
+      }
+    }
+    return new Vocab(Map.copyOf(tokenToId), idToToken, List.copyOf(added), Collections.unmodifiableSet(special));
   }
 }

@@ -82,7 +82,19 @@ class ChatTemplateTest {
       assertThat(rendered).as(c.get("name").asText()).isEqualTo(c.get("rendered").asText());
       n++;
     }
-    assertThat(n).isEqualTo(5);
+    assertThat(n).isEqualTo(7);
+  }
+
+  /** Newer revisions of R1's template open the reasoning in the generation prompt; whatever the template says is rendered. */
+  @Test
+  void newerR1TemplateRevisionAppendsThinkToTheGenerationPrompt() throws IOException {
+    Path dir = TestResources.testdata("tokenizers/deepseek_r1_distill_qwen");
+    String old = JSON.readTree(dir.resolve("tokenizer_config.json").toFile()).get("chat_template").asText();
+    String newer = old.replace("{{'<｜Assistant｜>'}}{% endif %}", "{{'<｜Assistant｜><think>\\n'}}{% endif %}");
+    assertThat(newer).isNotEqualTo(old);
+    ChatTemplate t = ChatTemplate.of(newer, "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "r1-newer");
+    assertThat(t.render(List.of(ChatMessage.user("Antidote for acetaminophen?")), true))
+        .isEqualTo("<｜begin▁of▁sentence｜><｜User｜>Antidote for acetaminophen?<｜Assistant｜><think>\n");
   }
 
   @Test
@@ -142,7 +154,8 @@ class ChatTemplateTest {
       strings = {
         "line one\\n{% for m in messages %}{{ m.content }}\\n{% if %}x{% endif %}{% endfor %}|3",
         "line one\\n{% for m in messages %}{{ m.content }}|2",
-        "line one\\n{% if false %}{{ messages[0].content + }}{% endif %}|2"
+        "line one\\n{% if false %}{{ messages[0].content + }}{% endif %}|2",
+        "line one\\n\\n  {%- if true -%}\\n\\n{{ messages[0].content + }}{% endif %}|5"
       })
   void syntaxErrorNamesFileAndLine(String param, @TempDir Path dir) throws IOException {
     String template = param.substring(0, param.lastIndexOf('|'));
@@ -217,6 +230,19 @@ class ChatTemplateTest {
         .hasMessageContaining("unknown filter 'no_such_filter'");
     // '|' inside a string literal is text, not a filter
     assertThat(ChatTemplate.of("{{ 'a | b' | upper }}", null, null, "inline").render(List.of(), false)).isEqualTo("A | B");
+  }
+
+  @Test
+  void loopFiltersAreRejectedInsteadOfIgnored() {
+    assertThatThrownBy(
+            () -> ChatTemplate.of("{% for m in messages if m.role != 'system' %}{{ m.content }}{% endfor %}", null, null, "inline"))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("inline")
+        .hasMessageContaining("loop filters");
+    // A conditional expression in the iterable is not a loop filter.
+    assertThat(ChatTemplate.of("{% for m in (messages if true else []) %}{{ m.content }}{% endfor %}", null, null, "inline")
+            .render(List.of(ChatMessage.user("u")), false))
+        .isEqualTo("u");
   }
 
   @Test

@@ -238,6 +238,38 @@ class OpenAiLanguageModelTest {
   }
 
   @Test
+  void batchSendsConcurrentRequestsAndKeepsInputOrder() throws Exception {
+    // Each reply echoes its prompt; the server holds each request for a while so that they overlap.
+    server.replyWith(req -> {
+      try {
+        String prompt = JSON.readTree(req.body()).get("prompt").asText();
+        return Reply.json(200, "{\"choices\":[{\"text\":\"re:" + prompt + "\",\"finish_reason\":\"stop\"}]}").delayed(400);
+      } catch (Exception e) {
+        return Reply.json(400, "{}");
+      }
+    });
+    List<String> prompts = List.of("p0", "p1", "p2", "p3", "p4", "p5");
+    try (OpenAiLanguageModel lm = client().maxConcurrentRequests(3).build()) {
+      List<Generation> out = lm.generateBatch(prompts, GenerationOptions.greedy(4));
+      assertThat(out).extracting(Generation::text).containsExactly("re:p0", "re:p1", "re:p2", "re:p3", "re:p4", "re:p5");
+    }
+    assertThat(server.requests()).hasSize(6);
+    assertThat(server.maxInFlight()).isBetween(2, 3);
+  }
+
+  @Test
+  void batchFailureIsThrown() {
+    server.replyWith(req -> req.body().contains("\"bad\"") ? Reply.json(400, "{\"error\":\"bad prompt\"}")
+        : Reply.json(200, "{\"choices\":[{\"text\":\"ok\",\"finish_reason\":\"stop\"}]}"));
+    try (OpenAiLanguageModel lm = client().maxConcurrentRequests(2).build()) {
+      assertThatThrownBy(() -> lm.generateBatch(List.of("a", "bad", "c"), GenerationOptions.greedy(2)))
+          .isInstanceOf(ModelServiceException.class)
+          .hasMessageContaining("HTTP 400")
+          .hasMessageContaining("bad prompt");
+    }
+  }
+
+  @Test
   void loglikelihoodUnsupportedByDefault() {
     try (OpenAiLanguageModel lm = client().build()) {
       assertThat(lm.supportsLoglikelihood()).isFalse();
@@ -261,6 +293,9 @@ class OpenAiLanguageModelTest {
     assertThatThrownBy(() -> client().maxRetries(-1).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("maxRetries must be in [0, 20], was -1");
+    assertThatThrownBy(() -> client().maxConcurrentRequests(0).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("maxConcurrentRequests must be in [1, 256], was 0");
     assertThatThrownBy(() -> client().requestTimeout(Duration.ZERO).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("requestTimeout");

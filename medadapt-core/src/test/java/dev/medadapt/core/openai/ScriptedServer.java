@@ -59,9 +59,12 @@ final class ScriptedServer implements AutoCloseable {
   }
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(2);
+  private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private final Deque<Reply> replies = new ArrayDeque<>();
   private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile java.util.function.Function<Request, Reply> fallback;
 
   ScriptedServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -69,10 +72,14 @@ final class ScriptedServer implements AutoCloseable {
     server.createContext("/", exchange -> {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       Headers h = exchange.getRequestHeaders();
-      requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), Map.copyOf(h), body));
+      Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), Map.copyOf(h), body);
+      requests.add(request);
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       Reply r;
       synchronized (replies) {
-        r = replies.isEmpty() ? Reply.json(500, "{\"error\": \"no scripted reply left\"}") : replies.poll();
+        r = !replies.isEmpty() ? replies.poll()
+            : fallback != null ? fallback.apply(request)
+            : Reply.json(500, "{\"error\": \"no scripted reply left\"}");
       }
       try {
         if (r.delayMillis() > 0) {
@@ -91,6 +98,7 @@ final class ScriptedServer implements AutoCloseable {
       } catch (IOException e) {
         // client gave up (timeout test)
       } finally {
+        inFlight.decrementAndGet();
         exchange.close();
       }
     });
@@ -102,6 +110,17 @@ final class ScriptedServer implements AutoCloseable {
       replies.add(r);
     }
     return this;
+  }
+
+  /** Answers every request the script does not cover with {@code f(request)}. */
+  ScriptedServer replyWith(java.util.function.Function<Request, Reply> f) {
+    this.fallback = f;
+    return this;
+  }
+
+  /** Most requests that were being answered at the same time. */
+  int maxInFlight() {
+    return maxInFlight.get();
   }
 
   String baseUrl() {

@@ -61,9 +61,11 @@ class HfTokenizerTest {
     assertThat(tok.decode(ids, false)).isEqualTo("<|im_start|>ok<|im_end|>");
     assertThat(tok.decode(ids, true)).isEqualTo("ok");
     assertThat(tok.decode(utf8("naïve 中文"), false)).isEqualTo("naïve 中文");
-    assertThatThrownBy(() -> tok.decode(new int[] {65, 259}, false))
+    // Ids past the tokenizer's vocabulary (the model pads to 264 rows) decode to nothing, as in HF.
+    assertThat(tok.decode(new int[] {65, 259, 263, 66}, false)).isEqualTo("AB");
+    assertThatThrownBy(() -> tok.decode(new int[] {65, -1}, false))
         .isInstanceOf(dev.medadapt.core.ConfigurationException.class)
-        .hasMessageContaining("259");
+        .hasMessageContaining("-1");
   }
 
   @Test

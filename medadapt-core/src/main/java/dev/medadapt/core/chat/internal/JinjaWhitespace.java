@@ -9,78 +9,119 @@ package dev.medadapt.core.chat.internal;
  * between the text and a tag with a {@code -} on that side. Doing it here, before Jinjava parses, gives
  * Jinja2's output for every tag kind; {@code trim_blocks}/{@code lstrip_blocks} are still applied by
  * Jinjava to the tags that have no marker. Text inside tags (string literals) and inside
- * {@code {% raw %}} blocks is left alone.
+ * {@code {% raw %}} blocks is left alone. Expression and statement tags also get
+ * {@link JinjaExpressions#reverseSlices}, {@link JinjaExpressions#groupNamedArguments} and
+ * {@link JinjaExpressions#groupNot}.
  */
 public final class JinjaWhitespace {
   private JinjaWhitespace() {}
 
-  /** The template with whitespace control applied and the {@code -} markers removed. */
+  /**
+   * The template with whitespace control applied and the {@code -} markers removed. Newlines that
+   * are stripped are kept inside an empty comment ({@code {#\n#}}) so that every line of the
+   * result is the same line of the source: Jinjava's error line numbers stay right.
+   */
   public static String apply(String template) {
-    StringBuilder out = new StringBuilder(template.length());
-    StringBuilder text = new StringBuilder();
+    Out out = new Out(template);
     boolean stripNextLeading = false;
     int i = 0;
     int n = template.length();
     while (i < n) {
       int start = nextTagStart(template, i);
       if (start < 0) {
-        text.append(template, i, n);
         break;
       }
-      text.append(template, i, start);
       char kind = template.charAt(start + 1);
       String close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
       boolean leftMinus = start + 2 < n && template.charAt(start + 2) == '-';
       int bodyStart = start + 2 + (leftMinus ? 1 : 0);
       int end = kind == '#' ? template.indexOf(close, bodyStart) : findClose(template, bodyStart, close);
       if (end < 0) {
-        // Unterminated tag: leave the rest as is so that Jinjava reports the syntax error.
-        text.append(template, start, n);
-        i = n;
-        break;
+        break; // unterminated tag: left as is so that Jinjava reports the syntax error
       }
       boolean rightMinus = end > bodyStart && template.charAt(end - 1) == '-';
       int bodyEnd = rightMinus ? end - 1 : end;
-      flushText(out, text, stripNextLeading, leftMinus);
+      out.text(i, start, stripNextLeading, leftMinus);
       String body = template.substring(bodyStart, bodyEnd);
-      out.append('{').append(kind).append(body).append(close);
+      out.tag("{" + kind + (kind == '#' ? body : JinjaExpressions.groupNot(JinjaExpressions.groupNamedArguments(JinjaExpressions.reverseSlices(body)))) + close);
       stripNextLeading = rightMinus;
       i = end + 2;
       if (kind == '%' && body.trim().equals("raw")) {
         // Copy the raw body verbatim up to {% endraw %}.
         int endRaw = findEndRaw(template, i);
         if (endRaw < 0) {
-          text.append(template, i, n);
-          i = n;
           break;
         }
-        String rawBody = template.substring(i, endRaw);
-        if (stripNextLeading) {
-          rawBody = stripLeading(rawBody);
-          stripNextLeading = false;
-        }
         boolean endLeftMinus = template.charAt(endRaw + 2) == '-';
-        if (endLeftMinus) {
-          rawBody = stripTrailing(rawBody);
-        }
-        out.append(rawBody);
+        out.raw(i, endRaw, stripNextLeading, endLeftMinus);
+        stripNextLeading = false;
         i = endRaw;
       }
     }
-    flushText(out, text, stripNextLeading, false);
-    return out.toString();
+    out.text(i, n, stripNextLeading, false);
+    return out.done();
   }
 
-  private static void flushText(StringBuilder out, StringBuilder text, boolean stripLeading, boolean stripTrailing) {
-    String s = text.toString();
-    if (stripLeading) {
-      s = stripLeading(s);
+  /** Collects the prepared text. */
+  private static final class Out {
+    private final String source;
+    private final StringBuilder text = new StringBuilder();
+
+    Out(String source) {
+      this.source = source;
     }
-    if (stripTrailing) {
-      s = stripTrailing(s);
+
+    /** Source text [from, to), optionally stripped of leading/trailing whitespace. */
+    void text(int from, int to, boolean stripLeading, boolean stripTrailing) {
+      copy(from, to, stripLeading, stripTrailing, true);
     }
-    out.append(s);
-    text.setLength(0);
+
+    /** The body of a raw block: no comment can be inserted there (it would be output). */
+    void raw(int from, int to, boolean stripLeading, boolean stripTrailing) {
+      copy(from, to, stripLeading, stripTrailing, false);
+    }
+
+    private void copy(int from, int to, boolean stripLeading, boolean stripTrailing, boolean keepLines) {
+      int start = from;
+      int end = to;
+      if (stripLeading) {
+        while (start < end && Character.isWhitespace(source.charAt(start))) {
+          start++;
+        }
+      }
+      if (stripTrailing) {
+        while (end > start && Character.isWhitespace(source.charAt(end - 1))) {
+          end--;
+        }
+      }
+      if (keepLines) {
+        keepNewlines(from, start);
+      }
+      text.append(source, start, end);
+      if (keepLines) {
+        keepNewlines(end, to);
+      }
+    }
+
+    private void keepNewlines(int from, int to) {
+      int k = 0;
+      for (int i = from; i < to; i++) {
+        if (source.charAt(i) == '\n') {
+          k++;
+        }
+      }
+      if (k > 0) {
+        text.append("{#").append("\n".repeat(k)).append("#}");
+      }
+    }
+
+    void tag(String s) {
+      text.append(s);
+    }
+
+    String done() {
+      return text.toString();
+    }
   }
 
   /**
@@ -104,6 +145,27 @@ public final class JinjaWhitespace {
       }
       if (kind != '#') {
         collectFilters(template, start + 2, end, names);
+      }
+      i = end + 2;
+    }
+  }
+
+  /** Bodies of the block tags that use a loop filter ({@code for x in xs if cond}). */
+  public static java.util.List<String> loopFilters(String template) {
+    java.util.List<String> found = new java.util.ArrayList<>();
+    int i = 0;
+    while (true) {
+      int start = nextTagStart(template, i);
+      if (start < 0) {
+        return found;
+      }
+      char kind = template.charAt(start + 1);
+      int end = kind == '#' ? template.indexOf("#}", start + 2) : findClose(template, start + 2, kind == '{' ? "}}" : "%}");
+      if (end < 0) {
+        return found;
+      }
+      if (kind == '%' && JinjaExpressions.hasLoopFilter(template.substring(start + 2, end).replaceAll("^[-+]|-$", ""))) {
+        found.add(template.substring(start, end + 2));
       }
       i = end + 2;
     }
@@ -157,12 +219,7 @@ public final class JinjaWhitespace {
    */
   private static int skipLiteral(String t, int i) {
     while (i < t.length() && (t.charAt(i) == '\'' || t.charAt(i) == '"')) {
-      char quote = t.charAt(i);
-      int j = i + 1;
-      while (j < t.length() && t.charAt(j) != quote) {
-        j += t.charAt(j) == '\\' ? 2 : 1;
-      }
-      i = Math.min(j + 1, t.length());
+      i = JinjaExpressions.skipLiteral(t, i);
     }
     return i;
   }
@@ -188,19 +245,7 @@ public final class JinjaWhitespace {
     }
   }
 
-  private static String stripLeading(String s) {
-    int i = 0;
-    while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-      i++;
-    }
-    return s.substring(i);
-  }
 
-  private static String stripTrailing(String s) {
-    int e = s.length();
-    while (e > 0 && Character.isWhitespace(s.charAt(e - 1))) {
-      e--;
-    }
-    return s.substring(0, e);
-  }
+
+
 }
