@@ -16,12 +16,10 @@ import dev.medadapt.rag.retrieve.DenseRetriever;
 import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.rag.retrieve.HybridRetriever;
 import dev.medadapt.rag.retrieve.Retriever;
-import dev.medadapt.rag.corpus.ChunkSource;
-import dev.medadapt.rag.chunk.Chunk;
+import dev.medadapt.rag.corpus.Corpora;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +71,7 @@ public final class RagQualityBenchmark {
     try (Embedder e = embedderName.equals("hashing") ? new HashingEmbedder(384) : OnnxEmbedder.allMiniLmL6V2()) {
       long t0 = System.nanoTime();
       try (RagIndexWriter w = RagIndexWriter.builder(dir).embedder(e).progress(p -> {}).build()) {
-        IndexReport r = w.index(source(set.corpus()), "medquad-answers");
+        IndexReport r = w.index(Corpora.of(set.corpus(), "MedQuAD answers"), "medquad-answers");
         System.out.printf(Locale.ROOT, "indexed %,d answers (%,d resumed) with %s in %.1f s%n",
             r.chunksIndexed(), r.chunksResumed(), e.info().name(), (System.nanoTime() - t0) / 1e9);
       }
@@ -106,16 +104,4 @@ public final class RagQualityBenchmark {
         name, ev.mean().get("ndcg@10"), ev.mean().get("recall@10"), ev.mean().get("mrr@10"), (System.nanoTime() - t0) / 1e9);
   }
 
-  private static ChunkSource source(List<Chunk> chunks) {
-    Iterator<Chunk> it = chunks.iterator();
-    return new ChunkSource() {
-      @Override
-      public Chunk next() {
-        return it.hasNext() ? it.next() : null;
-      }
-
-      @Override
-      public void close() {}
-    };
-  }
 }
