@@ -84,6 +84,15 @@ public final class RagQualityBenchmark {
         evaluate("dense", dense, set);
         evaluate("hybrid rrf k=60", HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(60).build(), set);
         evaluate("hybrid rrf k=100", HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(100).build(), set);
+        List<String> sample = new ArrayList<>(set.queries().values()).subList(0, Math.min(300, set.queries().size()));
+        DenseRetriever hnsw = DenseRetriever.builder(idx, e).mode(DenseRetriever.Mode.HNSW).build();
+        DenseRetriever exact = DenseRetriever.builder(idx, e).mode(DenseRetriever.Mode.EXACT).build();
+        RagIndexBenchmark.latency("bm25 @" + idx.size(), bm25, sample);
+        RagIndexBenchmark.latency("dense hnsw @" + idx.size(), hnsw, sample);
+        RagIndexBenchmark.latency("dense exact @" + idx.size(), exact, sample);
+        RagIndexBenchmark.latency("hybrid(hnsw) @" + idx.size(), HybridRetriever.builder().add(bm25, 1).add(hnsw, 1).build(), sample);
+        System.out.printf(Locale.ROOT, "HNSW recall@10 vs exact (%s, %d queries): %.4f%n", e.info().name(), sample.size(), hnsw.hnswRecall(sample, 10));
+        evaluate("dense hnsw", hnsw, set);
       }
     }
   }
