@@ -194,7 +194,7 @@ public final class RagIndexBenchmark {
         label, n, t.wallS(), n / t.wallS(), t.cpuS(), n / t.cpuS());
   }
 
-  private static void latency(String label, Retriever r, List<String> queries) {
+  static void latency(String label, Retriever r, List<String> queries) {
     int warm = Math.min(50, queries.size());
     for (int i = 0; i < warm; i++) {
       r.retrieve(queries.get(i), 10);

@@ -16,12 +16,10 @@ import dev.medadapt.rag.retrieve.DenseRetriever;
 import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.rag.retrieve.HybridRetriever;
 import dev.medadapt.rag.retrieve.Retriever;
-import dev.medadapt.rag.corpus.ChunkSource;
-import dev.medadapt.rag.chunk.Chunk;
+import dev.medadapt.rag.corpus.Corpora;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +71,7 @@ public final class RagQualityBenchmark {
     try (Embedder e = embedderName.equals("hashing") ? new HashingEmbedder(384) : OnnxEmbedder.allMiniLmL6V2()) {
       long t0 = System.nanoTime();
       try (RagIndexWriter w = RagIndexWriter.builder(dir).embedder(e).progress(p -> {}).build()) {
-        IndexReport r = w.index(source(set.corpus()), "medquad-answers");
+        IndexReport r = w.index(Corpora.of(set.corpus(), "MedQuAD answers"), "medquad-answers");
         System.out.printf(Locale.ROOT, "indexed %,d answers (%,d resumed) with %s in %.1f s%n",
             r.chunksIndexed(), r.chunksResumed(), e.info().name(), (System.nanoTime() - t0) / 1e9);
       }
@@ -86,6 +84,15 @@ public final class RagQualityBenchmark {
         evaluate("dense", dense, set);
         evaluate("hybrid rrf k=60", HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(60).build(), set);
         evaluate("hybrid rrf k=100", HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(100).build(), set);
+        List<String> sample = new ArrayList<>(set.queries().values()).subList(0, Math.min(300, set.queries().size()));
+        DenseRetriever hnsw = DenseRetriever.builder(idx, e).mode(DenseRetriever.Mode.HNSW).build();
+        DenseRetriever exact = DenseRetriever.builder(idx, e).mode(DenseRetriever.Mode.EXACT).build();
+        RagIndexBenchmark.latency("bm25 @" + idx.size(), bm25, sample);
+        RagIndexBenchmark.latency("dense hnsw @" + idx.size(), hnsw, sample);
+        RagIndexBenchmark.latency("dense exact @" + idx.size(), exact, sample);
+        RagIndexBenchmark.latency("hybrid(hnsw) @" + idx.size(), HybridRetriever.builder().add(bm25, 1).add(hnsw, 1).build(), sample);
+        System.out.printf(Locale.ROOT, "HNSW recall@10 vs exact (%s, %d queries): %.4f%n", e.info().name(), sample.size(), hnsw.hnswRecall(sample, 10));
+        evaluate("dense hnsw", hnsw, set);
       }
     }
   }
@@ -106,16 +113,4 @@ public final class RagQualityBenchmark {
         name, ev.mean().get("ndcg@10"), ev.mean().get("recall@10"), ev.mean().get("mrr@10"), (System.nanoTime() - t0) / 1e9);
   }
 
-  private static ChunkSource source(List<Chunk> chunks) {
-    Iterator<Chunk> it = chunks.iterator();
-    return new ChunkSource() {
-      @Override
-      public Chunk next() {
-        return it.hasNext() ? it.next() : null;
-      }
-
-      @Override
-      public void close() {}
-    };
-  }
 }

@@ -47,9 +47,28 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
     this.minIntervalNanos = interactive ? 100_000_000L : 10_000_000_000L;
   }
 
-  /** A bar on {@code System.err}, interactive when a console is attached. */
+  /** A bar on {@code System.err}, interactive when a terminal is attached. */
   public static ProgressBar onStderr() {
-    return new ProgressBar(System.err, System.console() != null, System::nanoTime);
+    return new ProgressBar(System.err, isTerminal(), System::nanoTime);
+  }
+
+  /**
+   * Whether the process runs on a terminal. From JDK 22 {@code System.console()} is non-null even
+   * when output is redirected and {@code Console.isTerminal()} (JDK 22+) tells; on older JDKs a
+   * non-null console means a terminal.
+   */
+  static boolean isTerminal() {
+    java.io.Console c = System.console();
+    if (c == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+    } catch (NoSuchMethodException e) {
+      return true;
+    } catch (ReflectiveOperationException e) {
+      return false;
+    }
   }
 
   @Override

@@ -1,21 +1,17 @@
 package dev.medadapt.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.core.ConfigurationException;
-import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.index.RagIndex;
+import dev.medadapt.rag.ireval.QueryFile;
 import dev.medadapt.rag.ireval.TrecRunWriter;
 import dev.medadapt.rag.retrieve.Bm25Retriever;
 import dev.medadapt.rag.retrieve.DenseRetriever;
 import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.rag.retrieve.HybridRetriever;
 import dev.medadapt.rag.retrieve.Retriever;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +33,6 @@ import picocli.CommandLine.Option;
       "(to --run-out, or stdout) for `medadapt ir-eval`."
     })
 public final class SearchCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @Option(names = "--index", required = true, paramLabel = "DIR")
   Path index;
 
@@ -127,7 +121,7 @@ public final class SearchCommand implements Callable<Integer> {
   }
 
   private void runQueries(Retriever retriever, String m) throws IOException {
-    List<String[]> qs = readQueries(input.queries);
+    List<Map.Entry<String, String>> qs = new ArrayList<>(QueryFile.readJsonl(input.queries).entrySet());
     String runTag = tag == null ? "medadapt-" + m : tag;
     Path target = runOut;
     Path tmp = null;
@@ -139,7 +133,7 @@ public final class SearchCommand implements Callable<Integer> {
     try (ProgressBar bar = ProgressBar.onStderr();
         TrecRunWriter w = new TrecRunWriter(target, runTag)) {
       for (int i = 0; i < qs.size(); i++) {
-        w.write(qs.get(i)[0], retriever.retrieve(qs.get(i)[1], k));
+        w.write(qs.get(i).getKey(), retriever.retrieve(qs.get(i).getValue(), k));
         bar.onProgress(Progress.of("search", i + 1, qs.size(), "queries", Duration.ofNanos(System.nanoTime() - start), Map.of()));
       }
     }
@@ -151,41 +145,4 @@ public final class SearchCommand implements Callable<Integer> {
     }
   }
 
-  /** (id, text) pairs from a JSONL file; a bad line is a {@link DataFormatException} naming file and line. */
-  static List<String[]> readQueries(Path file) {
-    List<String[]> out = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode node;
-        try {
-          node = JSON.readTree(line);
-        } catch (IOException e) {
-          throw new DataFormatException(file + ":" + n + ": invalid JSON: " + e.getMessage(), e);
-        }
-        JsonNode id = node.has("id") ? node.get("id") : node.get("_id");
-        JsonNode text = node.get("text");
-        if (id == null || id.isNull() || id.asText().isBlank()) {
-          throw new DataFormatException(file + ":" + n + ": missing field \"id\" (or \"_id\")");
-        }
-        if (text == null || !text.isTextual()) {
-          throw new DataFormatException(file + ":" + n + ": missing string field \"text\"");
-        }
-        out.add(new String[] {id.asText(), text.asText()});
-      }
-    } catch (java.nio.charset.MalformedInputException e) {
-      throw new DataFormatException(file + ": bytes are not valid UTF-8", e);
-    } catch (IOException e) {
-      throw new DataFormatException(file + ": cannot read queries: " + e.getMessage(), e);
-    }
-    if (out.isEmpty()) {
-      throw new DataFormatException(file + ": no queries");
-    }
-    return out;
-  }
 }

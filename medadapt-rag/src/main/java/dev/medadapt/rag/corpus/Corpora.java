@@ -145,6 +145,35 @@ public final class Corpora {
     };
   }
 
+  /** Chunks already in memory, as a source (tests, derived corpora). */
+  public static ChunkSource of(List<Chunk> chunks, String description) {
+    Iterator<Chunk> it = chunks.iterator();
+    int[] read = {0};
+    return new ChunkSource() {
+      @Override
+      public Chunk next() {
+        if (!it.hasNext()) {
+          return null;
+        }
+        read[0]++;
+        return it.next();
+      }
+
+      @Override
+      public double fractionRead() {
+        return chunks.isEmpty() ? 1.0 : (double) read[0] / chunks.size();
+      }
+
+      @Override
+      public void close() {}
+
+      @Override
+      public String toString() {
+        return description;
+      }
+    };
+  }
+
   /** Sources opened one after the other; {@code description} names them in messages. */
   public static ChunkSource concat(List<Supplier<ChunkSource>> parts, String description) {
     return new ChunkSource() {

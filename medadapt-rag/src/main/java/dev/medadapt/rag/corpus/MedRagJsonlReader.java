@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * fields ignored, {@code contents} optional since it is derived), plain or gzip-compressed (detected
  * by the gzip magic bytes, not the name). Memory use is one row at a time, so files of any size work.
  *
+ * <p>BEIR corpus rows ({@code {"_id","title","text"}}) are read too: {@code _id} stands for
+ * {@code id} and {@code text} for {@code content}, so BEIR's {@code corpus.jsonl} indexes as is.
+ *
  * <p>A row that is not valid UTF-8, not one JSON object, or lacks {@code id}, {@code title} or
  * {@code content} (as strings; a numeric id is accepted) is reported as {@code file:line}; under
  * {@link BadRowPolicy#FAIL} the reader throws {@link DataFormatException}, under
@@ -125,6 +128,7 @@ public final class MedRagJsonlReader implements ChunkSource {
     String id = null;
     String title = null;
     String content = null;
+    String beirText = null;
     try (JsonParser p = JSON.createParser(text)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         bad("expected a JSON object");
@@ -135,9 +139,10 @@ public final class MedRagJsonlReader implements ChunkSource {
         String name = p.currentName();
         JsonToken v = p.nextToken();
         switch (name) {
-          case "id" -> id = v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT ? p.getText() : typeError(name, v);
+          case "id", "_id" -> id = v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT ? p.getText() : typeError(name, v);
           case "title" -> title = v == JsonToken.VALUE_STRING ? p.getText() : typeError(name, v);
           case "content" -> content = v == JsonToken.VALUE_STRING ? p.getText() : typeError(name, v);
+          case "text" -> beirText = v == JsonToken.VALUE_STRING ? p.getText() : typeError(name, v);
           default -> p.skipChildren();
         }
       }
@@ -153,6 +158,9 @@ public final class MedRagJsonlReader implements ChunkSource {
       return null;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    if (content == null) {
+      content = beirText;
     }
     String missing = id == null ? "id" : title == null ? "title" : content == null ? "content" : null;
     if (missing != null) {

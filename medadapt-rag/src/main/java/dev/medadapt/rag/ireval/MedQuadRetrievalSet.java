@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.chunk.Chunk;
-import java.io.BufferedReader;
+import dev.medadapt.rag.internal.TextLines;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,31 +44,26 @@ public record MedQuadRetrievalSet(List<Chunk> corpus, Map<String, String> querie
     Map<String, String> idByQuestion = new LinkedHashMap<>();
     Map<String, String> queries = new LinkedHashMap<>();
     Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
-    try (BufferedReader r = Files.newBufferedReader(medquadJsonl, StandardCharsets.UTF_8)) {
-      String line;
-      int n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode row = json.readTree(line);
-        for (String f : List.of("id", "focus", "question", "content")) {
-          if (!row.hasNonNull(f)) {
-            throw new DataFormatException(medquadJsonl + ":" + n + ": missing field \"" + f + "\" (expected MedQuAD MedRAG-format rows)");
-          }
-        }
-        String id = row.get("id").asText();
-        corpus.add(new Chunk(id, row.get("focus").asText(), row.get("content").asText()));
-        String question = row.get("question").asText().strip().replaceAll("\\s+", " ");
-        String key = question.toLowerCase(Locale.ROOT);
-        String qid = idByQuestion.computeIfAbsent(key, k -> "mq" + (idByQuestion.size() + 1));
-        queries.putIfAbsent(qid, question);
-        qrels.computeIfAbsent(qid, k -> new LinkedHashMap<>()).put(id, 1);
+    TextLines.forEach(medquadJsonl, "MedQuAD rows", (n, line) -> {
+      JsonNode row;
+      try {
+        row = json.readTree(line);
+      } catch (IOException e) {
+        throw new DataFormatException(medquadJsonl + ":" + n + ": invalid JSON: " + e.getMessage(), e);
       }
-    } catch (IOException e) {
-      throw new DataFormatException(medquadJsonl + ": cannot read: " + e.getMessage(), e);
-    }
+      for (String f : List.of("id", "focus", "question", "content")) {
+        if (!row.hasNonNull(f)) {
+          throw new DataFormatException(medquadJsonl + ":" + n + ": missing field \"" + f + "\" (expected MedQuAD MedRAG-format rows)");
+        }
+      }
+      String id = row.get("id").asText();
+      corpus.add(new Chunk(id, row.get("focus").asText(), row.get("content").asText()));
+      String question = row.get("question").asText().strip().replaceAll("\\s+", " ");
+      String key = question.toLowerCase(Locale.ROOT);
+      String qid = idByQuestion.computeIfAbsent(key, k -> "mq" + (idByQuestion.size() + 1));
+      queries.putIfAbsent(qid, question);
+      qrels.computeIfAbsent(qid, k -> new LinkedHashMap<>()).put(id, 1);
+    });
     return new MedQuadRetrievalSet(List.copyOf(corpus), Collections.unmodifiableMap(queries), new Qrels(qrels));
   }
 

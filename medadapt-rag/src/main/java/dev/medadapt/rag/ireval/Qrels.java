@@ -1,10 +1,7 @@
 package dev.medadapt.rag.ireval;
 
 import dev.medadapt.core.DataFormatException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.medadapt.rag.internal.TextLines;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,44 +25,34 @@ public record Qrels(Map<String, Map<String, Integer>> judgments) {
   /** Reads a qrels file; a malformed line is a {@link DataFormatException} naming file and line. */
   public static Qrels read(Path file) {
     Map<String, Map<String, Integer>> q = new LinkedHashMap<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
-        if (line.isBlank()) {
-          continue;
+    TextLines.forEach(file, "qrels", (n, line) -> {
+      String[] f = line.trim().split("\\s+");
+      String qid;
+      String doc;
+      String rel;
+      if (f.length == 4) {
+        qid = f[0];
+        doc = f[2];
+        rel = f[3];
+      } else if (f.length == 3) {
+        if (n == 1 && f[0].equals("query-id")) {
+          return; // BEIR header
         }
-        String[] f = line.trim().split("\\s+");
-        String qid;
-        String doc;
-        String rel;
-        if (f.length == 4) {
-          qid = f[0];
-          doc = f[2];
-          rel = f[3];
-        } else if (f.length == 3) {
-          if (n == 1 && f[0].equals("query-id")) {
-            continue; // BEIR header
-          }
-          qid = f[0];
-          doc = f[1];
-          rel = f[2];
-        } else {
-          throw new DataFormatException(file + ":" + n + ": expected \"qid iter docid rel\" (TREC) or \"query-id corpus-id score\" (BEIR), found "
-              + f.length + " columns");
-        }
-        int grade;
-        try {
-          grade = Integer.parseInt(rel);
-        } catch (NumberFormatException e) {
-          throw new DataFormatException(file + ":" + n + ": relevance must be an integer, was \"" + rel + "\"");
-        }
-        q.computeIfAbsent(qid, k -> new LinkedHashMap<>()).put(doc, grade);
+        qid = f[0];
+        doc = f[1];
+        rel = f[2];
+      } else {
+        throw new DataFormatException(file + ":" + n + ": expected \"qid iter docid rel\" (TREC) or \"query-id corpus-id score\" (BEIR), found "
+            + f.length + " columns");
       }
-    } catch (IOException e) {
-      throw new DataFormatException(file + ": cannot read qrels: " + e.getMessage(), e);
-    }
+      int grade;
+      try {
+        grade = Integer.parseInt(rel);
+      } catch (NumberFormatException e) {
+        throw new DataFormatException(file + ":" + n + ": relevance must be an integer, was \"" + rel + "\"");
+      }
+      q.computeIfAbsent(qid, k -> new LinkedHashMap<>()).put(doc, grade);
+    });
     return new Qrels(q);
   }
 

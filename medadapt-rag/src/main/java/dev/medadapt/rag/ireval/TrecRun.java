@@ -1,10 +1,7 @@
 package dev.medadapt.rag.ireval;
 
 import dev.medadapt.core.DataFormatException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.medadapt.rag.internal.TextLines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,34 +31,24 @@ public record TrecRun(Map<String, List<RankedDoc>> queries) {
   /** Reads a run file; a malformed line is a {@link DataFormatException} naming file and line. */
   public static TrecRun read(Path file) {
     Map<String, List<RankedDoc>> q = new LinkedHashMap<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
-        if (line.isBlank()) {
-          continue;
-        }
-        String[] f = line.trim().split("\\s+");
-        if (f.length != 6) {
-          throw new DataFormatException(file + ":" + n + ": expected 6 columns \"qid Q0 docid rank score tag\", found " + f.length);
-        }
-        int rank;
-        double score;
-        try {
-          rank = Integer.parseInt(f[3]);
-          score = Double.parseDouble(f[4]);
-        } catch (NumberFormatException e) {
-          throw new DataFormatException(file + ":" + n + ": rank and score must be numbers, were \"" + f[3] + "\" and \"" + f[4] + "\"");
-        }
-        if (!Double.isFinite(score)) {
-          throw new DataFormatException(file + ":" + n + ": score must be finite, was " + f[4]);
-        }
-        q.computeIfAbsent(f[0], k -> new ArrayList<>()).add(new RankedDoc(f[2], rank, score));
+    TextLines.forEach(file, "run", (n, line) -> {
+      String[] f = line.trim().split("\\s+");
+      if (f.length != 6) {
+        throw new DataFormatException(file + ":" + n + ": expected 6 columns \"qid Q0 docid rank score tag\", found " + f.length);
       }
-    } catch (IOException e) {
-      throw new DataFormatException(file + ": cannot read run: " + e.getMessage(), e);
-    }
+      int rank;
+      double score;
+      try {
+        rank = Integer.parseInt(f[3]);
+        score = Double.parseDouble(f[4]);
+      } catch (NumberFormatException e) {
+        throw new DataFormatException(file + ":" + n + ": rank and score must be numbers, were \"" + f[3] + "\" and \"" + f[4] + "\"");
+      }
+      if (!Double.isFinite(score)) {
+        throw new DataFormatException(file + ":" + n + ": score must be finite, was " + f[4]);
+      }
+      q.computeIfAbsent(f[0], k -> new ArrayList<>()).add(new RankedDoc(f[2], rank, score));
+    });
     return new TrecRun(q);
   }
 

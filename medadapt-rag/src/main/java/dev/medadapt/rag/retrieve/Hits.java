@@ -20,17 +20,35 @@ import org.apache.lucene.search.TopDocs;
 final class Hits {
   private Hits() {}
 
-  /** Ids of {@code docs} from the id doc values (no stored-field decompression). */
+  /** Ids of {@code docs} from the id doc values (no stored-field decompression), in the order of {@code docs}. */
   static List<ScoredId> ids(IndexSearcher s, ScoreDoc[] docs) throws IOException {
     List<LeafReaderContext> leaves = s.getIndexReader().leaves();
-    List<ScoredId> out = new ArrayList<>(docs.length);
-    for (ScoreDoc sd : docs) {
-      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
-      SortedDocValues dv = DocValues.getSorted(leaf.reader(), IndexFields.ID);
-      if (!dv.advanceExact(sd.doc - leaf.docBase)) {
-        throw new IllegalStateException("document " + sd.doc + " has no id doc value");
+    // doc values iterate forward only: visit in doc order, one iterator per segment
+    Integer[] order = new Integer[docs.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Integer.compare(docs[a].doc, docs[b].doc));
+    String[] ids = new String[docs.length];
+    int leafIndex = -1;
+    SortedDocValues dv = null;
+    LeafReaderContext leaf = null;
+    for (int i : order) {
+      int doc = docs[i].doc;
+      int li = ReaderUtil.subIndex(doc, leaves);
+      if (li != leafIndex) {
+        leafIndex = li;
+        leaf = leaves.get(li);
+        dv = DocValues.getSorted(leaf.reader(), IndexFields.ID);
       }
-      out.add(new ScoredId(dv.lookupOrd(dv.ordValue()).utf8ToString(), sd.score));
+      if (!dv.advanceExact(doc - leaf.docBase)) {
+        throw new IllegalStateException("document " + doc + " has no id doc value");
+      }
+      ids[i] = dv.lookupOrd(dv.ordValue()).utf8ToString();
+    }
+    List<ScoredId> out = new ArrayList<>(docs.length);
+    for (int i = 0; i < docs.length; i++) {
+      out.add(new ScoredId(ids[i], docs[i].score));
     }
     return out;
   }

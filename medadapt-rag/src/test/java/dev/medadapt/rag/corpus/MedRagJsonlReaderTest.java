@@ -120,6 +120,13 @@ class MedRagJsonlReaderTest {
   }
 
   @Test
+  void beirCorpusRowsAreReadToo() throws Exception {
+    Path p = dir.resolve("corpus.jsonl");
+    Files.writeString(p, "{\"_id\": \"MED-10\", \"title\": \"Statin use\", \"text\": \"Recent studies ...\", \"metadata\": {\"url\": \"x\"}}\n");
+    assertThat(readAll(MedRagJsonlReader.open(p, BadRowPolicy.FAIL))).containsExactly(new Chunk("MED-10", "Statin use", "Recent studies ..."));
+  }
+
+  @Test
   void missingFileAndUnknownFormatAreClear() {
     Path missing = dir.resolve("nope.jsonl");
     assertThatThrownBy(() -> MedRagJsonlReader.open(missing, BadRowPolicy.FAIL))

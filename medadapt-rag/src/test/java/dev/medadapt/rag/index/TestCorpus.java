@@ -2,12 +2,12 @@ package dev.medadapt.rag.index;
 
 import dev.medadapt.rag.chunk.Chunk;
 import dev.medadapt.rag.corpus.ChunkSource;
+import dev.medadapt.rag.corpus.Corpora;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 
@@ -52,20 +52,6 @@ public final class TestCorpus {
   }
 
   public static ChunkSource source(List<Chunk> chunks) {
-    Iterator<Chunk> it = chunks.iterator();
-    return new ChunkSource() {
-      @Override
-      public Chunk next() {
-        return it.hasNext() ? it.next() : null;
-      }
-
-      @Override
-      public void close() {}
-
-      @Override
-      public String toString() {
-        return "test corpus";
-      }
-    };
+    return Corpora.of(chunks, "test corpus");
   }
 }
