@@ -42,10 +42,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "ask",
     mixinStandardHelpOptions = true,
-    description = {
-      "Answer a question with retrieval-augmented generation: retrieve --k snippets from --index (optionally",
-      "reranked by a cross-encoder), prompt the model, print the answer and its sources ([n] = cited)."
-    })
+    description =
+        "Answer a question with retrieval-augmented generation: retrieve --k snippets from --index (optionally "
+            + "reranked by a cross-encoder), prompt the model, print the answer and its sources (* = cited as [n]).")
 public final class AskCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;

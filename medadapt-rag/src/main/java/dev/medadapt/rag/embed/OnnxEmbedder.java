@@ -226,22 +226,9 @@ public final class OnnxEmbedder implements Embedder {
 
   private float[][] runBatch(Encoding[] batch) {
     int n = batch.length;
-    int len = 0;
-    for (Encoding e : batch) {
-      len = Math.max(len, e.getIds().length);
-    }
-    long[] ids = new long[n * len];
-    long[] mask = new long[n * len];
-    long[] types = new long[n * len];
-    for (int i = 0; i < n; i++) {
-      long[] id = batch[i].getIds();
-      long[] am = batch[i].getAttentionMask();
-      long[] ty = batch[i].getTypeIds();
-      System.arraycopy(id, 0, ids, i * len, id.length);
-      System.arraycopy(am, 0, mask, i * len, am.length);
-      System.arraycopy(ty, 0, types, i * len, ty.length);
-    }
-    OnnxModel.Output o = model.run(ids, mask, types, n, len);
+    OnnxModel.Output o = model.run(batch);
+    int len = o.seqLen();
+    long[] mask = o.mask();
     float[][] result = new float[n][];
     if (o.shape().length == 2) {
       int dim = (int) o.shape()[1];

@@ -116,19 +116,7 @@ public final class OnnxCrossEncoderReranker implements Reranker {
 
   private double[] runBatch(Encoding[] batch) {
     int n = batch.length;
-    int len = 0;
-    for (Encoding e : batch) {
-      len = Math.max(len, e.getIds().length);
-    }
-    long[] ids = new long[n * len];
-    long[] mask = new long[n * len];
-    long[] types = new long[n * len];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(batch[i].getIds(), 0, ids, i * len, batch[i].getIds().length);
-      System.arraycopy(batch[i].getAttentionMask(), 0, mask, i * len, batch[i].getAttentionMask().length);
-      System.arraycopy(batch[i].getTypeIds(), 0, types, i * len, batch[i].getTypeIds().length);
-    }
-    OnnxModel.Output o = model.run(ids, mask, types, n, len);
+    OnnxModel.Output o = model.run(batch);
     long labels = o.shape().length == 2 ? o.shape()[1] : 1;
     if (labels != 1) {
       throw new UnsupportedFeatureException(

@@ -106,6 +106,39 @@ class OnnxEmbedderTest {
   }
 
   @Test
+  void eightThreadsGetTheSequentialVectors() throws Exception {
+    try (OnnxEmbedder e = OnnxEmbedder.fromDirectory(encoderDir).build()) {
+      List<float[]> sequential = new ArrayList<>();
+      for (String s : sentences) {
+        sequential.add(e.embedQuery(s));
+      }
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        List<java.util.concurrent.Future<float[]>> futures = new ArrayList<>();
+        for (int round = 0; round < 20; round++) {
+          for (String s : sentences) {
+            futures.add(pool.submit(() -> e.embedQuery(s)));
+          }
+          futures.add(pool.submit(() -> e.embedPassages(sentences).get(0)));
+        }
+        int i = 0;
+        for (java.util.concurrent.Future<float[]> f : futures) {
+          int slot = i % (sentences.size() + 1);
+          if (slot < sentences.size()) {
+            // same input, same session: bit-identical
+            assertThat(f.get()).as("query task " + i).containsExactly(sequential.get(slot));
+          } else {
+            assertClose(f.get(), unit(vector(expected.get("encoder").get(0).get("max32").get("cls"))), "passage task " + i);
+          }
+          i++;
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void dimensionSurpriseNamesTheModel() {
     assertThatThrownBy(
             () -> OnnxEmbedder.fromDirectory(encoderDir).expectedDimension(384, "my config").build())

@@ -1,5 +1,6 @@
 package dev.medadapt.rag.embed.internal;
 
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
@@ -174,15 +175,25 @@ public final class OnnxModel implements AutoCloseable {
     return outputRank;
   }
 
-  /**
-   * Runs one padded batch.
-   *
-   * @param ids row-major {@code [batch, seqLen]}
-   * @param mask row-major {@code [batch, seqLen]}
-   * @param typeIds row-major {@code [batch, seqLen]}; ignored when the model has no such input
-   * @return the output as a flat float array and its shape
-   */
-  public Output run(long[] ids, long[] mask, long[] typeIds, int batch, int seqLen) {
+  /** Pads {@code batch} (right, with id 0 and mask 0) to its longest encoding and runs it. */
+  public Output run(Encoding[] batch) {
+    int n = batch.length;
+    int len = 0;
+    for (Encoding e : batch) {
+      len = Math.max(len, e.getIds().length);
+    }
+    long[] ids = new long[n * len];
+    long[] mask = new long[n * len];
+    long[] types = new long[n * len];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(batch[i].getIds(), 0, ids, i * len, batch[i].getIds().length);
+      System.arraycopy(batch[i].getAttentionMask(), 0, mask, i * len, batch[i].getAttentionMask().length);
+      System.arraycopy(batch[i].getTypeIds(), 0, types, i * len, batch[i].getTypeIds().length);
+    }
+    return run(ids, mask, types, n, len);
+  }
+
+  private Output run(long[] ids, long[] mask, long[] typeIds, int batch, int seqLen) {
     long[] shape = {batch, seqLen};
     Map<String, OnnxTensor> inputs = new HashMap<>();
     try {
@@ -196,7 +207,7 @@ public final class OnnxModel implements AutoCloseable {
         long[] outShape = out.getInfo().getShape();
         float[] data = new float[Math.toIntExact(out.getInfo().getNumElements())];
         out.getFloatBuffer().get(data);
-        return new Output(data, outShape);
+        return new Output(data, outShape, mask, seqLen);
       }
     } catch (OrtException | ClassCastException e) {
       throw new ModelServiceException(
@@ -214,8 +225,15 @@ public final class OnnxModel implements AutoCloseable {
     closeQuietly(session, options, tokenizer);
   }
 
-  /** A model output copied out of native memory. */
-  public record Output(float[] data, long[] shape) {}
+  /**
+   * A model output copied out of native memory.
+   *
+   * @param data the output, row-major
+   * @param shape its shape
+   * @param mask the attention mask of the padded batch, {@code [batch, seqLen]} row-major
+   * @param seqLen the padded length
+   */
+  public record Output(float[] data, long[] shape, long[] mask, int seqLen) {}
 
   /**
    * A file on disk or a class-path resource.
