@@ -21,7 +21,6 @@ import dev.medadapt.eval.score.AnswerExtractors;
 import dev.medadapt.eval.score.LoglikelihoodScorer;
 import dev.medadapt.eval.stats.Bootstrap;
 import dev.medadapt.rag.index.RagIndex;
-import dev.medadapt.rag.retrieve.Bm25Retriever;
 import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -127,8 +126,19 @@ public final class EvalCommand implements Callable<Integer> {
   double temperature;
 
   @Option(names = "--rag-index", paramLabel = "DIR",
-      description = "retrieve context from this medadapt-rag index (BM25 over the question text, MedRAG style)")
+      description = "retrieve context from this medadapt-rag index with the question text (MedRAG style)")
   Path ragIndex;
+
+  @Option(names = "--rag-mode", paramLabel = "MODE",
+      description = "bm25, dense or hybrid (default: hybrid for an index with vectors, bm25 for a BM25-only one)")
+  String ragMode;
+
+  @Option(names = "--embedder", paramLabel = "SPEC", description = "query embedder for --rag-mode dense/hybrid (default: the index's): "
+      + Embedders.HELP)
+  String embedder;
+
+  @Option(names = "--rrf-k", defaultValue = "60", description = "reciprocal rank fusion constant of hybrid retrieval (default: ${DEFAULT-VALUE})")
+  int rrfK;
 
   @Option(names = "--rag-k", defaultValue = "5", description = "snippets retrieved per question (default: ${DEFAULT-VALUE})")
   int ragK;
@@ -242,14 +252,16 @@ public final class EvalCommand implements Callable<Integer> {
       result = b.build().run();
     } else {
       Ensure.between(ragK, 1, 100, "--rag-k");
-      try (RagIndex index = RagIndex.open(ragIndex)) {
-        Retriever retriever = Bm25Retriever.builder(index).build();
+      try (RagIndex index = RagIndex.open(ragIndex);
+          RagRetrievers rr = RagRetrievers.open(index, ragIndex, ragMode, embedder, rrfK)) {
+        Retriever retriever = rr.retriever();
         // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
         b.retrieval(
             q -> retriever.retrieve(q.question(), ragK).stream()
                 .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
                 .toList(),
-            "bm25 k=" + ragK + " index=" + ragIndex.toAbsolutePath().normalize() + " (" + index.size() + " chunks)");
+            rr.description() + " k=" + ragK + " index=" + ragIndex.toAbsolutePath().normalize()
+                + " (" + index.size() + " chunks)");
         result = b.build().run();
       }
     }

@@ -121,11 +121,26 @@ class EvalCliTest {
 
   @Test
   void ragIndexSnippetsReachThePrompt() throws Exception {
+    ragRun(false, "bm25 k=1 index=");
+  }
+
+  @Test
+  void hybridRetrievalWithTheIndexEmbedder() throws Exception {
+    ragRun(true, "hybrid rrf-k=60 (bm25 + ");
+  }
+
+  private void ragRun(boolean dense, String expectedRetrieval) throws Exception {
     Path idx = tmp.resolve("idx");
     List<Chunk> chunks = List.of(
         new Chunk("c1", "Aspirin", "Aspirin irreversibly inhibits cyclooxygenase."),
         new Chunk("c2", "Insulin", "Insulin lowers blood glucose."));
-    try (RagIndexWriter w = RagIndexWriter.builder(idx).bm25Only().build()) {
+    RagIndexWriter.Builder wb = RagIndexWriter.builder(idx);
+    if (dense) {
+      wb.embedder(new dev.medadapt.rag.embed.HashingEmbedder(64));
+    } else {
+      wb.bm25Only();
+    }
+    try (RagIndexWriter w = wb.build()) {
       var it = chunks.iterator();
       w.index(new ChunkSource() {
         @Override
@@ -172,7 +187,7 @@ class EvalCliTest {
     assertThat(cmd.run(recording, cmd.loadQuestions())).isZero();
     assertThat(prompts).hasSize(1);
     assertThat(prompts.get(0)).contains("Document [0] (Title: Aspirin) Aspirin irreversibly inhibits cyclooxygenase.");
-    assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"bm25 k=1 index=");
+    assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"" + expectedRetrieval);
     assertThat(RunLog.readDir(run).records().get(0).correct()).isTrue();
   }
 
