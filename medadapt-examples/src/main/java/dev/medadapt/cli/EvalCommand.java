@@ -47,11 +47,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = {
-      "Ask a model the questions of medical benchmarks and score its answers. Each item is recorded as",
-      "soon as it is scored (OUT/records.jsonl); rerunning the same command on the same --out resumes.",
-      "Writes OUT/summary.{md,csv,json,svg,png} and prints the summary table."
-    })
+    description =
+        "Ask a model the questions of medical benchmarks and score its answers. Each item is recorded as soon as "
+            + "it is scored (OUT/records.jsonl); rerunning the same command on the same --out resumes. Writes "
+            + "OUT/summary.{md,csv,json,svg,png} and prints the summary table.")
 public final class EvalCommand implements Callable<Integer> {
   /** Files of each benchmark under --data, in the layout of the shared data folder. */
   private static final Map<String, String> STANDARD_LAYOUT =
@@ -158,6 +157,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    headless();
     List<Question> questions = loadQuestions();
     try (LanguageModel model = openModel()) {
       return run(model, questions);
@@ -281,6 +281,13 @@ public final class EvalCommand implements Callable<Integer> {
     o.print(summary.table().toMarkdown());
     o.flush();
     return 0;
+  }
+
+  /** The PNG charts are drawn off-screen; never open a window (or a macOS dock icon) for them. */
+  static void headless() {
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
   }
 
   /** A run's name in tables: its directory name. */
