@@ -137,7 +137,8 @@ public final class CoreBenchmark {
 
   private static Qwen2Model load(Path dir, Quantization q) {
     if (q == Quantization.NF4) {
-      throw new dev.medadapt.core.UnsupportedFeatureException("NF4 weights need the NF4 codec (not merged yet)");
+      return Qwen2Model.load(dir, Device.cpu(), Precision.FP32,
+          dev.medadapt.core.model.qwen2.Nf4Projection.loader(dev.medadapt.core.quant.Nf4Codec.builder().build()));
     }
     return Qwen2Model.load(dir, Device.cpu(), Precision.FP32);
   }

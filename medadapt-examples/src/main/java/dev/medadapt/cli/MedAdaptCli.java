@@ -20,11 +20,14 @@ import picocli.CommandLine.Command;
       IndexCommand.class,
       SearchCommand.class,
       IrEvalCommand.class,
+      AskCommand.class,
       ScoreCommand.class,
       ContaminationCommand.class,
       EvalCommand.class,
       CompareCommand.class,
       PowerCommand.class,
+      BaselineCommand.class,
+      StudyCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 

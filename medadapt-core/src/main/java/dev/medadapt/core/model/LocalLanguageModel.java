@@ -14,7 +14,9 @@ import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.llm.LoglikelihoodRequest;
 import dev.medadapt.core.llm.LoglikelihoodResult;
 import dev.medadapt.core.llm.TextTokenizer;
+import dev.medadapt.core.model.qwen2.Nf4Projection;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
+import dev.medadapt.core.quant.Nf4Codec;
 import dev.medadapt.core.tokenizer.HfTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -299,7 +301,8 @@ public final class LocalLanguageModel implements LanguageModel {
 
     private Qwen2Model loadModel(Qwen2Config cfg) {
       if (quantization == Quantization.NF4) {
-        throw new UnsupportedFeatureException("quantization NF4 is not available in this build");
+        // bitsandbytes defaults: block size 64, no double quantization of the absmax values.
+        return Qwen2Model.load(modelPath, device, Precision.FP32, Nf4Projection.loader(Nf4Codec.builder().build()));
       }
       return Qwen2Model.load(modelPath, device, dtype);
     }

@@ -15,7 +15,8 @@ import java.util.Map;
  * with {@code question + " " + option} and choose the option whose best hit scores highest. A baseline
  * that needs no language model.
  *
- * <p>Ties (including the case where no option retrieves anything, all scores
+ * <p>Each option is scored by {@link PassageScorer#bestScore(String, String)}, so a scorer can apply
+ * Clark et al.'s overlap filter. Ties (including the case where no option retrieves anything, all scores
  * {@link Double#NEGATIVE_INFINITY}) go to the <b>first</b> of the tied options, as an argmax does; the
  * {@link Answer#tied()} flag says so, so that reports can count how often the baseline was decided by
  * option order rather than by retrieval. A NaN score is an error of the scorer and fails.
@@ -52,7 +53,7 @@ public final class IrSolver {
     List<Double> scores = new ArrayList<>(q.options().size());
     int best = 0;
     for (int i = 0; i < q.options().size(); i++) {
-      double s = scorer.bestScore(query(q, i));
+      double s = scorer.bestScore(q.question(), q.options().get(i));
       if (Double.isNaN(s)) {
         throw new IllegalStateException("passage scorer returned NaN for question " + q.id() + " option " + Question.letter(i));
       }

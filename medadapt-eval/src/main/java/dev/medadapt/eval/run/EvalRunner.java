@@ -147,19 +147,21 @@ public final class EvalRunner {
     List<Integer> pending = new ArrayList<>();
     List<List<ChatMessage>> messages = new ArrayList<>(total);
     List<String> hashes = new ArrayList<>(total);
+    List<List<String>> contexts = new ArrayList<>(total);
     int resumed = 0;
     for (int i = 0; i < total; i++) {
       Question q = questions.get(i);
       List<ChatMessage> msgs = null;
       String hash;
+      List<String> snippets = retrieval == null ? List.of() : List.copyOf(retrieval.apply(q));
       if (llScorer == null) {
-        List<String> snippets = retrieval == null ? List.of() : List.copyOf(retrieval.apply(q));
         msgs = promptFormat.render(q, snippets);
         hash = PromptHash.of(msgs);
       } else {
-        hash = loglikelihoodHash(q);
+        hash = loglikelihoodHash(q, snippets);
       }
       messages.add(msgs);
+      contexts.add(snippets);
       hashes.add(hash);
       ItemRecord prev = done.get(ItemRecord.key(q.benchmark(), q.id()));
       if (prev == null) {
@@ -189,7 +191,7 @@ public final class EvalRunner {
           i -> {
             Question q = questions.get(i);
             ItemRecord rec =
-                llScorer == null ? score(q, messages.get(i), hashes.get(i)) : scoreLoglikelihood(q, hashes.get(i));
+                llScorer == null ? score(q, messages.get(i), hashes.get(i)) : scoreLoglikelihood(q, hashes.get(i), contexts.get(i));
             writer.append(rec);
             records[i] = rec;
             tracker.add(rec, true);
@@ -304,16 +306,17 @@ public final class EvalRunner {
   }
 
   /** Hash of the scored strings: the lm-eval context, then each continuation. */
-  private String loglikelihoodHash(Question q) {
+  private String loglikelihoodHash(Question q, List<String> snippets) {
     List<String> parts = new ArrayList<>();
-    parts.add(((LmEvalPromptFormat) promptFormat).completionPrompt(q, List.of()));
+    parts.add(((LmEvalPromptFormat) promptFormat).completionPrompt(q, snippets));
     llScorer.choices(q).forEach(c -> parts.add(" " + c));
     return PromptHash.ofStrings(parts);
   }
 
-  private ItemRecord scoreLoglikelihood(Question q, String hash) {
+  private ItemRecord scoreLoglikelihood(Question q, String hash, List<String> snippets) {
     long t0 = System.nanoTime();
-    LoglikelihoodScorer.Item item = llScorer.score(model, List.of(q), ProgressListener.NONE).items().get(0);
+    LoglikelihoodScorer.Item item =
+        llScorer.score(model, List.of(q), x -> snippets, ProgressListener.NONE).items().get(0);
     long latencyMs = (System.nanoTime() - t0) / 1_000_000;
     int chosen = llNormalized ? item.predNorm() : item.pred();
     String letter = Question.letter(chosen);
@@ -511,9 +514,6 @@ public final class EvalRunner {
         if (promptFormat != null && !(promptFormat instanceof LmEvalPromptFormat)) {
           throw new ConfigurationException(
               "log-likelihood runs use the lmeval prompt format, but promptFormat was " + promptFormat.name());
-        }
-        if (retrieval != null) {
-          throw new ConfigurationException("retrieval is not supported in log-likelihood runs");
         }
         if (!model.supportsLoglikelihood()) {
           throw new ConfigurationException(model.name() + " does not support log-likelihood scoring");

@@ -100,6 +100,18 @@ public final class LoglikelihoodScorer {
 
   /** Scores {@code questions} with {@code model}; no retrieved context. */
   public Result score(LanguageModel model, List<Question> questions, ProgressListener progress) {
+    return score(model, questions, q -> List.of(), progress);
+  }
+
+  /**
+   * Scores {@code questions} with {@code model}, each question's context preceded by the snippets
+   * {@code snippets} returns for it (retrieval-augmented log-likelihood).
+   */
+  public Result score(
+      LanguageModel model,
+      List<Question> questions,
+      java.util.function.Function<Question, List<String>> snippets,
+      ProgressListener progress) {
     if (!model.supportsLoglikelihood()) {
       throw new UnsupportedFeatureException(model.name() + " does not support log-likelihood scoring");
     }
@@ -111,7 +123,7 @@ public final class LoglikelihoodScorer {
       List<Question> batch = questions.subList(from, Math.min(questions.size(), from + batchQuestions));
       List<LoglikelihoodRequest> requests = new ArrayList<>();
       for (Question q : batch) {
-        String context = format.completionPrompt(q, List.of());
+        String context = format.completionPrompt(q, snippets.apply(q));
         for (String c : choices(q)) {
           requests.add(new LoglikelihoodRequest(context, " " + c));
         }

@@ -28,8 +28,11 @@ import java.util.regex.Pattern;
  *   <li>{@code final-line}: the last non-blank line is just a letter, possibly decorated
  *       ({@code B}, {@code (B)}, {@code **B**}, {@code Option B}), or starts with one followed by
  *       {@code .}, {@code )} or {@code :} ({@code B. Tell the attending ...}).
- *   <li>{@code option-text}: the remaining text, or its last non-blank line, equals exactly one
- *       option's text, ignoring case, surrounding spaces, quotes, markdown and a final period.
+ *   <li>option text: exactly one option's text (ignoring case, surrounding spaces, quotes, markdown
+ *       and a final period) equals, in this order, the last {@code answer_choice} value
+ *       ({@code json-option-text}: {@code "answer_choice": "yes"}), the rest of the line after the last
+ *       "answer is"/"Answer:" ({@code answer-is-option-text}: {@code Answer: maybe}), the whole
+ *       remaining text or its last non-blank line ({@code option-text}).
  * </ol>
  *
  * <p>Rules 2 and 3 consider only letters that name one of the question's options ("Answer: I think
@@ -50,6 +53,10 @@ public final class ReasoningExtractor implements AnswerExtractor {
       Pattern.compile("\\\\boxed\\{\\s*(?:\\\\text(?:bf)?\\{\\s*)?\\(?([A-Z])(?![A-Za-z0-9])");
   private static final Pattern FINAL_LINE =
       Pattern.compile("(?:(?i:option|choice)\\s*)?[(\\[]?([A-Z])[)\\]]?(?:[.:)]\\s*.*)?", Pattern.DOTALL);
+  private static final Pattern JSON_VALUE = Pattern.compile("\"answer_choice\"\\s*:\\s*\"([^\"]*)\"");
+  private static final Pattern ANSWER_TAIL =
+      Pattern.compile(
+          "(?i:answer)(?:\\s+(?i:is|would be|should be|will be|must be))?\\s*[*_]*\\s*(?::|\\s)\\s*[*_]*\\s*(\\S.*)");
   private static final Pattern DECORATION = Pattern.compile("^[\\s*_#>`\"']+|[\\s*_`\"']+$");
 
   @Override
@@ -101,8 +108,20 @@ public final class ReasoningExtractor implements AnswerExtractor {
     if (fl.matches() && fl.group(1).charAt(0) - 'A' < n) {
       return Extraction.of(fl.group(1), "final-line");
     }
-    for (String candidate : List.of(text, lastLine)) {
-      String norm = normalize(candidate);
+    // option text named by the JSON field, after "answer is", as the whole answer, or as the last line
+    List<String[]> candidates = new ArrayList<>();
+    String jsonValue = lastGroup(JSON_VALUE, text);
+    if (jsonValue != null) {
+      candidates.add(new String[] {jsonValue, "json-option-text"});
+    }
+    String tail = lastGroup(ANSWER_TAIL, text);
+    if (tail != null) {
+      candidates.add(new String[] {tail, "answer-is-option-text"});
+    }
+    candidates.add(new String[] {text, "option-text"});
+    candidates.add(new String[] {lastLine, "option-text"});
+    for (String[] candidate : candidates) {
+      String norm = normalize(candidate[0]);
       List<Integer> hits = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         if (normalize(question.options().get(i)).equals(norm)) {
@@ -110,7 +129,7 @@ public final class ReasoningExtractor implements AnswerExtractor {
         }
       }
       if (hits.size() == 1) {
-        return Extraction.of(Question.letter(hits.get(0)), "option-text");
+        return Extraction.of(Question.letter(hits.get(0)), candidate[1]);
       }
     }
     if (outOfRange != null) {
@@ -118,6 +137,15 @@ public final class ReasoningExtractor implements AnswerExtractor {
           "letter-out-of-range: " + outOfRange + " but the options are A.." + Question.letter(n - 1));
     }
     return Extraction.unparsed("no-answer-found");
+  }
+
+  private static String lastGroup(Pattern p, String text) {
+    Matcher m = p.matcher(text);
+    String found = null;
+    while (m.find()) {
+      found = m.group(1);
+    }
+    return found;
   }
 
   private static String lastLine(String text) {
@@ -135,10 +163,16 @@ public final class ReasoningExtractor implements AnswerExtractor {
   }
 
   private static String normalize(String s) {
-    String t = undecorate(s).replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
-    while (t.endsWith(".")) {
-      t = t.substring(0, t.length() - 1).stripTrailing();
-    }
+    String t = s.replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+    String before;
+    do {
+      before = t;
+      t = undecorate(t);
+      if (t.endsWith(".")) {
+        t = t.substring(0, t.length() - 1);
+      }
+    } while (!t.equals(before));
     return t;
   }
+
 }

@@ -42,6 +42,25 @@ class IrSolverTest {
   }
 
   @Test
+  void optionAwareScorersGetQuestionAndOptionSeparately() {
+    List<String> seen = new ArrayList<>();
+    PassageScorer s = new PassageScorer() {
+      @Override
+      public double bestScore(String query) {
+        throw new AssertionError("the two-argument form must be used");
+      }
+
+      @Override
+      public double bestScore(String question, String option) {
+        seen.add(question + "|" + option);
+        return option.length();
+      }
+    };
+    assertThat(new IrSolver(s).answer(Q).letter()).isEqualTo("D"); // "metformin" is longest
+    assertThat(seen).startsWith("Anticoagulant for DVT?|insulin");
+  }
+
+  @Test
   void nanIsAnError() {
     assertThatThrownBy(() -> new IrSolver(q -> Double.NaN).answer(Q)).hasMessageContaining("q1 option A");
   }

@@ -222,6 +222,22 @@ class LoadersTest {
   }
 
   @Test
+  void forDataRecognisesMirageBenchmarkFiles() {
+    Path mirage = data("mirage_benchmark_sample.json");
+    assertThat(BenchmarkLoaders.forData("medqa", mirage).name()).isEqualTo("mirage:medqa");
+    assertThat(BenchmarkLoaders.forData("bioasq", mirage).name()).isEqualTo("mirage:bioasq");
+    assertThat(BenchmarkLoaders.forData("mirage:mmlu", mirage).name()).isEqualTo("mirage:mmlu");
+    assertThat(BenchmarkLoaders.forData("medqa", data("medqa_sample.jsonl")).name()).isEqualTo("medqa");
+    assertThat(BenchmarkLoaders.forData("pubmedqa:context", data("pubmedqa")).name()).isEqualTo("pubmedqa:context");
+    assertThatThrownBy(() -> BenchmarkLoaders.forData("bioasq", data("medqa_sample.jsonl")))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("only available from a MIRAGE benchmark.json");
+    assertThatThrownBy(() -> BenchmarkLoaders.forData("usmle", mirage))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("dataset must be one of [mmlu, medqa, medmcqa, pubmedqa, bioasq]");
+  }
+
+  @Test
   void singleJsonDocumentGivenAsJsonLinesGetsAHint() throws IOException {
     Path p = write("array.jsonl", "[\n {\"question\": \"q\"}\n]\n");
     assertThatThrownBy(() -> new MedQaLoader().load(p))

@@ -172,6 +172,31 @@ class EvalRunnerTest {
   }
 
   @Test
+  void loglikelihoodModeScoresWithRetrievedContextAndHashesIt() {
+    // The scripted model prefers the letter named in the context's first snippet, and otherwise "A".
+    ScriptedLanguageModel m = new ScriptedLanguageModel(p -> "unused").withLoglikelihood(r -> {
+      int at = r.context().indexOf("Context: evidence for ");
+      String preferred = at < 0 ? "A" : r.context().substring(at + 22, at + 23);
+      return r.continuation().equals(" " + preferred) ? -1.0 : -3.0;
+    });
+    LoglikelihoodScorer scorer = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1);
+    List<Question> qs = EvalFixtures.questions(4); // gold A, B, C, D
+    RunResult plain = EvalRunner.builder().model(m).loglikelihood(scorer, false)
+        .questions(qs).outDir(tmp.resolve("plain")).build().run();
+    assertThat(plain.correct()).isEqualTo(1);
+    RunResult rag = EvalRunner.builder().model(m).loglikelihood(scorer, false)
+        .retrieval(q -> List.of("evidence for " + q.answer()), "gold letter")
+        .questions(qs).outDir(tmp.resolve("rag")).build().run();
+    assertThat(rag.correct()).isEqualTo(4);
+    assertThat(rag.records().get(0).promptHash()).isNotEqualTo(plain.records().get(0).promptHash());
+    // the context is part of the recorded hash: other snippets under the same description are refused
+    assertThatThrownBy(() -> EvalRunner.builder().model(m).loglikelihood(scorer, false)
+            .retrieval(q -> List.of("other"), "gold letter").questions(qs).outDir(tmp.resolve("rag")).build().run())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("the prompt changed");
+  }
+
+  @Test
   void builderValidates() {
     assertThatThrownBy(() -> EvalRunner.builder().build())
         .isInstanceOf(ConfigurationException.class).hasMessage("model must be set");

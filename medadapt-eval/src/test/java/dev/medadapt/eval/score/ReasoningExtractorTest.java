@@ -69,6 +69,16 @@ class ReasoningExtractorTest {
   }
 
   @Test
+  void yesNoAnswersGivenAsText() {
+    Question pub = new Question("3", "pubmedqa", "Does it help?", List.of("yes", "no", "maybe"), "C", null);
+    assertThat(x.extract("{\"step_by_step_thinking\": \"...\", \"answer_choice\": \"Maybe\"}", pub))
+        .isEqualTo(Extraction.of("C", "json-option-text"));
+    assertThat(x.extract("The evidence is mixed.\nFinal answer: **no**.\nThanks for asking", pub))
+        .isEqualTo(Extraction.of("B", "answer-is-option-text"));
+    assertThat(x.extract("Answer: it depends on the dose", pub).parsed()).isFalse();
+  }
+
+  @Test
   void optionTextMustBeUnique() {
     Question dup = new Question("2", "t", "q", List.of("same", "same", "other"), "A", null);
     assertThat(x.extract("same", dup).parsed()).isFalse();

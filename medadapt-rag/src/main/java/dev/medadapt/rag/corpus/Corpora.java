@@ -154,6 +154,7 @@ public final class Corpora {
       }
 
       private int index = -1;
+      private boolean exhausted;
       private ChunkSource current;
       private long skippedBefore;
 
@@ -170,6 +171,7 @@ public final class Corpora {
             current = null;
           }
           if (index + 1 >= parts.size()) {
+            exhausted = true;
             return null;
           }
           current = parts.get(++index).get();
@@ -183,7 +185,7 @@ public final class Corpora {
 
       @Override
       public double fractionRead() {
-        if (parts.isEmpty()) {
+        if (parts.isEmpty() || exhausted) {
           return 1.0;
         }
         double inner = current == null ? 0 : current.fractionRead();

@@ -27,6 +27,8 @@ import java.util.concurrent.Future;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
@@ -38,6 +40,7 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.Version;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -343,8 +346,10 @@ public final class RagIndexWriter implements AutoCloseable {
       Chunk c = chunks.get(i);
       Document d = new Document();
       d.add(new StringField(IndexFields.ID, c.id(), Field.Store.YES));
+      // doc values copy: fusion reads candidate ids without decompressing stored documents
+      d.add(new SortedDocValuesField(IndexFields.ID, new BytesRef(c.id())));
       d.add(new TextField(IndexFields.TITLE, c.title(), Field.Store.YES));
-      d.add(new TextField(IndexFields.CONTENT, c.content(), Field.Store.YES));
+      d.add(new StoredField(IndexFields.CONTENT, c.content()));
       d.add(new TextField(IndexFields.CONTENTS, c.contents(), Field.Store.NO));
       if (v != null) {
         d.add(new KnnFloatVectorField(IndexFields.VECTOR, v.get(i), similarity));

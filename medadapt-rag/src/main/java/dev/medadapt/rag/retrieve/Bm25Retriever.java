@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * Retriever bm25 = Bm25Retriever.builder(index).build(); // k1 = 0.9, b = 0.4
  * }</pre>
  */
-public final class Bm25Retriever implements Retriever {
+public final class Bm25Retriever implements IdRanker {
   private static final Logger LOG = LoggerFactory.getLogger(Bm25Retriever.class);
 
   private final RagIndex index;
@@ -50,10 +50,24 @@ public final class Bm25Retriever implements Retriever {
 
   @Override
   public List<Hit> retrieve(String query, int k) {
+    return search(query, k, (s, top) -> Hits.load(s, top.scoreDocs), List.of());
+  }
+
+  @Override
+  public List<ScoredId> rankIds(String query, int n) {
+    return search(query, n, (s, top) -> Hits.ids(s, top.scoreDocs), List.of());
+  }
+
+  @Override
+  public RagIndex index() {
+    return index;
+  }
+
+  private <T> T search(String query, int k, Loader<T> loader, T empty) {
     Ensure.positive(k, "k");
     Query q = query(query);
     if (q == null) {
-      return List.of();
+      return empty;
     }
     return index.withSearcher(
         shared -> {
@@ -61,12 +75,16 @@ public final class Bm25Retriever implements Retriever {
           IndexSearcher s = new IndexSearcher(shared.getIndexReader());
           s.setSimilarity(similarity);
           try {
-            TopDocs top = s.search(q, k);
-            return Hits.load(s, top.scoreDocs);
+            return loader.load(s, s.search(q, k));
           } catch (IOException e) {
             throw new UncheckedIOException(index.directory() + ": search failed", e);
           }
         });
+  }
+
+  @FunctionalInterface
+  private interface Loader<T> {
+    T load(IndexSearcher s, TopDocs top) throws IOException;
   }
 
   /** The Lucene query for {@code text}, or null if it has no indexable terms (for example only stop words). */
@@ -123,7 +141,7 @@ public final class Bm25Retriever implements Retriever {
       return this;
     }
 
-    /** Field to search: {@code contents} (default), {@code title} or {@code content}. */
+    /** Field to search: {@code contents} (title + content, default) or {@code title}. */
     public Builder field(String field) {
       this.field = field;
       return this;
@@ -133,8 +151,8 @@ public final class Bm25Retriever implements Retriever {
       Ensure.notNull(index, "index");
       Ensure.between(k1, 0.0, 10.0, "k1");
       Ensure.between(b, 0.0, 1.0, "b");
-      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE, IndexFields.CONTENT).contains(field)) {
-        throw new dev.medadapt.core.ConfigurationException("field must be one of contents, title, content, was \"" + field + "\"");
+      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE).contains(field)) {
+        throw new dev.medadapt.core.ConfigurationException("field must be contents or title, was \"" + field + "\"");
       }
       return new Bm25Retriever(this);
     }

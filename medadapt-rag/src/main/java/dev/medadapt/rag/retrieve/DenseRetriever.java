@@ -35,7 +35,7 @@ import org.apache.lucene.util.Bits;
  * double recall = dense.hnswRecall(queries, 10); // HNSW vs exact
  * }</pre>
  */
-public final class DenseRetriever implements Retriever {
+public final class DenseRetriever implements IdRanker {
 
   /** How to search. */
   public enum Mode {
@@ -69,7 +69,31 @@ public final class DenseRetriever implements Retriever {
 
   @Override
   public List<Hit> retrieve(String query, int k) {
-    return search(embed(query), k, mode == Mode.EXACT || (mode == Mode.AUTO && index.size() <= exactThreshold));
+    return search(embed(query), k, useExact());
+  }
+
+  @Override
+  public List<ScoredId> rankIds(String query, int n) {
+    float[] v = embed(query);
+    boolean exact = useExact();
+    Ensure.positive(n, "n");
+    return index.withSearcher(
+        s -> {
+          try {
+            return Hits.ids(s, exact ? exact(s, v, n) : hnsw(s, v, n));
+          } catch (IOException e) {
+            throw new UncheckedIOException(index.directory() + ": dense search failed", e);
+          }
+        });
+  }
+
+  @Override
+  public RagIndex index() {
+    return index;
+  }
+
+  private boolean useExact() {
+    return mode == Mode.EXACT || (mode == Mode.AUTO && index.size() <= exactThreshold);
   }
 
   /** HNSW search, whatever the mode. */

@@ -7,11 +7,48 @@ import java.util.List;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
 
 /** Loads stored fields of Lucene results into {@link Hit}s. */
 final class Hits {
   private Hits() {}
+
+  /** Ids of {@code docs} from the id doc values (no stored-field decompression). */
+  static List<ScoredId> ids(IndexSearcher s, ScoreDoc[] docs) throws IOException {
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+    List<ScoredId> out = new ArrayList<>(docs.length);
+    for (ScoreDoc sd : docs) {
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+      SortedDocValues dv = DocValues.getSorted(leaf.reader(), IndexFields.ID);
+      if (!dv.advanceExact(sd.doc - leaf.docBase)) {
+        throw new IllegalStateException("document " + sd.doc + " has no id doc value");
+      }
+      out.add(new ScoredId(dv.lookupOrd(dv.ordValue()).utf8ToString(), sd.score));
+    }
+    return out;
+  }
+
+  /** The stored chunks of {@code ids} (looked up by id term), with the given scores; ids no longer in the index are dropped. */
+  static List<Hit> loadByIds(IndexSearcher s, List<ScoredId> ids) throws IOException {
+    StoredFields stored = s.storedFields();
+    List<Hit> out = new ArrayList<>(ids.size());
+    for (ScoredId id : ids) {
+      TopDocs td = s.search(new TermQuery(new Term(IndexFields.ID, id.id())), 1);
+      if (td.scoreDocs.length == 0) {
+        continue;
+      }
+      Document d = stored.document(td.scoreDocs[0].doc);
+      out.add(new Hit(id.id(), d.get(IndexFields.TITLE), d.get(IndexFields.CONTENT), id.score()));
+    }
+    return out;
+  }
 
   static List<Hit> load(IndexSearcher s, ScoreDoc[] docs) throws IOException {
     StoredFields stored = s.storedFields();

@@ -28,12 +28,22 @@ public final class HybridRetriever implements Retriever {
   private final double[] weights;
   private final int rrfK;
   private final int depth;
+  private final dev.medadapt.rag.index.RagIndex sharedIndex;
 
   private HybridRetriever(Builder b) {
     this.retrievers = List.copyOf(b.retrievers);
     this.weights = b.weights.stream().mapToDouble(Double::doubleValue).toArray();
     this.rrfK = b.rrfK;
     this.depth = b.depth;
+    dev.medadapt.rag.index.RagIndex shared = null;
+    for (Retriever r : retrievers) {
+      if (!(r instanceof IdRanker ir) || (shared != null && shared != ir.index())) {
+        shared = null;
+        break;
+      }
+      shared = ir.index();
+    }
+    this.sharedIndex = shared;
   }
 
   public static Builder builder() {
@@ -44,6 +54,9 @@ public final class HybridRetriever implements Retriever {
   public List<Hit> retrieve(String query, int k) {
     Ensure.positive(k, "k");
     int n = Math.max(k, depth);
+    if (sharedIndex != null) {
+      return fuseIds(query, k, n);
+    }
     Map<String, Double> fused = new HashMap<>();
     Map<String, Hit> first = new LinkedHashMap<>();
     for (int r = 0; r < retrievers.size(); r++) {
@@ -60,6 +73,29 @@ public final class HybridRetriever implements Retriever {
     }
     out.sort(Comparator.comparingDouble(Hit::score).reversed().thenComparing(Hit::id));
     return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
+  }
+
+  /** Fusion on ids (doc values), loading stored text only for the final k. */
+  private List<Hit> fuseIds(String query, int k, int n) {
+    Map<String, Double> fused = new LinkedHashMap<>();
+    for (int r = 0; r < retrievers.size(); r++) {
+      List<ScoredId> ids = ((IdRanker) retrievers.get(r)).rankIds(query, n);
+      for (int i = 0; i < ids.size(); i++) {
+        fused.merge(ids.get(i).id(), weights[r] / (rrfK + i + 1.0), Double::sum);
+      }
+    }
+    List<ScoredId> ranked = new ArrayList<>(fused.size());
+    fused.forEach((id, score) -> ranked.add(new ScoredId(id, score)));
+    ranked.sort(Comparator.comparingDouble(ScoredId::score).reversed().thenComparing(ScoredId::id));
+    List<ScoredId> top = ranked.size() > k ? ranked.subList(0, k) : ranked;
+    return sharedIndex.withSearcher(
+        s -> {
+          try {
+            return Hits.loadByIds(s, top);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(sharedIndex.directory() + ": loading hits failed", e);
+          }
+        });
   }
 
   /** Builder: at least one retriever; rrfK default 60; depth default 100. */

@@ -84,11 +84,11 @@ public final class SftEncoder {
   }
 
   /**
-   * Greedy in-order packing: appends sequences to the current pack while it stays within {@code maxLength}.
+   * Greedy in-order packing (public so the trainers can pack after the eval split): appends sequences to the current pack while it stays within {@code maxLength}.
    * Sequences are never split. Like TRL's packing, packed examples attend to each other (no block-diagonal mask);
    * the first token of each appended example is not a loss target of the one before it (label -100).
    */
-  static List<TokenizedSequence> pack(List<TokenizedSequence> seqs, int maxLength) {
+  public static List<TokenizedSequence> pack(List<TokenizedSequence> seqs, int maxLength) {
     List<TokenizedSequence> out = new ArrayList<>();
     int[] ids = new int[maxLength];
     int[] labels = new int[maxLength];

@@ -194,7 +194,7 @@ public final class Qwen2Model implements AutoCloseable {
     }
 
     /** A float32 tensor (norm weights, biases): always float32 whatever the precision. */
-    NDArray floatParam(String name, long... shape) {
+    public NDArray floatParam(String name, long... shape) {
       return create(name, shape, DataType.FLOAT32);
     }
 

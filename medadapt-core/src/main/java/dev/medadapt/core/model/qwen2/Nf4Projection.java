@@ -1,0 +1,139 @@
+package dev.medadapt.core.model.qwen2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import dev.medadapt.core.quant.Nf4Codec;
+import dev.medadapt.core.quant.Nf4Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * A linear layer whose weight stays packed as NF4 (about 4.5 bits per weight) and is dequantized on
+ * every call, the way bitsandbytes' {@code Linear4bit} runs on CPU.
+ *
+ * <p>Two modes: with a shared {@link Workspace} (inference), the weight is dequantized into one
+ * native buffer that all layers of the model reuse, so no native memory is allocated per call;
+ * such a model must run one forward at a time, and gradients must not flow through it (the buffer
+ * is overwritten by the next layer). Without a workspace ({@link #autogradSafe}), each call creates a
+ * fresh weight tensor on the manager of {@code x}, which a trainer can backpropagate through (the
+ * frozen NF4 base of QLoRA).
+ */
+public final class Nf4Projection implements Projection {
+  private final Nf4Codec codec;
+  private final Nf4Tensor weight;
+  private final NDArray bias;
+  private final Workspace workspace;
+  private final int out;
+  private final int in;
+
+  private Nf4Projection(Nf4Codec codec, Nf4Tensor weight, NDArray bias, Workspace workspace) {
+    this.codec = codec;
+    this.weight = weight;
+    this.bias = bias;
+    this.workspace = workspace;
+    this.out = weight.shape()[0];
+    this.in = weight.shape()[1];
+  }
+
+  /** A projection that dequantizes into fresh tensors (safe under a GradientCollector). */
+  public static Nf4Projection autogradSafe(Nf4Codec codec, Nf4Tensor weight, NDArray bias) {
+    return new Nf4Projection(codec, weight, bias, null);
+  }
+
+  /** The packed weight {@code [out, in]}. */
+  public Nf4Tensor weight() {
+    return weight;
+  }
+
+  /** The float32 bias, or null. */
+  public NDArray bias() {
+    return bias;
+  }
+
+  /**
+   * A {@link Qwen2Model.LinearLoader} that quantizes each checkpoint weight with {@code codec} and
+   * shares one dequantization buffer across the model's layers (inference only).
+   */
+  public static Qwen2Model.LinearLoader loader(Nf4Codec codec) {
+    Workspace[] ws = {null};
+    return (w, module, out, in, hasBias) -> {
+      if (ws[0] == null) {
+        ws[0] = new Workspace(w.manager());
+      }
+      float[] dense = w.floats(module + ".weight", out, in);
+      Nf4Tensor q = codec.quantize(dense, out, in);
+      NDArray bias = hasBias ? w.floatParam(module + ".bias", out) : null;
+      return new Nf4Projection(codec, q, bias, ws[0]);
+    };
+  }
+
+  @Override
+  public NDArray apply(NDArray x) {
+    NDArray in32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    if (workspace == null) {
+      float[] w = new float[out * in];
+      dequantize(w);
+      NDArray wt = x.getManager().create(w, new Shape(out, in));
+      return Linear.linear(in32, wt, bias).singletonOrThrow();
+    }
+    synchronized (workspace) {
+      NDArray wt = workspace.load(this);
+      return Linear.linear(in32, wt, bias).singletonOrThrow();
+    }
+  }
+
+  /** Dequantizes the whole weight into {@code dst}, splitting rows over the available cores. */
+  private void dequantize(float[] dst) {
+    int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / 64));
+    int bs = weight.blockSize();
+    long total = (long) out * in;
+    IntStream.range(0, parts).parallel().forEach(p -> {
+      // Split on block boundaries so each range starts on its own absmax block.
+      long from = total * p / parts / bs * bs;
+      long to = p == parts - 1 ? total : total * (p + 1) / parts / bs * bs;
+      codec.dequantize(weight, (int) from, (int) (to - from), dst, (int) from);
+    });
+  }
+
+  /**
+   * One native float32 buffer shared by all NF4 layers of a model (sized to the largest weight),
+   * with a tensor view per weight shape; the weight of the current layer is written into it.
+   */
+  static final class Workspace {
+    private final NDManager manager;
+    private final Map<Shape, NDArray> views = new HashMap<>();
+    private ByteBuffer buffer;
+    private float[] staging = new float[0];
+
+    Workspace(NDManager manager) {
+      this.manager = manager;
+    }
+
+    NDArray load(Nf4Projection p) {
+      int n = p.out * p.in;
+      if (staging.length < n) {
+        staging = new float[n];
+      }
+      p.dequantize(staging);
+      if (buffer == null || buffer.capacity() < n * 4) {
+        views.values().forEach(NDArray::close);
+        views.clear();
+        buffer = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+      }
+      FloatBuffer fb = buffer.asFloatBuffer();
+      fb.put(staging, 0, n);
+      Shape shape = new Shape(p.out, p.in);
+      // PyTorch's from_blob aliases the Java buffer (verified: writes to the buffer show in the
+      // tensor), so the view sees the freshly written weight without a native copy.
+      return views.computeIfAbsent(shape, s -> manager.create(buffer.duplicate().order(ByteOrder.nativeOrder())
+          .limit(n * 4).slice().order(ByteOrder.nativeOrder()), s, DataType.FLOAT32));
+    }
+  }
+}

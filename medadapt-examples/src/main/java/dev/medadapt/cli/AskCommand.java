@@ -1,0 +1,200 @@
+package dev.medadapt.cli;
+
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.UnsupportedFeatureException;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.openai.OpenAiLanguageModel;
+import dev.medadapt.rag.embed.Embedder;
+import dev.medadapt.rag.index.RagIndex;
+import dev.medadapt.rag.pipeline.PromptTemplate;
+import dev.medadapt.rag.pipeline.RagAnswer;
+import dev.medadapt.rag.pipeline.RagPipeline;
+import dev.medadapt.rag.rerank.OnnxCrossEncoderReranker;
+import dev.medadapt.rag.retrieve.Bm25Retriever;
+import dev.medadapt.rag.retrieve.DenseRetriever;
+import dev.medadapt.rag.retrieve.Hit;
+import dev.medadapt.rag.retrieve.HybridRetriever;
+import dev.medadapt.rag.retrieve.Reranker;
+import dev.medadapt.rag.retrieve.Retriever;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code medadapt ask}: answers a question from an index with a language model and prints the
+ * answer followed by the snippets it was shown, marking those it cites.
+ *
+ * <pre>
+ * ./medadapt ask --index idx --openai-url http://localhost:8000/v1 --openai-model qwen \
+ *     --question "What is the first-line drug for type 2 diabetes?" --k 3
+ * </pre>
+ */
+@Command(
+    name = "ask",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Answer a question with retrieval-augmented generation: retrieve --k snippets from --index (optionally",
+      "reranked by a cross-encoder), prompt the model, print the answer and its sources ([n] = cited)."
+    })
+public final class AskCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--index", required = true, paramLabel = "DIR")
+  Path index;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  ModelSource source;
+
+  static final class ModelSource {
+    @Option(names = "--model", paramLabel = "DIR", description = "local Hugging Face model folder (Qwen2 family)")
+    Path modelDir;
+
+    @Option(names = "--openai-url", paramLabel = "URL", description = "OpenAI-compatible server, e.g. http://localhost:8000/v1")
+    String openaiUrl;
+  }
+
+  @Option(names = "--openai-model", paramLabel = "NAME", defaultValue = "default",
+      description = "model name sent to the OpenAI-compatible server (default: ${DEFAULT-VALUE})")
+  String openaiModel;
+
+  @Option(names = "--question", required = true, paramLabel = "TEXT")
+  String question;
+
+  @Option(names = "--k", paramLabel = "N", defaultValue = "3", description = "snippets in the prompt (default ${DEFAULT-VALUE}, as the reference study)")
+  int k;
+
+  @Option(names = "--mode", paramLabel = "MODE", description = "bm25, dense or hybrid (default: hybrid for a dense index, bm25 for a BM25-only one)")
+  String mode;
+
+  @Option(names = "--embedder", paramLabel = "SPEC", description = "query embedder (default: the index's, when built in): " + Embedders.HELP)
+  String embedder;
+
+  @Option(names = "--rrf-k", paramLabel = "N", defaultValue = "60", description = "reciprocal rank fusion constant for hybrid (default ${DEFAULT-VALUE}; MedRAG uses 100)")
+  int rrfK;
+
+  @Option(names = "--reranker", paramLabel = "DIR", description = "cross-encoder folder (tokenizer.json + model.onnx or onnx/model.onnx)")
+  Path reranker;
+
+  @Option(names = "--template", paramLabel = "NAME", defaultValue = "reference",
+      description = "prompt template: reference (\"Based on the following retrieved documents...\") or medrag (JSON chain of thought) (default: ${DEFAULT-VALUE})")
+  String template;
+
+  @Option(names = "--context-tokens", paramLabel = "N", defaultValue = "0",
+      description = "token budget of the snippets; whole snippets that do not fit are dropped (default 0 = no limit)")
+  int contextTokens;
+
+  @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "512", description = "generation budget (default ${DEFAULT-VALUE})")
+  int maxNewTokens;
+
+  @Option(names = "--show-prompt", description = "print the exact messages sent before the answer")
+  boolean showPrompt;
+
+  @Override
+  public Integer call() {
+    PromptTemplate t =
+        switch (template.toLowerCase(Locale.ROOT)) {
+          case "reference" -> PromptTemplate.REFERENCE_STUDY;
+          case "medrag" -> PromptTemplate.MEDRAG;
+          default -> throw new ConfigurationException("--template must be reference or medrag, was \"" + template + "\"");
+        };
+    try (RagIndex idx = RagIndex.open(index);
+        LanguageModel model = openModel()) {
+      String m = mode != null ? mode.toLowerCase(Locale.ROOT) : idx.metadata().dense() ? "hybrid" : "bm25";
+      Embedder e = null;
+      Reranker r = null;
+      try {
+        Retriever bm25 = Bm25Retriever.builder(idx).build();
+        Retriever retriever;
+        switch (m) {
+          case "bm25" -> retriever = bm25;
+          case "dense", "hybrid" -> {
+            if (!idx.metadata().dense()) {
+              throw new ConfigurationException(index + " is a BM25-only index; --mode " + m + " needs vectors (re-index without --bm25-only)");
+            }
+            e = Embedders.forIndex(idx.metadata(), embedder, index);
+            Retriever dense = DenseRetriever.builder(idx, e).build();
+            retriever = m.equals("dense") ? dense : HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(rrfK).build();
+          }
+          default -> throw new ConfigurationException("--mode must be bm25, dense or hybrid, was \"" + mode + "\"");
+        }
+        if (reranker != null) {
+          r = openReranker(reranker);
+        }
+        RagPipeline rag =
+            RagPipeline.builder()
+                .retriever(retriever)
+                .reranker(r)
+                .languageModel(model)
+                .template(t)
+                .k(k)
+                .contextTokenBudget(contextTokens)
+                .generationOptions(GenerationOptions.greedy(maxNewTokens))
+                .build();
+        RagAnswer a = rag.ask(question, Map.of(), text -> {});
+        print(a, t.firstNumber());
+      } finally {
+        if (r != null) {
+          r.close();
+        }
+        if (e != null) {
+          e.close();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private void print(RagAnswer a, int first) {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    if (showPrompt) {
+      for (var msg : a.messages()) {
+        out.println("--- " + msg.role().wireName());
+        out.println(msg.content());
+      }
+      out.println("--- answer");
+    }
+    out.println(a.answer().strip());
+    out.println();
+    out.println("Sources:");
+    List<Hit> shown = a.snippets();
+    for (int i = 0; i < shown.size(); i++) {
+      Hit h = shown.get(i);
+      out.printf(Locale.ROOT, "%s[%d] %s  %s%n", a.citedIds().contains(h.id()) ? "* " : "  ", i + first, h.id(), h.title());
+    }
+    if (shown.isEmpty()) {
+      out.println("  (no snippets retrieved)");
+    }
+    if (!a.citedIds().isEmpty()) {
+      out.println("* = cited in the answer");
+    }
+    if (a.droppedCount() > 0) {
+      spec.commandLine().getErr().printf("note: %d retrieved snippet(s) did not fit --context-tokens %d: %s%n",
+          a.droppedCount(), contextTokens, a.droppedIds());
+    }
+  }
+
+  private static Reranker openReranker(Path dir) {
+    Path model = Files.isRegularFile(dir.resolve("onnx/model.onnx")) ? dir.resolve("onnx/model.onnx") : dir.resolve("model.onnx");
+    return OnnxCrossEncoderReranker.builder().modelPath(model).tokenizerPath(dir.resolve("tokenizer.json")).build();
+  }
+
+  private LanguageModel openModel() {
+    if (source.modelDir != null) {
+      throw new UnsupportedFeatureException(
+          "--model needs the local Qwen2 runtime as a LanguageModel (dev.medadapt.core.model), which this build does not include yet; "
+              + "serve the model with an OpenAI-compatible server and use --openai-url");
+    }
+    return OpenAiLanguageModel.builder().baseUrl(source.openaiUrl).model(openaiModel).build();
+  }
+}

@@ -1,0 +1,78 @@
+package dev.medadapt.study;
+
+import dev.medadapt.core.MedAdaptException;
+import dev.medadapt.train.data.SftTemplate;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The study's embedded default, shipped inside this jar (see {@code dev/medadapt/study/default/PROVENANCE.md}): a
+ * tiny random Qwen2 checkpoint, 40 questions of each benchmark and 300 MedQuAD passages. It runs every stage of
+ * {@link Study} in minutes; the model is random, so its accuracies are chance-level.
+ *
+ * @param root folder the files were extracted to
+ */
+public record EmbeddedDefault(Path root) {
+  private static final String BASE = "/dev/medadapt/study/default/";
+
+  /**
+   * SFT on the corpus sample: MedQuAD's question is the prompt, its answer the completion (the JSON fields
+   * {@code question} and {@code content}).
+   */
+  public static final SftTemplate SFT_TEMPLATE = SftTemplate.of("### Question:\n{question}\n### Response:\n", "{content}");
+
+  /** Copies the embedded files to {@code dir}, replacing what is there. */
+  public static EmbeddedDefault extract(Path dir) {
+    List<String> files = new ArrayList<>();
+    try (InputStream in = resource("manifest.txt");
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      for (String line; (line = r.readLine()) != null; ) {
+        if (!line.isBlank()) {
+          files.add(line.trim());
+        }
+      }
+      for (String f : files) {
+        Path target = dir.resolve(f);
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (InputStream src = resource(f)) {
+          Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot extract the embedded study data to " + dir, e);
+    }
+    return new EmbeddedDefault(dir);
+  }
+
+  private static InputStream resource(String name) {
+    InputStream in = EmbeddedDefault.class.getResourceAsStream(BASE + name);
+    if (in == null) {
+      throw new MedAdaptException("embedded study resource " + BASE + name + " is missing from the jar");
+    }
+    return in;
+  }
+
+  public Path model() {
+    return root.resolve("model");
+  }
+
+  /** Benchmark data in the standard layout. */
+  public Path data() {
+    return root;
+  }
+
+  public Path corpus() {
+    return root.resolve("corpus/medquad_sample.jsonl");
+  }
+}

@@ -1,0 +1,539 @@
+package dev.medadapt.study;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.llm.GenerationOptions;
+import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.model.LocalLanguageModel;
+import dev.medadapt.core.model.Quantization;
+import dev.medadapt.core.progress.ProgressListener;
+import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.bench.StandardLayout;
+import dev.medadapt.eval.prompt.MedRagPromptFormat;
+import dev.medadapt.eval.prompt.Prompts;
+import dev.medadapt.eval.report.Comparison;
+import dev.medadapt.eval.report.ReportFiles;
+import dev.medadapt.eval.report.Reports;
+import dev.medadapt.eval.report.RunSummary;
+import dev.medadapt.eval.run.EvalRunner;
+import dev.medadapt.eval.run.RunResult;
+import dev.medadapt.eval.score.AnswerExtractors;
+import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.stats.Bootstrap;
+import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.rag.corpus.ChunkSource;
+import dev.medadapt.rag.corpus.Corpora;
+import dev.medadapt.rag.index.RagIndex;
+import dev.medadapt.rag.index.RagIndexWriter;
+import dev.medadapt.rag.retrieve.Bm25Retriever;
+import dev.medadapt.rag.retrieve.Retriever;
+import dev.medadapt.train.CptTrainer;
+import dev.medadapt.train.SftTrainer;
+import dev.medadapt.train.TrainingConfig;
+import dev.medadapt.train.TrainingResult;
+import dev.medadapt.train.data.SftTemplate;
+import dev.medadapt.train.optim.Warmup;
+import dev.medadapt.train.peft.AdapterMerger;
+import dev.medadapt.train.peft.PeftAdapterIO;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference study as one resumable job: the base model and four adaptations of it — RAG, SFT (QLoRA), CPT and
+ * MSFT (CPT, merge, then SFT) — each scored on the same seeded benchmark questions, with every adaptation compared
+ * to the base model by paired tests.
+ *
+ * <pre>{@code
+ * StudyResult r = Study.builder()
+ *     .model(Path.of("models/DeepSeek-R1-Distill-Qwen-1.5B"))
+ *     .data(Path.of("data"))                       // medqa_us/, medmcqa/, mmlu_medical/, pubmedqa/
+ *     .corpus(List.of(Path.of("corpus/textbooks.jsonl")))
+ *     .sftData(List.of(Path.of("medical_o1_sft.json")), SftTrainer.Format.MEDICAL_O1)
+ *     .outDir(Path.of("runs/study"))
+ *     .build().run();
+ * }</pre>
+ *
+ * <p>Layout of {@code outDir}: {@code index/} (BM25 index of the corpus), {@code train/<arm>/} (training runs with
+ * checkpoints, metrics and adapters), {@code models/<arm>/} (merged checkpoints), {@code runs/<arm>/} (one
+ * resumable evaluation run per arm), {@code compare/<arm>-vs-base.*} and {@code study.{md,csv,json,svg,png}}.
+ * Every stage skips what a previous, interrupted run already finished.
+ */
+public final class Study {
+  private static final Logger LOG = LoggerFactory.getLogger(Study.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The arms of the study; BASE is always run, as the reference of every comparison. */
+  public enum Arm {
+    BASE,
+    RAG,
+    SFT,
+    CPT,
+    MSFT;
+
+    /** Lower-case name used for folders and table labels. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a label such as {@code rag}. */
+    public static Arm parse(String s) {
+      for (Arm a : values()) {
+        if (a.label().equals(s.trim().toLowerCase(Locale.ROOT))) {
+          return a;
+        }
+      }
+      throw new ConfigurationException("unknown study arm \"" + s + "\", expected base, rag, sft, cpt or msft");
+    }
+  }
+
+  /** How answers are scored. */
+  public enum Scoring {
+    /**
+     * lm-evaluation-harness log-likelihood of each option letter after the question (acc); one forward pass per
+     * option, so a CPU can afford hundreds of questions per arm.
+     */
+    LOGLIKELIHOOD,
+    /** Generate an answer with the reference study's prompt and read the letter from it (the reference study's way). */
+    GENERATE
+  }
+
+  private final Builder b;
+
+  private Study(Builder b) {
+    this.b = b;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Runs (or resumes) every stage and writes the reports. */
+  public StudyResult run() {
+    Path out = b.outDir;
+    mkdirs(out);
+    writeSettings(out.resolve("study-settings.json"));
+    List<Question> questions = new ArrayList<>();
+    for (String name : b.benchmarks) {
+      questions.addAll(StandardLayout.load(b.data, name, b.n, b.seed));
+    }
+    LOG.info("study: {} questions from {} in {}", questions.size(), b.benchmarks, b.data);
+
+    Map<Arm, Path> models = new LinkedHashMap<>();
+    models.put(Arm.BASE, b.model);
+    if (b.arms.contains(Arm.SFT)) {
+      models.put(Arm.SFT, sft(b.model, Arm.SFT));
+    }
+    if (b.arms.contains(Arm.CPT) || b.arms.contains(Arm.MSFT)) {
+      Path cpt = cpt(b.model);
+      if (b.arms.contains(Arm.CPT)) {
+        models.put(Arm.CPT, cpt);
+      }
+      if (b.arms.contains(Arm.MSFT)) {
+        models.put(Arm.MSFT, sft(cpt, Arm.MSFT));
+      }
+    }
+
+    Bootstrap bootstrap = new Bootstrap(b.bootstrapResamples, b.seed);
+    Map<Arm, RunResult> results = new LinkedHashMap<>();
+    for (Arm arm : Arm.values()) {
+      if (arm == Arm.BASE || b.arms.contains(arm)) {
+        Path modelDir = arm == Arm.RAG ? b.model : models.get(arm);
+        results.put(arm, evaluate(arm, modelDir, questions));
+      }
+    }
+
+    List<RunSummary> summaries = new ArrayList<>();
+    results.forEach((arm, r) -> summaries.add(RunSummary.of(arm.label(), r.records(), bootstrap, 0.95)));
+    List<Comparison> comparisons = new ArrayList<>();
+    Path compareDir = mkdirs(out.resolve("compare"));
+    RunSummary base = summaries.get(0);
+    for (int i = 1; i < summaries.size(); i++) {
+      RunSummary s = summaries.get(i);
+      Arm arm = Arm.parse(s.label());
+      Comparison c = Comparison.of(s.label(), results.get(arm).records(), base.label(),
+          results.get(Arm.BASE).records(), bootstrap, 0.95, b.alpha);
+      comparisons.add(c);
+      Reports.writeComparison(compareDir, s.label() + "-vs-base", c, s, base, bootstrap);
+    }
+    ReportFiles files = Reports.writeSummary(out, "study", summaries, bootstrap);
+    files.warnings().forEach(w -> LOG.warn("{}", w));
+    return new StudyResult(out, summaries, comparisons, out.resolve("study.md"));
+  }
+
+  /** Builds (or finishes) the BM25 index of the corpus. */
+  private Path index() {
+    Path dir = b.outDir.resolve("index");
+    try (RagIndexWriter w = RagIndexWriter.builder(dir).bm25Only().progress(b.progress).build();
+        ChunkSource source = Corpora.open(b.corpus, BadRowPolicy.FAIL)) {
+      w.index(source, RagIndexWriter.sourceKey(b.corpus));
+    }
+    return dir;
+  }
+
+  private Path cpt(Path base) {
+    Path merged = b.outDir.resolve("models").resolve(Arm.CPT.label());
+    if (Files.isRegularFile(merged.resolve("config.json"))) {
+      LOG.info("study: CPT model already merged at {}", merged);
+      return merged;
+    }
+    Ensure.notEmpty(b.corpus, "corpus (needed by the CPT and MSFT arms)");
+    TrainingResult r = CptTrainer.builder()
+        .model(base)
+        .corpus(b.corpus)
+        .blockLength(Math.min(b.maxLength, 1024))
+        .training(shortened(CptTrainer.referenceTraining()))
+        .outputDir(b.outDir.resolve("train").resolve(Arm.CPT.label()))
+        .progress(b.progress)
+        .build()
+        .run();
+    LOG.info("study: CPT trained {} steps, final loss {}", r.steps(), r.finalLoss());
+    return merge(base, r, merged);
+  }
+
+  private Path sft(Path base, Arm arm) {
+    Path merged = b.outDir.resolve("models").resolve(arm.label());
+    if (Files.isRegularFile(merged.resolve("config.json"))) {
+      LOG.info("study: {} model already merged at {}", arm.label(), merged);
+      return merged;
+    }
+    if (b.sftData.isEmpty()) {
+      throw new ConfigurationException("sftData must be set for the " + arm.label() + " arm");
+    }
+    SftTrainer.Builder t = SftTrainer.builder()
+        .model(base)
+        .data(b.sftData)
+        .format(b.sftFormat)
+        .maxLength(b.maxLength)
+        .quantization(b.sftQuantization)
+        .training(shortened(SftTrainer.referenceTraining()))
+        .outputDir(b.outDir.resolve("train").resolve(arm.label()))
+        .progress(b.progress);
+    if (b.sftTemplate != null) {
+      t.template(b.sftTemplate);
+    }
+    if (!b.sftFieldMapping.isEmpty()) {
+      t.fieldMapping(b.sftFieldMapping);
+    }
+    TrainingResult r = t.build().run();
+    LOG.info("study: {} trained {} steps, final loss {}", arm.label(), r.steps(), r.finalLoss());
+    return merge(base, r, merged);
+  }
+
+  /**
+   * The recipe with {@code trainSteps} optimizer steps when set; warmup then becomes 10% of the steps (a 300-step
+   * warmup would never finish in a shortened run), everything else stays the reference study's.
+   */
+  private TrainingConfig shortened(TrainingConfig ref) {
+    if (b.trainSteps <= 0) {
+      return ref;
+    }
+    Warmup warmup = Warmup.ratio(0.1);
+    int every = (int) Math.max(1, Math.min(Integer.MAX_VALUE, b.trainSteps / 4));
+    return new TrainingConfig(ref.seed(), ref.epochs(), b.trainSteps, ref.microBatchSize(),
+        ref.gradientAccumulation(), ref.learningRate(), ref.embeddingLearningRate(), ref.weightDecay(),
+        ref.schedule(), warmup, ref.maxGradNorm(), ref.evalEvery() == 0 ? 0 : every, every,
+        ref.keepCheckpoints());
+  }
+
+  /** Merges the run's adapter into the (16/32-bit) base; written to a temporary folder and renamed when complete. */
+  private static Path merge(Path base, TrainingResult r, Path merged) {
+    Path tmp = merged.resolveSibling(merged.getFileName() + ".partial");
+    deleteTree(tmp);
+    AdapterMerger.merge(base, PeftAdapterIO.read(r.adapterDir()), tmp, null);
+    try {
+      Files.move(tmp, merged, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move merged model " + tmp + " to " + merged, e);
+    }
+    return merged;
+  }
+
+  private RunResult evaluate(Arm arm, Path modelDir, List<Question> questions) {
+    Path runDir = b.outDir.resolve("runs").resolve(arm.label());
+    LOG.info("study: scoring arm {} ({})", arm.label(), modelDir);
+    try (LanguageModel lm = LocalLanguageModel.builder().modelPath(modelDir).build()) {
+      EvalRunner.Builder e = EvalRunner.builder()
+          .model(lm)
+          .questions(questions)
+          .outDir(runDir)
+          .seed(b.seed)
+          .subsetSize(b.n)
+          .progress(b.progress)
+          .options(GenerationOptions.builder().maxNewTokens(b.maxNewTokens).seed(b.seed).build());
+      if (b.scoring == Scoring.GENERATE) {
+        e.promptFormat(Prompts.forName(b.promptFormat)).extractor(AnswerExtractors.forName("reasoning"))
+            .extractorName("reasoning");
+      } else {
+        e.loglikelihood(new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1), false);
+      }
+      if (arm != Arm.RAG) {
+        return e.build().run();
+      }
+      Path indexDir = index();
+      try (RagIndex index = RagIndex.open(indexDir)) {
+        Retriever retriever = Bm25Retriever.builder(index).build();
+        // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
+        e.retrieval(
+            q -> retriever.retrieve(q.question(), b.ragK).stream()
+                .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
+                .toList(),
+            "bm25 k=" + b.ragK + " over " + index.size() + " chunks");
+        return e.build().run();
+      }
+    }
+  }
+
+  private void writeSettings(Path file) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("model", b.model.toString());
+    m.put("data", b.data.toString());
+    m.put("benchmarks", b.benchmarks);
+    m.put("n", b.n);
+    m.put("seed", b.seed);
+    m.put("arms", b.arms.stream().map(Arm::label).toList());
+    m.put("scoring", b.scoring.name().toLowerCase(Locale.ROOT));
+    m.put("prompt_format", b.promptFormat);
+    m.put("corpus", b.corpus.stream().map(Path::toString).toList());
+    m.put("sft_data", b.sftData.stream().map(Path::toString).toList());
+    m.put("sft_format", b.sftFormat.name());
+    m.put("sft_quantization", b.sftQuantization.name());
+    m.put("train_steps", b.trainSteps);
+    m.put("max_length", b.maxLength);
+    m.put("rag_k", b.ragK);
+    m.put("alpha", b.alpha);
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      JSON.writeValue(tmp.toFile(), m);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static Path mkdirs(Path dir) {
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
+
+  /**
+   * Builder. Required: {@code model}, {@code data}, {@code outDir}; {@code corpus} for the RAG, CPT and MSFT arms;
+   * {@code sftData} for SFT and MSFT.
+   */
+  public static final class Builder {
+    private Path model;
+    private Path data;
+    private Path outDir;
+    private List<String> benchmarks = List.of("medqa", "medmcqa", "mmlu", "pubmedqa");
+    private int n = 200;
+    private long seed = 4242;
+    private Set<Arm> arms = EnumSet.allOf(Arm.class);
+    private Scoring scoring = Scoring.LOGLIKELIHOOD;
+    private String promptFormat = "seed";
+    private int maxNewTokens = 1024;
+    private List<Path> corpus = List.of();
+    private List<Path> sftData = List.of();
+    private SftTrainer.Format sftFormat = SftTrainer.Format.MEDICAL_O1;
+    private SftTemplate sftTemplate;
+    private Map<String, String> sftFieldMapping = Map.of();
+    private Quantization sftQuantization = Quantization.NF4;
+    private long trainSteps = -1;
+    private int maxLength = 4096;
+    private int ragK = 3;
+    private double alpha = 0.05;
+    private int bootstrapResamples = 10_000;
+    private ProgressListener progress = ProgressListener.NONE;
+
+    private Builder() {}
+
+    /** Base model folder (Hugging Face Qwen2 checkpoint, 16/32-bit safetensors). */
+    public Builder model(Path model) {
+      this.model = model;
+      return this;
+    }
+
+    /** Data folder in the standard layout ({@link StandardLayout}). */
+    public Builder data(Path data) {
+      this.data = data;
+      return this;
+    }
+
+    public Builder outDir(Path outDir) {
+      this.outDir = outDir;
+      return this;
+    }
+
+    /** Benchmark names ({@link StandardLayout#names()}); default medqa, medmcqa, mmlu, pubmedqa. */
+    public Builder benchmarks(List<String> benchmarks) {
+      this.benchmarks = List.copyOf(benchmarks);
+      return this;
+    }
+
+    /** Questions per benchmark (seeded shuffle), 0 for all; default 200 as in the reference study. */
+    public Builder n(int n) {
+      this.n = n;
+      return this;
+    }
+
+    /** Seed of question subsets, training and bootstrap; default 4242 as in the reference study. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Which adaptations to run besides the base model; default all. */
+    public Builder arms(Set<Arm> arms) {
+      this.arms = arms.isEmpty() ? EnumSet.noneOf(Arm.class) : EnumSet.copyOf(arms);
+      return this;
+    }
+
+    public Builder scoring(Scoring scoring) {
+      this.scoring = scoring;
+      return this;
+    }
+
+    /** Prompt format of generative scoring: seed (the reference study's), medrag or lmeval. */
+    public Builder promptFormat(String promptFormat) {
+      this.promptFormat = promptFormat;
+      return this;
+    }
+
+    public Builder maxNewTokens(int maxNewTokens) {
+      this.maxNewTokens = maxNewTokens;
+      return this;
+    }
+
+    /** MedRAG-format JSONL corpus files for RAG and CPT. */
+    public Builder corpus(List<Path> corpus) {
+      this.corpus = List.copyOf(corpus);
+      return this;
+    }
+
+    /** SFT data files and their format. */
+    public Builder sftData(List<Path> files, SftTrainer.Format format) {
+      this.sftData = List.copyOf(files);
+      this.sftFormat = format;
+      return this;
+    }
+
+    /** Template and field mapping of {@link SftTrainer.Format#INSTRUCTION} data. */
+    public Builder sftTemplate(SftTemplate template, Map<String, String> fieldMapping) {
+      this.sftTemplate = template;
+      this.sftFieldMapping = Map.copyOf(fieldMapping);
+      return this;
+    }
+
+    /** Frozen base of SFT: NF4 (QLoRA, the reference study's) or NONE. */
+    public Builder sftQuantization(Quantization q) {
+      this.sftQuantization = q;
+      return this;
+    }
+
+    /** Optimizer steps of each training run; -1 (default) trains the recipe's full epoch. */
+    public Builder trainSteps(long trainSteps) {
+      this.trainSteps = trainSteps;
+      return this;
+    }
+
+    /** Maximum training sequence length (SFT truncation, CPT block length up to 1024); default 4096. */
+    public Builder maxLength(int maxLength) {
+      this.maxLength = maxLength;
+      return this;
+    }
+
+    /** Snippets retrieved per question in the RAG arm; default 3 as in the reference study. */
+    public Builder ragK(int ragK) {
+      this.ragK = ragK;
+      return this;
+    }
+
+    /** Family-wise significance level of the Holm-corrected comparisons; default 0.05. */
+    public Builder alpha(double alpha) {
+      this.alpha = alpha;
+      return this;
+    }
+
+    public Builder bootstrapResamples(int resamples) {
+      this.bootstrapResamples = resamples;
+      return this;
+    }
+
+    public Builder progress(ProgressListener progress) {
+      this.progress = progress;
+      return this;
+    }
+
+    public Study build() {
+      Ensure.notNull(model, "model");
+      Ensure.notNull(data, "data");
+      Ensure.notNull(outDir, "outDir");
+      Ensure.notEmpty(benchmarks, "benchmarks");
+      Ensure.between(n, 0, Integer.MAX_VALUE, "n");
+      Ensure.notNull(scoring, "scoring");
+      Ensure.positive(maxNewTokens, "maxNewTokens");
+      Ensure.between(ragK, 1, 100, "ragK");
+      Ensure.between(maxLength, 16, 1 << 20, "maxLength");
+      Ensure.between(bootstrapResamples, 100, 10_000_000, "bootstrapResamples");
+      if (!(alpha > 0 && alpha < 1)) {
+        throw new ConfigurationException("alpha must be in (0, 1), was " + alpha);
+      }
+      if (trainSteps == 0 || trainSteps < -1) {
+        throw new ConfigurationException("trainSteps must be -1 (full recipe) or >= 1, was " + trainSteps);
+      }
+      boolean needsCorpus = arms.contains(Arm.RAG) || arms.contains(Arm.CPT) || arms.contains(Arm.MSFT);
+      if (needsCorpus && corpus.isEmpty()) {
+        throw new ConfigurationException("corpus must be set for the rag, cpt and msft arms");
+      }
+      if ((arms.contains(Arm.SFT) || arms.contains(Arm.MSFT)) && sftData.isEmpty()) {
+        throw new ConfigurationException("sftData must be set for the sft and msft arms");
+      }
+      for (Path p : List.of(model, data)) {
+        if (!Files.isDirectory(p)) {
+          throw new ConfigurationException(p + " is not a folder");
+        }
+      }
+      for (Path p : corpus) {
+        if (!Files.isRegularFile(p)) {
+          throw new ConfigurationException("corpus file " + p + " does not exist");
+        }
+      }
+      for (Path p : sftData) {
+        if (!Files.isRegularFile(p)) {
+          throw new ConfigurationException("SFT data file " + p + " does not exist");
+        }
+      }
+      return new Study(this);
+    }
+  }
+}
