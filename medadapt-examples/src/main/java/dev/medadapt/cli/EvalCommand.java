@@ -9,6 +9,7 @@ import dev.medadapt.core.openai.OpenAiLanguageModel;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
 import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.bench.StandardLayout;
 import dev.medadapt.eval.bench.Subsets;
 import dev.medadapt.eval.prompt.MedRagPromptFormat;
 import dev.medadapt.eval.prompt.Prompts;
@@ -27,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -52,15 +52,6 @@ import picocli.CommandLine.Spec;
             + "it is scored (OUT/records.jsonl); rerunning the same command on the same --out resumes. Writes "
             + "OUT/summary.{md,csv,json,svg,png} and prints the summary table.")
 public final class EvalCommand implements Callable<Integer> {
-  /** Files of each benchmark under --data, in the layout of the shared data folder. */
-  private static final Map<String, String> STANDARD_LAYOUT =
-      Map.of(
-          "medqa", "medqa_us/phrases_no_exclude_test.jsonl",
-          "medmcqa", "medmcqa/dev.json",
-          "mmlu", "mmlu_medical",
-          "pubmedqa", "pubmedqa",
-          "mirage", "mirage/benchmark.json");
-
   @Spec CommandSpec spec;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -199,16 +190,10 @@ public final class EvalCommand implements Callable<Integer> {
         name = spec.substring(0, eq);
         path = Path.of(spec.substring(eq + 1));
       } else {
-        String family = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
-        String rel = STANDARD_LAYOUT.get(family);
-        if (rel == null) {
-          throw new ConfigurationException(
-              "no standard location for benchmark \"" + name + "\"; give its file as " + name + "=PATH");
-        }
-        path = data.resolve(rel);
+        path = StandardLayout.locate(data, name);
       }
       if (!Files.exists(path)) {
-        throw new ConfigurationException("benchmark " + name + ": " + path + " does not exist (check --data)");
+        throw new ConfigurationException("benchmark " + name + ": " + path + " does not exist");
       }
       List<Question> qs = BenchmarkLoaders.forName(name).load(path);
       int take = n == 0 ? qs.size() : n;
