@@ -26,11 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
-    description = {
-      "Compare two eval runs question by question: accuracy of each, the difference with a paired",
-      "bootstrap interval, exact McNemar p, Holm-adjusted p across benchmarks. Writes comparison.md/.csv/",
-      ".json/.svg/.png to --out and prints the Markdown table."
-    })
+    description =
+        "Compare two eval runs question by question: accuracy of each, the difference with a paired bootstrap "
+            + "interval, exact McNemar p and Holm-adjusted p across benchmarks. Writes comparison.{md,csv,json,svg,png} "
+            + "to --out and prints the Markdown table.")
 public final class CompareCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -57,6 +56,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    EvalCommand.headless();
     RunMetadata.read(runA); // clear error when a directory is not a run
     RunMetadata.read(runB);
     List<ItemRecord> a = RunLog.readDir(runA).records();

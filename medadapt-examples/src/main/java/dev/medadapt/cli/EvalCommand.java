@@ -9,6 +9,7 @@ import dev.medadapt.core.openai.OpenAiLanguageModel;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
 import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.bench.StandardLayout;
 import dev.medadapt.eval.bench.Subsets;
 import dev.medadapt.eval.prompt.MedRagPromptFormat;
 import dev.medadapt.eval.prompt.Prompts;
@@ -21,14 +22,12 @@ import dev.medadapt.eval.score.AnswerExtractors;
 import dev.medadapt.eval.score.LoglikelihoodScorer;
 import dev.medadapt.eval.stats.Bootstrap;
 import dev.medadapt.rag.index.RagIndex;
-import dev.medadapt.rag.retrieve.Bm25Retriever;
 import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -48,21 +47,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = {
-      "Ask a model the questions of medical benchmarks and score its answers. Each item is recorded as",
-      "soon as it is scored (OUT/records.jsonl); rerunning the same command on the same --out resumes.",
-      "Writes OUT/summary.{md,csv,json,svg,png} and prints the summary table."
-    })
+    description =
+        "Ask a model the questions of medical benchmarks and score its answers. Each item is recorded as soon as "
+            + "it is scored (OUT/records.jsonl); rerunning the same command on the same --out resumes. Writes "
+            + "OUT/summary.{md,csv,json,svg,png} and prints the summary table.")
 public final class EvalCommand implements Callable<Integer> {
-  /** Files of each benchmark under --data, in the layout of the shared data folder. */
-  private static final Map<String, String> STANDARD_LAYOUT =
-      Map.of(
-          "medqa", "medqa_us/phrases_no_exclude_test.jsonl",
-          "medmcqa", "medmcqa/dev.json",
-          "mmlu", "mmlu_medical",
-          "pubmedqa", "pubmedqa",
-          "mirage", "mirage/benchmark.json");
-
   @Spec CommandSpec spec;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -127,8 +116,19 @@ public final class EvalCommand implements Callable<Integer> {
   double temperature;
 
   @Option(names = "--rag-index", paramLabel = "DIR",
-      description = "retrieve context from this medadapt-rag index (BM25 over the question text, MedRAG style)")
+      description = "retrieve context from this medadapt-rag index with the question text (MedRAG style)")
   Path ragIndex;
+
+  @Option(names = "--rag-mode", paramLabel = "MODE",
+      description = "bm25, dense or hybrid (default: hybrid for an index with vectors, bm25 for a BM25-only one)")
+  String ragMode;
+
+  @Option(names = "--embedder", paramLabel = "SPEC", description = "query embedder for --rag-mode dense/hybrid (default: the index's): "
+      + Embedders.HELP)
+  String embedder;
+
+  @Option(names = "--rrf-k", defaultValue = "60", description = "reciprocal rank fusion constant of hybrid retrieval (default: ${DEFAULT-VALUE})")
+  int rrfK;
 
   @Option(names = "--rag-k", defaultValue = "5", description = "snippets retrieved per question (default: ${DEFAULT-VALUE})")
   int ragK;
@@ -148,6 +148,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    headless();
     List<Question> questions = loadQuestions();
     try (LanguageModel model = openModel()) {
       return run(model, questions);
@@ -189,16 +190,10 @@ public final class EvalCommand implements Callable<Integer> {
         name = spec.substring(0, eq);
         path = Path.of(spec.substring(eq + 1));
       } else {
-        String family = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
-        String rel = STANDARD_LAYOUT.get(family);
-        if (rel == null) {
-          throw new ConfigurationException(
-              "no standard location for benchmark \"" + name + "\"; give its file as " + name + "=PATH");
-        }
-        path = data.resolve(rel);
+        path = StandardLayout.locate(data, name);
       }
       if (!Files.exists(path)) {
-        throw new ConfigurationException("benchmark " + name + ": " + path + " does not exist (check --data)");
+        throw new ConfigurationException("benchmark " + name + ": " + path + " does not exist");
       }
       List<Question> qs = BenchmarkLoaders.forName(name).load(path);
       int take = n == 0 ? qs.size() : n;
@@ -242,14 +237,16 @@ public final class EvalCommand implements Callable<Integer> {
       result = b.build().run();
     } else {
       Ensure.between(ragK, 1, 100, "--rag-k");
-      try (RagIndex index = RagIndex.open(ragIndex)) {
-        Retriever retriever = Bm25Retriever.builder(index).build();
+      try (RagIndex index = RagIndex.open(ragIndex);
+          RagRetrievers rr = RagRetrievers.open(index, ragIndex, ragMode, embedder, rrfK)) {
+        Retriever retriever = rr.retriever();
         // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
         b.retrieval(
             q -> retriever.retrieve(q.question(), ragK).stream()
                 .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
                 .toList(),
-            "bm25 k=" + ragK + " index=" + ragIndex.toAbsolutePath().normalize() + " (" + index.size() + " chunks)");
+            rr.description() + " k=" + ragK + " index=" + ragIndex.toAbsolutePath().normalize()
+                + " (" + index.size() + " chunks)");
         result = b.build().run();
       }
     }
@@ -269,6 +266,13 @@ public final class EvalCommand implements Callable<Integer> {
     o.print(summary.table().toMarkdown());
     o.flush();
     return 0;
+  }
+
+  /** The PNG charts are drawn off-screen; never open a window (or a macOS dock icon) for them. */
+  static void headless() {
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
   }
 
   /** A run's name in tables: its directory name. */

@@ -21,11 +21,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "power",
     mixinStandardHelpOptions = true,
-    description = {
-      "Sample size for detecting an accuracy change p -> p + delta (two-sided test), and the minimum",
-      "detectable difference at n questions. Independent samples: Fleiss, Levin & Paik (2003) eq. 4.14;",
-      "paired runs on the same questions (McNemar): Connor (1987), needs --discordant."
-    })
+    description =
+        "Sample size for detecting an accuracy change p -> p + delta (two-sided test), and the minimum detectable "
+            + "difference at n questions. Independent samples: Fleiss, Levin & Paik (2003) eq. 4.14; paired runs on "
+            + "the same questions (McNemar): Connor (1987), needs --discordant.")
 public final class PowerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -2,9 +2,6 @@ package dev.medadapt.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.medadapt.core.llm.ChatMessage;
-import dev.medadapt.core.llm.Generation;
-import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.testing.TestResources;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
@@ -16,9 +13,7 @@ import dev.medadapt.eval.run.RunMetadata;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -34,25 +29,7 @@ class EvalCliIT {
   @Test
   void fourBenchmarksFromStandardLayout() {
     Path data = TestResources.sharedData("medqa_us").getParent();
-    LanguageModel alwaysA = new LanguageModel() {
-      @Override
-      public String name() {
-        return "always-A";
-      }
-
-      @Override
-      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
-        return new Generation("The answer is A.", 1, 1, Generation.FinishReason.STOP, Duration.ZERO);
-      }
-
-      @Override
-      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
-        return generate("", options, onText);
-      }
-
-      @Override
-      public void close() {}
-    };
+    LanguageModel alwaysA = FakeModel.always("A");
     EvalCommand cmd = new EvalCommand();
     CommandLine cl = new CommandLine(cmd);
     StringWriter out = new StringWriter();

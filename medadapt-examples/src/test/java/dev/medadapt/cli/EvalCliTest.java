@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.medadapt.core.llm.ChatMessage;
-import dev.medadapt.core.llm.Generation;
-import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.testing.TestResources;
 import dev.medadapt.eval.bench.Question;
@@ -18,9 +15,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -28,29 +23,6 @@ import picocli.CommandLine;
 /** eval, compare and power through the real command line, in-process. */
 class EvalCliTest {
   @TempDir Path tmp;
-
-  /** Always answers the same letter. */
-  private static LanguageModel constant(String letter) {
-    return new LanguageModel() {
-      @Override
-      public String name() {
-        return "always-" + letter;
-      }
-
-      @Override
-      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
-        return new Generation("<think>x</think>The answer is " + letter + ".", 1, 1, Generation.FinishReason.STOP, Duration.ZERO);
-      }
-
-      @Override
-      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
-        return generate("", options, onText);
-      }
-
-      @Override
-      public void close() {}
-    };
-  }
 
   private record Out(int code, String out, String err) {}
 
@@ -77,7 +49,7 @@ class EvalCliTest {
         "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl") + ",mmlu=" + TestResources.testdata("eval/mmlu"),
         "--n", "0", "--bootstrap", "200", "--no-progress", "--out", dir.toString());
     List<Question> qs = cmd.loadQuestions();
-    assertThat(cmd.run(constant(letter), qs)).isZero();
+    assertThat(cmd.run(FakeModel.always(letter), qs)).isZero();
     assertThat(err.toString()).contains("wrote " + dir.resolve("records.jsonl"));
     assertThat(out.toString()).contains("| " + name + " | medqa |");
     return dir;
@@ -121,11 +93,26 @@ class EvalCliTest {
 
   @Test
   void ragIndexSnippetsReachThePrompt() throws Exception {
+    ragRun(false, "bm25 k=1 index=");
+  }
+
+  @Test
+  void hybridRetrievalWithTheIndexEmbedder() throws Exception {
+    ragRun(true, "hybrid rrf-k=60 (bm25 + ");
+  }
+
+  private void ragRun(boolean dense, String expectedRetrieval) throws Exception {
     Path idx = tmp.resolve("idx");
     List<Chunk> chunks = List.of(
         new Chunk("c1", "Aspirin", "Aspirin irreversibly inhibits cyclooxygenase."),
         new Chunk("c2", "Insulin", "Insulin lowers blood glucose."));
-    try (RagIndexWriter w = RagIndexWriter.builder(idx).bm25Only().build()) {
+    RagIndexWriter.Builder wb = RagIndexWriter.builder(idx);
+    if (dense) {
+      wb.embedder(new dev.medadapt.rag.embed.HashingEmbedder(64));
+    } else {
+      wb.bm25Only();
+    }
+    try (RagIndexWriter w = wb.build()) {
       var it = chunks.iterator();
       w.index(new ChunkSource() {
         @Override
@@ -138,26 +125,10 @@ class EvalCliTest {
       }, "test");
     }
     List<String> prompts = new java.util.ArrayList<>();
-    LanguageModel recording = new LanguageModel() {
-      @Override
-      public String name() {
-        return "recording";
-      }
-
-      @Override
-      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
-        prompts.add(prompt);
-        return new Generation("{\"answer_choice\": \"A\"}", 1, 1, Generation.FinishReason.STOP, Duration.ZERO);
-      }
-
-      @Override
-      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
-        return generate(messages.get(messages.size() - 1).content(), options, onText);
-      }
-
-      @Override
-      public void close() {}
-    };
+    LanguageModel recording = new FakeModel("recording", prompt -> {
+      prompts.add(prompt);
+      return "{\"answer_choice\": \"A\"}";
+    }, null);
     Path q = tmp.resolve("q.jsonl");
     Files.writeString(q, "{\"question\": \"Which enzyme does aspirin inhibit?\", \"answer\": \"cyclooxygenase\", "
         + "\"options\": {\"A\": \"cyclooxygenase\", \"B\": \"lipase\", \"C\": \"amylase\", \"D\": \"trypsin\"}, "
@@ -172,7 +143,7 @@ class EvalCliTest {
     assertThat(cmd.run(recording, cmd.loadQuestions())).isZero();
     assertThat(prompts).hasSize(1);
     assertThat(prompts.get(0)).contains("Document [0] (Title: Aspirin) Aspirin irreversibly inhibits cyclooxygenase.");
-    assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"bm25 k=1 index=");
+    assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"" + expectedRetrieval);
     assertThat(RunLog.readDir(run).records().get(0).correct()).isTrue();
   }
 
@@ -219,38 +190,10 @@ class EvalCliTest {
   @Test
   void loglikelihoodModeScoresLetters() throws Exception {
     List<String> contexts = new java.util.ArrayList<>();
-    LanguageModel ll = new LanguageModel() {
-      @Override
-      public String name() {
-        return "ll";
-      }
-
-      @Override
-      public Generation generate(String prompt, GenerationOptions options, Consumer<String> onText) {
-        throw new AssertionError("log-likelihood runs must not generate");
-      }
-
-      @Override
-      public Generation chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
-        throw new AssertionError("log-likelihood runs must not generate");
-      }
-
-      @Override
-      public boolean supportsLoglikelihood() {
-        return true;
-      }
-
-      @Override
-      public List<dev.medadapt.core.llm.LoglikelihoodResult> loglikelihood(List<dev.medadapt.core.llm.LoglikelihoodRequest> rs) {
-        rs.forEach(r -> contexts.add(r.context()));
-        return rs.stream()
-            .map(r -> new dev.medadapt.core.llm.LoglikelihoodResult(r.continuation().equals(" C") ? -0.5 : -2.0, false, 1))
-            .toList();
-      }
-
-      @Override
-      public void close() {}
-    };
+    LanguageModel ll = new FakeModel("ll", null, r -> {
+      contexts.add(r.context());
+      return r.continuation().equals(" C") ? -0.5 : -2.0;
+    });
     EvalCommand cmd = new EvalCommand();
     CommandLine cl = new CommandLine(cmd);
     cl.setOut(new PrintWriter(new StringWriter()));

@@ -124,16 +124,14 @@ public final class EvalRunner {
     }
     String now = Instant.now().toString();
     RunMetadata fresh = metadata(now);
-    if (RunMetadata.exists(outDir)) {
-      RunMetadata old = RunMetadata.read(outDir);
+    RunMetadata old = RunMetadata.exists(outDir) ? RunMetadata.read(outDir) : null;
+    if (old != null) {
       checkSameSettings(old, fresh);
-      old.withResume(now).write(outDir);
-    } else {
-      fresh.write(outDir);
     }
-
+    // read (and so validate) the records before touching anything in the directory
     Path recordsFile = outDir.resolve(RunLog.RECORDS_FILE);
     RunLog log = RunLog.read(recordsFile);
+    (old != null ? old.withResume(now) : fresh).write(outDir);
     if (log.tornBytes() > 0) {
       LOG.warn("{}: dropping a torn last record of {} bytes left by an interrupted run", recordsFile, log.tornBytes());
       log.truncateTornTail(recordsFile);

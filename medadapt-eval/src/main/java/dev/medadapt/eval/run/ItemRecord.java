@@ -20,7 +20,7 @@ import dev.medadapt.core.Ensure;
  * @param extracted the chosen letter, or {@link #UNPARSED}
  * @param rule the extraction rule that found the letter, or why none was found
  * @param gold the correct letter
- * @param correct whether {@code extracted} equals {@code gold} (always false when unparsed)
+ * @param correct whether {@code extracted} equals {@code gold} (always false when unparsed); checked
  * @param latencyMs wall-clock milliseconds of the model call(s) for this item
  */
 public record ItemRecord(
@@ -45,9 +45,10 @@ public record ItemRecord(
     Ensure.notBlank(extracted, "extracted");
     Ensure.notBlank(gold, "gold");
     Ensure.notNull(output, "output");
-    if (correct && !extracted.equals(gold)) {
+    if (correct != extracted.equals(gold)) {
       throw new dev.medadapt.core.DataFormatException(
-          "record " + benchmark + "/" + questionId + " says correct but extracted " + extracted + " != gold " + gold);
+          "record " + benchmark + "/" + questionId + " says correct=" + correct + " but extracted " + extracted
+              + (correct ? " != " : " == ") + "gold " + gold);
     }
   }
 

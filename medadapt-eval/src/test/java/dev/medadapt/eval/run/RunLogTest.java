@@ -99,7 +99,10 @@ class RunLogTest {
     assertThatThrownBy(() -> RunLog.read(f))
         .isInstanceOf(DataFormatException.class)
         .hasMessageContaining(f + ":1:")
-        .hasMessageContaining("extracted A != gold B");
+        .hasMessageContaining("says correct=true but extracted A != gold B");
+    assertThatThrownBy(() -> new ItemRecord("2", "medqa", "h", "generate", "", "B", "r", "B", false, 1))
+        .isInstanceOf(DataFormatException.class)
+        .hasMessage("record medqa/2 says correct=false but extracted B == gold B");
   }
 
   @Test
