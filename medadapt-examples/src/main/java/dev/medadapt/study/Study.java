@@ -22,6 +22,7 @@ import dev.medadapt.eval.run.RunResult;
 import dev.medadapt.eval.score.AnswerExtractors;
 import dev.medadapt.eval.score.LoglikelihoodScorer;
 import dev.medadapt.eval.stats.Bootstrap;
+import dev.medadapt.rag.chunk.RecursiveCharacterSplitter;
 import dev.medadapt.rag.corpus.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
@@ -176,12 +177,18 @@ public final class Study {
     return new StudyResult(out, summaries, comparisons, out.resolve("study.md"));
   }
 
-  /** Builds (or finishes) the BM25 index of the corpus. */
+  /**
+   * Builds (or finishes) the BM25 index of the corpus. Passages longer than 1,000 characters are split with
+   * MedRAG's textbook setting (recursive character splitter, 1,000 characters, overlap 200), so that k snippets
+   * stay within a small model's context.
+   */
   private Path index() {
     Path dir = b.outDir.resolve("index");
+    RecursiveCharacterSplitter splitter =
+        RecursiveCharacterSplitter.builder().chunkSize(1000).chunkOverlap(200).build();
     try (RagIndexWriter w = RagIndexWriter.builder(dir).bm25Only().progress(b.progress).build();
-        ChunkSource source = Corpora.open(b.corpus, BadRowPolicy.FAIL)) {
-      w.index(source, RagIndexWriter.sourceKey(b.corpus));
+        ChunkSource source = Corpora.splitLong(Corpora.open(b.corpus, BadRowPolicy.FAIL), splitter)) {
+      w.index(source, RagIndexWriter.sourceKey(b.corpus) + "split=1000/200");
     }
     return dir;
   }
