@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
-import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -351,7 +351,7 @@ public final class RagIndexWriter implements AutoCloseable {
       Document d = new Document();
       d.add(new StringField(IndexFields.ID, c.id(), Field.Store.YES));
       // doc values copy: fusion reads candidate ids without decompressing stored documents
-      d.add(new SortedDocValuesField(IndexFields.ID, new BytesRef(c.id())));
+      d.add(new BinaryDocValuesField(IndexFields.ID, new BytesRef(c.id())));
       d.add(new TextField(IndexFields.TITLE, c.title(), Field.Store.YES));
       d.add(new StoredField(IndexFields.CONTENT, c.content()));
       d.add(new TextField(IndexFields.CONTENTS, c.contents(), Field.Store.NO));
