@@ -4,7 +4,7 @@ package dev.medadapt.rag.index;
 public final class IndexFields {
   private IndexFields() {}
 
-  /** Chunk id: indexed as one term (for replace-by-id), stored, and as sorted doc values. */
+  /** Chunk id: indexed as one term (for replace-by-id), stored, and as binary doc values. */
   public static final String ID = "id";
 
   /** Title: BM25-analyzed and stored. */

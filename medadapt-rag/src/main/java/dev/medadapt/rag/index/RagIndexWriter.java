@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
-import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -84,6 +84,7 @@ public final class RagIndexWriter implements AutoCloseable {
   private final VectorSimilarityFunction similarity;
   private final int batchSize;
   private final int commitEvery;
+  private final long commitIntervalNanos;
   private final ProgressListener progress;
   private final ExecutorService embedThread;
 
@@ -92,6 +93,7 @@ public final class RagIndexWriter implements AutoCloseable {
     this.embedder = b.bm25Only ? null : b.embedder;
     this.batchSize = b.batchSize;
     this.commitEvery = b.commitEvery;
+    this.commitIntervalNanos = b.commitInterval.toNanos();
     this.progress = b.progress;
     EmbedderInfo info = embedder == null ? null : embedder.info();
     if (info != null) {
@@ -210,6 +212,7 @@ public final class RagIndexWriter implements AutoCloseable {
     long indexed = 0;
     long sinceCommit = 0;
     long lastReport = 0;
+    long lastCommit = System.nanoTime();
     Future<List<float[]>> pendingVectors = null;
     List<Chunk> pendingBatch = null;
     List<Chunk> batch = new ArrayList<>(batchSize);
@@ -235,10 +238,11 @@ public final class RagIndexWriter implements AutoCloseable {
           }
           pendingBatch = current;
           pendingVectors = vectors;
-          if (sinceCommit >= commitEvery) {
+          if (sinceCommit >= commitEvery || (sinceCommit > 0 && System.nanoTime() - lastCommit >= commitIntervalNanos)) {
             // position counts chunks read; the one batch still embedding is not yet written
             commit(sourceKey, position - pendingBatch.size() - batch.size(), false);
             sinceCommit = 0;
+            lastCommit = System.nanoTime();
           }
         }
         long now = System.nanoTime();
@@ -347,7 +351,7 @@ public final class RagIndexWriter implements AutoCloseable {
       Document d = new Document();
       d.add(new StringField(IndexFields.ID, c.id(), Field.Store.YES));
       // doc values copy: fusion reads candidate ids without decompressing stored documents
-      d.add(new SortedDocValuesField(IndexFields.ID, new BytesRef(c.id())));
+      d.add(new BinaryDocValuesField(IndexFields.ID, new BytesRef(c.id())));
       d.add(new TextField(IndexFields.TITLE, c.title(), Field.Store.YES));
       d.add(new StoredField(IndexFields.CONTENT, c.content()));
       d.add(new TextField(IndexFields.CONTENTS, c.contents(), Field.Store.NO));
@@ -423,6 +427,9 @@ public final class RagIndexWriter implements AutoCloseable {
     private AnalyzerSettings analyzer = AnalyzerSettings.english();
     private int batchSize = 64;
     private int commitEvery = 50_000;
+    // A slow embedder (a transformer on CPU: ~50 passages/s) would take 15+ minutes for 50,000
+    // chunks; committing at least every 5 minutes bounds what a crash can cost.
+    private Duration commitInterval = Duration.ofMinutes(5);
     private double ramBufferMb = 256;
     private ProgressListener progress = ProgressListener.NONE;
 
@@ -454,9 +461,15 @@ public final class RagIndexWriter implements AutoCloseable {
       return this;
     }
 
-    /** Chunks between commits (default 50,000): the most work a crash can cost. */
+    /** Chunks between commits (default 50,000); with {@link #commitInterval} it bounds the work a crash can cost. */
     public Builder commitEvery(int commitEvery) {
       this.commitEvery = commitEvery;
+      return this;
+    }
+
+    /** Longest time between commits while chunks are pending (default 5 minutes). */
+    public Builder commitInterval(Duration commitInterval) {
+      this.commitInterval = commitInterval;
       return this;
     }
 
@@ -481,6 +494,10 @@ public final class RagIndexWriter implements AutoCloseable {
       }
       Ensure.between(batchSize, 1, 65_536, "batchSize");
       Ensure.between(commitEvery, 1, Integer.MAX_VALUE, "commitEvery");
+      Ensure.notNull(commitInterval, "commitInterval");
+      if (commitInterval.isNegative()) {
+        throw new ConfigurationException("commitInterval must be >= 0, was " + commitInterval);
+      }
       Ensure.between(ramBufferMb, 1.0, 2047.0, "ramBufferMb");
       return new RagIndexWriter(this);
     }

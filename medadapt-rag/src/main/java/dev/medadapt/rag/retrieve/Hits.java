@@ -10,7 +10,7 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
-import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.TermQuery;
@@ -31,7 +31,7 @@ final class Hits {
     java.util.Arrays.sort(order, (a, b) -> Integer.compare(docs[a].doc, docs[b].doc));
     String[] ids = new String[docs.length];
     int leafIndex = -1;
-    SortedDocValues dv = null;
+    BinaryDocValues dv = null;
     LeafReaderContext leaf = null;
     for (int i : order) {
       int doc = docs[i].doc;
@@ -39,12 +39,12 @@ final class Hits {
       if (li != leafIndex) {
         leafIndex = li;
         leaf = leaves.get(li);
-        dv = DocValues.getSorted(leaf.reader(), IndexFields.ID);
+        dv = DocValues.getBinary(leaf.reader(), IndexFields.ID);
       }
       if (!dv.advanceExact(doc - leaf.docBase)) {
         throw new IllegalStateException("document " + doc + " has no id doc value");
       }
-      ids[i] = dv.lookupOrd(dv.ordValue()).utf8ToString();
+      ids[i] = dv.binaryValue().utf8ToString();
     }
     List<ScoredId> out = new ArrayList<>(docs.length);
     for (int i = 0; i < docs.length; i++) {

@@ -144,6 +144,27 @@ class RagIndexWriterTest {
   }
 
   @Test
+  void commitIntervalBoundsLostWorkWhenChunkCountsAreLarge() {
+    Path dir = tmp.resolve("interval");
+    HashingEmbedder h = new HashingEmbedder(16);
+    AtomicInteger calls = new AtomicInteger();
+    CountingEmbedder failsLate =
+        new CountingEmbedder(h, 0, v -> { if (calls.incrementAndGet() > 50) { throw new ModelFormatException("embedder crashed"); } return v; }, h.info());
+    // commitEvery alone would never commit here; a zero interval commits after every written batch
+    assertThatThrownBy(
+            () -> build(dir, TestCorpus.chunks(100, 8), "k",
+                RagIndexWriter.builder(dir).embedder(failsLate).batchSize(10).commitEvery(1_000_000).commitInterval(java.time.Duration.ZERO)))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessage("embedder crashed");
+    try (RagIndex index = RagIndex.open(dir)) {
+      assertThat(index.size()).isBetween(30, 50);
+    }
+    assertThatThrownBy(() -> RagIndexWriter.builder(dir).bm25Only().commitInterval(java.time.Duration.ofSeconds(-1)).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("commitInterval must be >= 0, was PT-1S");
+  }
+
+  @Test
   void unnormalizedVectorsFromANormalizedEmbedderAreRefused() {
     Path dir = tmp.resolve("norm");
     HashingEmbedder h = new HashingEmbedder(16);
