@@ -99,6 +99,16 @@ class KvCacheTest {
   }
 
   @Test
+  void inferenceFreesEachLayersIntermediatesBeforeReturning() {
+    try (NDManager req = model.manager().newSubManager()) {
+      model.forward(req.create(new long[][] {IDS}));
+      // Inputs, rotary tables, mask, final norm and logits remain (about a dozen); a layer alone
+      // creates over 40 intermediates, so keeping them would leave 80+ arrays here.
+      assertThat(((ai.djl.ndarray.BaseNDManager) req).getManagedArrays()).hasSizeLessThan(20);
+    }
+  }
+
+  @Test
   void closingTheRequestManagerFreesEverything() {
     NDArray probe;
     try (NDManager req = model.manager().newSubManager(); KvCache cache = model.newCache(req, 1)) {
