@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       LogitsCommand.class,
+      TrainCommand.class,
+      MergeCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 
