@@ -29,6 +29,8 @@ import picocli.CommandLine.Command;
       PowerCommand.class,
       BaselineCommand.class,
       StudyCommand.class,
+      TrainCommand.class,
+      MergeCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 

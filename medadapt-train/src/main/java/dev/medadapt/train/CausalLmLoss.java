@@ -37,9 +37,9 @@ public final class CausalLmLoss {
       }
     }
     NDArray logp = logits.get(":, :-1, :").logSoftmax(-1);
-    NDArray idx = m.create(target, new Shape(b, t - 1, 1));
+    NDArray idx = dev.medadapt.train.internal.OwnedArrays.of(m, target, new Shape(b, t - 1, 1));
     NDArray picked = logp.gather(idx, -1).reshape(b, t - 1);
-    NDArray w = m.create(weight, new Shape(b, t - 1));
+    NDArray w = dev.medadapt.train.internal.OwnedArrays.of(m, weight, new Shape(b, t - 1));
     return picked.mul(w).sum().neg();
   }
 }

@@ -148,11 +148,13 @@ public final class LoraTrainer {
     ParamGroup main = new ParamGroup("lora", config.learningRate(), config.weightDecay());
     ParamGroup emb = new ParamGroup("embeddings", config.effectiveEmbeddingLearningRate(), config.weightDecay());
     Map<String, NDArray> params = lora.parameters();
-    List<NDArray> detached = new ArrayList<>();
+    for (NDArray p : params.values()) {
+      LoraModel.zeroGradient(p); // whatever earlier use of the model left there
+    }
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      // Created after a resume's load(), whose set() may give the parameter new storage. In-place updates go through a detached view sharing the parameter's storage (torch's no_grad update).
-      NDArray view = e.getValue().stopGradient();
-      detached.add(view);
+      // After a resume's load() (which replaces the arrays). Updates are in place; outside a GradientCollector
+      // DJL's PyTorch engine runs with grad mode off, like torch's no_grad optimizer step.
+      NDArray view = e.getValue();
       opt.add(e.getKey(), view, LoraModel.isEmbeddingParameter(e.getKey()) ? emb : main);
     }
 
@@ -186,8 +188,7 @@ public final class LoraTrainer {
           }
         }
         if (step == poisonStep) {
-          NDArray first = detached.get(0);
-          first.muli(Float.NaN);
+          params.values().iterator().next().muli(Float.NaN);
         }
         long t0 = System.nanoTime();
         double lossSum = 0;
@@ -223,8 +224,8 @@ public final class LoraTrainer {
           }
           double factor = schedule.factor(step);
           opt.step(grads, factor);
-          for (NDArray g : grads.values()) {
-            g.subi(g);
+          for (NDArray p : params.values()) {
+            LoraModel.zeroGradient(p);
           }
           step++;
           batchInEpoch = windowEnd;
@@ -259,10 +260,6 @@ public final class LoraTrainer {
       }
       log.writeCurves();
       history = log.history();
-    } finally {
-      for (NDArray d : detached) {
-        d.close();
-      }
     }
     Path adapterDir = outputDir.resolve("adapter");
     PeftAdapterIO.write(adapterDir, lora.toAdapter(), base);
@@ -309,7 +306,8 @@ public final class LoraTrainer {
         }
       }
     }
-    return lora.model().forward(sub.create(ids, new Shape(b.batchSize(), b.length())), mask, null);
+    return lora.model().forward(
+        dev.medadapt.train.internal.OwnedArrays.of(sub, ids, new Shape(b.batchSize(), b.length())), mask, null);
   }
 
   private Batch batch(TokenizedDataset data, int[] order, long microBatch) {

@@ -67,12 +67,26 @@ public final class CheckpointStore {
       Files.createDirectories(dir);
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, TMP_PREFIX + "*")) {
         for (Path p : ds) {
+          if (writerAlive(p.getFileName().toString())) {
+            continue; // another live process is writing this one
+          }
           LOG.info("removing interrupted checkpoint write {}", p);
           deleteTree(p);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open checkpoint folder " + dir, e);
+    }
+  }
+
+  /** Temporary folders are named {@code .tmp-checkpoint-<step>-<pid>}; is that process still running? */
+  private static boolean writerAlive(String name) {
+    int dash = name.lastIndexOf('-');
+    try {
+      long pid = Long.parseLong(name.substring(dash + 1));
+      return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 
@@ -102,7 +116,7 @@ public final class CheckpointStore {
       fsync(tmp, true);
       if (Files.exists(target)) {
         // Re-saving the same step (a resumed run that stops at a step it had saved): replace as a whole.
-        Path old = dir.resolve(TMP_PREFIX + "old-" + state.step());
+        Path old = dir.resolve(TMP_PREFIX + "old-" + state.step() + "-" + ProcessHandle.current().pid());
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         deleteTree(old);
@@ -210,7 +224,7 @@ public final class CheckpointStore {
     for (int i = 0; i < all.size() - keepLast; i++) {
       Path p = all.get(i);
       // Rename first so a crash mid-delete never leaves a half-deleted folder that looks like a checkpoint.
-      Path doomed = dir.resolve(TMP_PREFIX + "del-" + p.getFileName());
+      Path doomed = dir.resolve(TMP_PREFIX + "del-" + p.getFileName() + "-" + ProcessHandle.current().pid());
       Files.move(p, doomed, StandardCopyOption.ATOMIC_MOVE);
       deleteTree(doomed);
     }

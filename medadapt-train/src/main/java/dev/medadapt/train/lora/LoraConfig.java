@@ -44,7 +44,8 @@ public record LoraConfig(int rank, double alpha, double dropout, boolean rsLora,
             "targetModules entry '" + t + "' is not supported; supported: " + new TreeSet<>(SUPPORTED_TARGETS));
       }
     }
-    targetModules = Set.copyOf(new TreeSet<>(targetModules));
+    // Sorted, so toString (part of run fingerprints) is the same in every JVM (Set.copyOf order is randomized).
+    targetModules = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(targetModules));
   }
 
   public static Builder builder() {

@@ -85,11 +85,7 @@ public final class LoraModel {
             + " and B " + Arrays.toString(p.b().shape()) + "; the model needs A " + Arrays.toString(expectA)
             + " and B " + Arrays.toString(expectB));
       }
-      NDArray a = model.manager().create(p.a().data(), new Shape(toLong(p.a().shape())));
-      NDArray b = model.manager().create(p.b().data(), new Shape(toLong(p.b().shape())));
-      a.setRequiresGradient(true);
-      b.setRequiresGradient(true);
-      lm.factors.put(name, new NDArray[] {a, b});
+      lm.factors.put(name, new NDArray[] {parameter(model, p.a()), parameter(model, p.b())});
       lm.kinds.put(name, p.kind());
     }
     model.wrapProjections((name, base) -> lm.factors.containsKey(name) ? lm.wrap(name, base) : base);
@@ -147,7 +143,7 @@ public final class LoraModel {
       // torch.nn.Dropout: zero with probability p, scale survivors by 1/(1-p)
       mask[i] = r.nextDouble() < p ? 0f : keep;
     }
-    NDArray m = x.getManager().create(mask, x.getShape());
+    NDArray m = dev.medadapt.train.internal.OwnedArrays.of(x.getManager(), mask, x.getShape());
     return x.mul(m);
   }
 
@@ -186,6 +182,20 @@ public final class LoraModel {
     return parameterName.startsWith("model.embed_tokens.") || parameterName.startsWith("lm_head.");
   }
 
+  /**
+   * Sets the gradient buffer of {@code param} to exactly zero. DJL allocates that buffer when gradients are enabled
+   * and PyTorch accumulates into it, so it must start at zero; {@code g - g} would keep NaN/inf, hence multiply and
+   * then clear NaN.
+   */
+  public static void zeroGradient(NDArray param) {
+    try (NDArray g = param.getGradient()) {
+      g.muli(0f);
+      try (NDArray nan = g.isNaN()) {
+        g.set(nan, 0f);
+      }
+    }
+  }
+
   /** Adapted module names. */
   public List<String> modules() {
     return new ArrayList<>(factors.keySet());
@@ -200,7 +210,10 @@ public final class LoraModel {
     return new LoraAdapter(config, pairs);
   }
 
-  /** Overwrites the factors with {@code adapter}'s (same modules and shapes), e.g. when resuming. */
+  /**
+   * Replaces the factors with {@code adapter}'s (same modules and shapes), e.g. when resuming. Arrays obtained from
+   * {@link #parameters()} before this call are closed; ask again.
+   */
   public void load(LoraAdapter adapter) {
     if (!adapter.modules().keySet().equals(factors.keySet())) {
       throw new ConfigurationException("adapter modules " + adapter.modules().keySet() + " differ from the attached "
@@ -208,9 +221,25 @@ public final class LoraModel {
     }
     for (Map.Entry<String, LoraPair> e : adapter.modules().entrySet()) {
       NDArray[] ab = factors.get(e.getKey());
-      ab[0].set(e.getValue().a().data());
-      ab[1].set(e.getValue().b().data());
+      NDArray[] old = ab.clone();
+      ab[0] = parameter(model, e.getValue().a());
+      ab[1] = parameter(model, e.getValue().b());
+      old[0].close();
+      old[1].close();
     }
+  }
+
+  /**
+   * A trainable float32 array owned by PyTorch. {@code NDManager.create(float[])} wraps a Java direct buffer with
+   * {@code from_blob}; copying it into torch-owned storage keeps the parameter independent of that buffer's
+   * lifetime (the same reason core's weight loader copies). Parameters are replaced, never {@code set()} in place:
+   * DJL's {@code set(Buffer)} may repoint the tensor at a temporary buffer.
+   */
+  private static NDArray parameter(Qwen2Model model, FloatTensor t) {
+    NDArray owned = dev.medadapt.train.internal.OwnedArrays.of(model.manager(), t.data(), new Shape(toLong(t.shape())));
+    owned.setRequiresGradient(true);
+    zeroGradient(owned);
+    return owned;
   }
 
   /** Trainable parameter count. */

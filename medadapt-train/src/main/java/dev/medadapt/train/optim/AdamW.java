@@ -34,8 +34,8 @@ public final class AdamW {
     final NDArray param;
     final ParamGroup group;
     final boolean decay;
-    final NDArray m;
-    final NDArray v;
+    NDArray m;
+    NDArray v;
 
     Slot(NDArray param, ParamGroup group, boolean decay) {
       this.param = param;
@@ -131,13 +131,24 @@ public final class AdamW {
         missing.add(e.getKey());
         continue;
       }
-      e.getValue().m.set(m.data());
-      e.getValue().v.set(v.data());
+      Slot s = e.getValue();
+      NDArray oldM = s.m;
+      NDArray oldV = s.v;
+      s.m = owned(s.param, m);
+      s.v = owned(s.param, v);
+      oldM.close();
+      oldV.close();
     }
     if (!missing.isEmpty()) {
       throw new ConfigurationException("optimizer state lacks moments for parameters " + missing);
     }
     this.step = stepCount;
+  }
+
+  /** A torch-owned copy of {@code t} beside {@code like} (see LoraModel: never set() a live tensor in place). */
+  private static NDArray owned(NDArray like, FloatTensor t) {
+    long[] shape = like.getShape().getShape();
+    return dev.medadapt.train.internal.OwnedArrays.of(like.getManager(), t.data(), new ai.djl.ndarray.types.Shape(shape));
   }
 
   static FloatTensor toTensor(NDArray a) {

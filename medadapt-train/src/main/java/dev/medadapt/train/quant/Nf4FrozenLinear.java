@@ -38,7 +38,9 @@ public final class Nf4FrozenLinear implements Projection {
     float[][] shared = {new float[0]};
     return (w, module, out, in, hasBias) -> {
       Nf4Tensor q = codec.quantize(w.floats(module + ".weight", out, in), out, in);
-      NDArray bias = hasBias ? w.manager().create(w.floats(module + ".bias", out)) : null;
+      NDArray bias = hasBias
+          ? dev.medadapt.train.internal.OwnedArrays.of(w.manager(), w.floats(module + ".bias", out), new Shape(out))
+          : null;
       if (shared[0].length < out * in) {
         shared[0] = new float[out * in];
       }
@@ -57,7 +59,8 @@ public final class Nf4FrozenLinear implements Projection {
     int n = (int) weight.numel();
     codec.dequantize(weight, 0, n, buf, 0);
     int[] s = weight.shape();
-    NDArray w = x.getManager().create(java.nio.FloatBuffer.wrap(buf, 0, n), new Shape(s[0], s[1]));
+    NDArray w = dev.medadapt.train.internal.OwnedArrays.of(
+        x.getManager(), n == buf.length ? buf : java.util.Arrays.copyOf(buf, n), new Shape(s[0], s[1]));
     return Linear.linear(x, w, bias).singletonOrThrow();
   }
 }

@@ -1,0 +1,36 @@
+package dev.medadapt.cli;
+
+import dev.medadapt.core.safetensors.DType;
+import dev.medadapt.train.peft.AdapterMerger;
+import dev.medadapt.train.peft.PeftAdapterIO;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code medadapt merge --model DIR --adapter DIR --out DIR}: base + PEFT LoRA adapter -> Hugging Face checkpoint. */
+@Command(name = "merge", mixinStandardHelpOptions = true,
+    description = "Merge a PEFT LoRA adapter into a 16/32-bit Qwen2 checkpoint and write a Hugging Face folder.")
+public final class MergeCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "Base model folder (config.json, safetensors, tokenizer).")
+  Path model;
+
+  @Option(names = "--adapter", required = true, description = "PEFT adapter folder (adapter_config.json + adapter_model.safetensors).")
+  Path adapter;
+
+  @Option(names = "--out", required = true, description = "Output folder for the merged checkpoint.")
+  Path out;
+
+  @Option(names = "--dtype", description = "F32, F16 or BF16 for the merged tensors (default: keep the base's).")
+  DType dtype;
+
+  @Override
+  public Integer call() {
+    AdapterMerger.merge(model, PeftAdapterIO.read(adapter), out, dtype);
+    spec.commandLine().getOut().println(out.toAbsolutePath());
+    return 0;
+  }
+}
