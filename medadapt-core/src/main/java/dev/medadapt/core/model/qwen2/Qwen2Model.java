@@ -377,7 +377,10 @@ public final class Qwen2Model implements AutoCloseable {
     }
 
     NDArray x = projections.get("model.embed_tokens").apply(inputIds);
-    float scale = (float) (1.0 / Math.sqrt(d));
+    // A scalar tensor owned by the request's manager, not mul(float): DJL wraps a Number in a temporary tensor over a
+    // Java direct buffer and closes it at once, but autograd saves it for the backward pass, which would then read
+    // freed memory once a garbage collection releases the buffer (non-finite LoRA gradients).
+    NDArray scale = m.create((float) (1.0 / Math.sqrt(d)));
     for (int l = 0; l < config.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
       NDArray hNorm = rmsNorm(x, inputNorm[l]);
