@@ -60,6 +60,8 @@ public final class LoraTrainer {
   private final Map<String, String> provenance;
   /** Fault injection for tests: before this step's update the first factor is made NaN (as if training diverged). */
   long poisonStep = -1;
+  /** Test hook run between each micro-batch's forward pass and its backward pass (e.g. to force a GC there). */
+  Runnable beforeBackward;
 
   /**
    * @param lora the model with adapters attached
@@ -204,7 +206,12 @@ public final class LoraTrainer {
               }
               lossSum += s;
               if (targets > 0) {
-                gc.backward(sum.div((float) targets));
+                // Divide by a tensor of the micro-batch's manager, not div(float): see LoraModel on scalars in the graph.
+                NDArray mean = sum.div(sub.create((float) targets));
+                if (beforeBackward != null) {
+                  beforeBackward.run();
+                }
+                gc.backward(mean);
               }
             }
           }

@@ -26,6 +26,10 @@ import java.util.Map;
  * no dropout). The factors are float32 NDArrays in the model's manager with gradients enabled; the base weights
  * receive none.
  *
+ * <p>Scalars in the autograd graph are tensors on the activation's manager, never {@code mul(float)}: DJL wraps a
+ * {@code Number} in a temporary tensor over a Java direct buffer and closes it at once, while PyTorch saves it for the
+ * backward pass, which then reads freed memory after a garbage collection (non-finite gradients on long sequences).
+ *
  * <p>Dropout masks are not drawn from a global generator: each is a function of (seed, step, micro-batch, module)
  * via {@link DeterministicRandom#derive}, set with {@link #trainingContext}, so a resumed run draws exactly the masks
  * the uninterrupted run would have drawn. With no context (evaluation) dropout is off.
@@ -119,14 +123,15 @@ public final class LoraModel {
         NDArray at = ab[0].transpose();
         at.attach(ids.getManager());
         NDArray afterA = ids.getNDArrayInternal().embedding(ids, at, SparseFormat.DENSE).singletonOrThrow();
-        return y.add(Linear.linear(afterA, ab[1], null).singletonOrThrow().mul(scaling));
+        return y.add(Linear.linear(afterA, ab[1], null).singletonOrThrow().mul(ids.getManager().create(scaling)));
       };
     }
     return x -> {
       NDArray y = base.apply(x);
       NDArray xd = dropout(x, moduleKey);
       NDArray delta = Linear.linear(Linear.linear(xd, ab[0], null).singletonOrThrow(), ab[1], null).singletonOrThrow();
-      return y.add(delta.mul(scaling));
+      // A tensor of the activation's manager, alive until backward (see the class comment).
+      return y.add(delta.mul(x.getManager().create(scaling)));
     };
   }
 

@@ -388,7 +388,10 @@ public final class Qwen2Model implements AutoCloseable {
     }
 
     NDArray x = projections.get("model.embed_tokens").apply(inputIds);
-    float scale = (float) (1.0 / Math.sqrt(d));
+    // A scalar tensor owned by the request's manager, not mul(float): DJL wraps a Number in a temporary tensor over a
+    // Java direct buffer and closes it at once, but autograd saves it for the backward pass, which would then read
+    // freed memory once a garbage collection releases the buffer (non-finite LoRA gradients).
+    NDArray scale = m.create((float) (1.0 / Math.sqrt(d)));
     // Without autograd, each layer's intermediates live in a sub-manager closed when the layer ends:
     // otherwise a 512-token prefill of a 28-layer model holds ~200 MB per layer until it returns.
     // Under a GradientCollector they stay on the caller's manager (backward needs the graph).
