@@ -16,21 +16,21 @@ import picocli.CommandLine.Command;
     description = "Adapt small open LLMs to medicine and measure, with statistics, whether it worked.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      StudyCommand.class,
       GenerateCommand.class,
       LogitsCommand.class,
       IndexCommand.class,
       SearchCommand.class,
-      IrEvalCommand.class,
       AskCommand.class,
-      ScoreCommand.class,
-      ContaminationCommand.class,
+      IrEvalCommand.class,
+      TrainCommand.class,
+      MergeCommand.class,
       EvalCommand.class,
       CompareCommand.class,
       PowerCommand.class,
+      ScoreCommand.class,
+      ContaminationCommand.class,
       BaselineCommand.class,
-      StudyCommand.class,
-      TrainCommand.class,
-      MergeCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 
