@@ -1,7 +1,7 @@
 package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
-import dev.medadapt.core.UnsupportedFeatureException;
+import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.openai.OpenAiLanguageModel;
@@ -190,9 +190,7 @@ public final class AskCommand implements Callable<Integer> {
 
   private LanguageModel openModel() {
     if (source.modelDir != null) {
-      throw new UnsupportedFeatureException(
-          "--model needs the local Qwen2 runtime as a LanguageModel (dev.medadapt.core.model), which this build does not include yet; "
-              + "serve the model with an OpenAI-compatible server and use --openai-url");
+      return LocalLanguageModel.builder().modelPath(source.modelDir).build();
     }
     return OpenAiLanguageModel.builder().baseUrl(source.openaiUrl).model(openaiModel).build();
   }

@@ -118,7 +118,18 @@ class AskCommandTest {
     assertThat(tmpl.err()).contains("--template must be reference or medrag");
     Result local = run("ask", "--index", idx.toString(), "--model", tmp.toString(), "--question", "q");
     assertThat(local.code()).isEqualTo(1);
-    assertThat(local.err()).startsWith("error: --model needs the local Qwen2 runtime");
+    assertThat(local.err()).startsWith("error: ").contains("config.json");
+    assertThat(requests).isEmpty();
+  }
+
+  @Test
+  void answersWithTheLocalTinyModel() throws Exception {
+    Path idx = bm25Index();
+    Result r = run("ask", "--index", idx.toString(),
+        "--model", dev.medadapt.core.testing.TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
+        "--question", "first-line drug for type 2 diabetes", "--k", "2", "--max-new-tokens", "8");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("Sources:").contains("Diabetes");
     assertThat(requests).isEmpty();
   }
 }
