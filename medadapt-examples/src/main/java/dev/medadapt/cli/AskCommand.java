@@ -5,18 +5,13 @@ import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.openai.OpenAiLanguageModel;
-import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.index.RagIndex;
 import dev.medadapt.rag.pipeline.PromptTemplate;
 import dev.medadapt.rag.pipeline.RagAnswer;
 import dev.medadapt.rag.pipeline.RagPipeline;
 import dev.medadapt.rag.rerank.OnnxCrossEncoderReranker;
-import dev.medadapt.rag.retrieve.Bm25Retriever;
-import dev.medadapt.rag.retrieve.DenseRetriever;
 import dev.medadapt.rag.retrieve.Hit;
-import dev.medadapt.rag.retrieve.HybridRetriever;
 import dev.medadapt.rag.retrieve.Reranker;
-import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -109,30 +104,14 @@ public final class AskCommand implements Callable<Integer> {
         };
     try (RagIndex idx = RagIndex.open(index);
         LanguageModel model = openModel()) {
-      String m = mode != null ? mode.toLowerCase(Locale.ROOT) : idx.metadata().dense() ? "hybrid" : "bm25";
-      Embedder e = null;
       Reranker r = null;
-      try {
-        Retriever bm25 = Bm25Retriever.builder(idx).build();
-        Retriever retriever;
-        switch (m) {
-          case "bm25" -> retriever = bm25;
-          case "dense", "hybrid" -> {
-            if (!idx.metadata().dense()) {
-              throw new ConfigurationException(index + " is a BM25-only index; --mode " + m + " needs vectors (re-index without --bm25-only)");
-            }
-            e = Embedders.forIndex(idx.metadata(), embedder, index);
-            Retriever dense = DenseRetriever.builder(idx, e).build();
-            retriever = m.equals("dense") ? dense : HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(rrfK).build();
-          }
-          default -> throw new ConfigurationException("--mode must be bm25, dense or hybrid, was \"" + mode + "\"");
-        }
+      try (RagRetrievers rr = RagRetrievers.open(idx, index, mode, embedder, rrfK, "--mode")) {
         if (reranker != null) {
           r = openReranker(reranker);
         }
         RagPipeline rag =
             RagPipeline.builder()
-                .retriever(retriever)
+                .retriever(rr.retriever())
                 .reranker(r)
                 .languageModel(model)
                 .template(t)
@@ -145,9 +124,6 @@ public final class AskCommand implements Callable<Integer> {
       } finally {
         if (r != null) {
           r.close();
-        }
-        if (e != null) {
-          e.close();
         }
       }
     }

@@ -238,7 +238,7 @@ public final class EvalCommand implements Callable<Integer> {
     } else {
       Ensure.between(ragK, 1, 100, "--rag-k");
       try (RagIndex index = RagIndex.open(ragIndex);
-          RagRetrievers rr = RagRetrievers.open(index, ragIndex, ragMode, embedder, rrfK)) {
+          RagRetrievers rr = RagRetrievers.open(index, ragIndex, ragMode, embedder, rrfK, "--rag-mode")) {
         Retriever retriever = rr.retriever();
         // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
         b.retrieval(

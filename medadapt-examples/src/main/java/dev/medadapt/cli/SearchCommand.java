@@ -1,15 +1,10 @@
 package dev.medadapt.cli;
 
-import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.progress.Progress;
-import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.index.RagIndex;
 import dev.medadapt.rag.ireval.QueryFile;
 import dev.medadapt.rag.ireval.TrecRunWriter;
-import dev.medadapt.rag.retrieve.Bm25Retriever;
-import dev.medadapt.rag.retrieve.DenseRetriever;
 import dev.medadapt.rag.retrieve.Hit;
-import dev.medadapt.rag.retrieve.HybridRetriever;
 import dev.medadapt.rag.retrieve.Retriever;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,37 +63,18 @@ public final class SearchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     try (RagIndex idx = RagIndex.open(index)) {
-      String m = mode != null ? mode.toLowerCase(Locale.ROOT) : idx.metadata().dense() ? "hybrid" : "bm25";
-      Embedder e = null;
-      try {
-        Retriever bm25 = Bm25Retriever.builder(idx).build();
-        Retriever retriever;
-        switch (m) {
-          case "bm25" -> retriever = bm25;
-          case "dense", "hybrid" -> {
-            if (!idx.metadata().dense()) {
-              throw new ConfigurationException(index + " is a BM25-only index; --mode " + m + " needs vectors (re-index without --bm25-only)");
-            }
-            e = Embedders.forIndex(idx.metadata(), embedder, index);
-            Retriever dense = DenseRetriever.builder(idx, e).build();
-            retriever = m.equals("dense") ? dense : HybridRetriever.builder().add(bm25, 1).add(dense, 1).rrfK(rrfK).build();
-          }
-          default -> throw new ConfigurationException("--mode must be bm25, dense or hybrid, was \"" + mode + "\"");
-        }
+      try (RagRetrievers rr = RagRetrievers.open(idx, index, mode, embedder, rrfK, "--mode")) {
+        Retriever retriever = rr.retriever();
         if (input.query != null) {
           List<Hit> hits = retriever.retrieve(input.query, k);
           if (runOut != null) {
-            try (TrecRunWriter w = new TrecRunWriter(runOut, tag == null ? "medadapt-" + m : tag)) {
+            try (TrecRunWriter w = new TrecRunWriter(runOut, tag == null ? "medadapt-" + rr.mode() : tag)) {
               w.write("q1", hits);
             }
           }
           printHits(hits);
         } else {
-          runQueries(retriever, m);
-        }
-      } finally {
-        if (e != null) {
-          e.close();
+          runQueries(retriever, rr.mode());
         }
       }
     }
