@@ -1,5 +1,6 @@
 package dev.medadapt.train;
 
+import dev.medadapt.core.testing.ByteTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

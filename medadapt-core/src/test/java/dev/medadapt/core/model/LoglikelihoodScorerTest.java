@@ -1,5 +1,6 @@
 package dev.medadapt.core.model;
 
+import dev.medadapt.core.testing.ByteTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,5 +1,6 @@
 package dev.medadapt.core.model;
 
+import dev.medadapt.core.testing.ByteTokenizer;
 import ai.djl.Device;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.model.qwen2.Qwen2Model;

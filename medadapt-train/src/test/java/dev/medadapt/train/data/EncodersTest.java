@@ -1,12 +1,12 @@
 package dev.medadapt.train.data;
 
+import dev.medadapt.core.testing.ByteTokenizer;
 import static dev.medadapt.train.data.TokenizedSequence.IGNORE_INDEX;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.DataFormatException;
-import dev.medadapt.train.ByteTokenizer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,10 @@
-package dev.medadapt.core.model;
+package dev.medadapt.core.testing;
 
 import dev.medadapt.core.llm.TextTokenizer;
 import java.nio.charset.StandardCharsets;
 
 /** Test tokenizer: UTF-8 byte b is token b (the layout of the qwen2-tiny-bytes-chat fixture). */
-final class ByteTokenizer implements TextTokenizer {
+public final class ByteTokenizer implements TextTokenizer {
   @Override
   public int[] encode(String text) {
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
