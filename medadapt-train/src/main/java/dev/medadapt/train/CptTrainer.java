@@ -2,10 +2,7 @@ package dev.medadapt.train;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
-import dev.medadapt.core.model.Precision;
-import dev.medadapt.core.model.Quantization;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
-import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.core.tokenizer.HfTokenizer;
 import dev.medadapt.train.data.CorpusReader;
 import dev.medadapt.train.data.CptEncoder;
@@ -96,22 +93,14 @@ public final class CptTrainer {
   }
 
   /** Builder: {@code model}, {@code outputDir} and a corpus (files or documents) are required. */
-  public static final class Builder {
-    private Path model;
+  public static final class Builder extends LoraRunBuilder<Builder> {
     private final List<Path> corpus = new ArrayList<>();
     private final List<String> documents = new ArrayList<>();
     private int blockLength = 1024;
     private double evalFraction;
-    private LoraConfig lora = referenceLora();
-    private TrainingConfig training = referenceTraining();
-    private Precision precision = Precision.FP32;
-    private Quantization quantization = Quantization.NONE;
-    private Path outputDir;
-    private ProgressListener progress = ProgressListener.NONE;
 
-    public Builder model(Path v) {
-      model = v;
-      return this;
+    private Builder() {
+      super(referenceLora(), referenceTraining());
     }
 
     /** MedRAG JSONL files ({@code contents} or {@code content} per record). */
@@ -140,41 +129,8 @@ public final class CptTrainer {
       return this;
     }
 
-    public Builder lora(LoraConfig v) {
-      lora = v;
-      return this;
-    }
-
-    public Builder training(TrainingConfig v) {
-      training = v;
-      return this;
-    }
-
-    public Builder precision(Precision v) {
-      precision = v;
-      return this;
-    }
-
-    public Builder quantization(Quantization v) {
-      quantization = v;
-      return this;
-    }
-
-    public Builder outputDir(Path v) {
-      outputDir = v;
-      return this;
-    }
-
-    public Builder progress(ProgressListener v) {
-      progress = v;
-      return this;
-    }
-
     public CptTrainer build() {
-      Ensure.notNull(model, "model");
-      Ensure.notNull(outputDir, "outputDir");
-      Ensure.notNull(lora, "lora");
-      Ensure.notNull(training, "training");
+      validateCommon();
       Ensure.between(blockLength, 2, 1 << 20, "blockLength");
       Ensure.between(evalFraction, 0.0, 0.5, "evalFraction");
       if (corpus.isEmpty() && documents.isEmpty()) {

@@ -3,10 +3,8 @@ package dev.medadapt.train;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.chat.ChatTemplate;
-import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.Quantization;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
-import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.core.tokenizer.HfTokenizer;
 import dev.medadapt.train.data.LossMode;
 import dev.medadapt.train.data.SftDatasets;
@@ -120,8 +118,7 @@ public final class SftTrainer {
   }
 
   /** Builder: {@code model}, {@code outputDir} and data (files or examples) are required. */
-  public static final class Builder {
-    private Path model;
+  public static final class Builder extends LoraRunBuilder<Builder> {
     private final List<Path> data = new ArrayList<>();
     private final List<SftExample> examples = new ArrayList<>();
     private Format format = Format.MEDICAL_O1;
@@ -131,16 +128,9 @@ public final class SftTrainer {
     private int maxLength = 4096;
     private boolean packing;
     private double evalFraction = 0.05;
-    private LoraConfig lora = referenceLora();
-    private TrainingConfig training = referenceTraining();
-    private Precision precision = Precision.FP32;
-    private Quantization quantization = Quantization.NONE;
-    private Path outputDir;
-    private ProgressListener progress = ProgressListener.NONE;
 
-    public Builder model(Path v) {
-      model = v;
-      return this;
+    private Builder() {
+      super(referenceLora(), referenceTraining());
     }
 
     public Builder data(Path... files) {
@@ -194,41 +184,8 @@ public final class SftTrainer {
       return this;
     }
 
-    public Builder lora(LoraConfig v) {
-      lora = v;
-      return this;
-    }
-
-    public Builder training(TrainingConfig v) {
-      training = v;
-      return this;
-    }
-
-    public Builder precision(Precision v) {
-      precision = v;
-      return this;
-    }
-
-    public Builder quantization(Quantization v) {
-      quantization = v;
-      return this;
-    }
-
-    public Builder outputDir(Path v) {
-      outputDir = v;
-      return this;
-    }
-
-    public Builder progress(ProgressListener v) {
-      progress = v;
-      return this;
-    }
-
     public SftTrainer build() {
-      Ensure.notNull(model, "model");
-      Ensure.notNull(outputDir, "outputDir");
-      Ensure.notNull(lora, "lora");
-      Ensure.notNull(training, "training");
+      validateCommon();
       Ensure.notNull(lossMode, "lossMode");
       Ensure.notNull(format, "format");
       Ensure.between(maxLength, 2, 1 << 20, "maxLength");

@@ -1,0 +1,87 @@
+package dev.medadapt.train;
+
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.model.Quantization;
+import dev.medadapt.core.progress.ProgressListener;
+import dev.medadapt.train.lora.LoraConfig;
+import java.nio.file.Path;
+
+/**
+ * What every LoRA training run is configured with — base model, adapter, optimization, frozen-base precision,
+ * output folder, progress — shared by {@link SftTrainer.Builder} and {@link CptTrainer.Builder}. Self-typed, so each
+ * setter returns the concrete builder.
+ *
+ * @param <B> the concrete builder
+ */
+public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
+  Path model;
+  LoraConfig lora;
+  TrainingConfig training;
+  Precision precision = Precision.FP32;
+  Quantization quantization = Quantization.NONE;
+  Path outputDir;
+  ProgressListener progress = ProgressListener.NONE;
+
+  LoraRunBuilder(LoraConfig lora, TrainingConfig training) {
+    this.lora = lora;
+    this.training = training;
+  }
+
+  @SuppressWarnings("unchecked")
+  private B self() {
+    return (B) this;
+  }
+
+  /** The base model folder (Hugging Face Qwen2 checkpoint). Required. */
+  public B model(Path v) {
+    model = v;
+    return self();
+  }
+
+  /** LoRA settings; default: the recipe's. */
+  public B lora(LoraConfig v) {
+    lora = v;
+    return self();
+  }
+
+  /** Optimization settings; default: the recipe's. */
+  public B training(TrainingConfig v) {
+    training = v;
+    return self();
+  }
+
+  /** Precision of the frozen base; default FP32. */
+  public B precision(Precision v) {
+    precision = v;
+    return self();
+  }
+
+  /** NF4 for a 4-bit frozen base (QLoRA); default NONE. */
+  public B quantization(Quantization v) {
+    quantization = v;
+    return self();
+  }
+
+  /** The run folder (adapter, checkpoints, metrics, provenance). Required. */
+  public B outputDir(Path v) {
+    outputDir = v;
+    return self();
+  }
+
+  public B progress(ProgressListener v) {
+    progress = v;
+    return self();
+  }
+
+  /** Checks the shared settings; subclasses call it first in {@code build()}. */
+  void validateCommon() {
+    Ensure.notNull(model, "model");
+    Ensure.notNull(outputDir, "outputDir");
+    Ensure.notNull(lora, "lora");
+    Ensure.notNull(training, "training");
+    Ensure.notNull(precision, "precision");
+    Ensure.notNull(quantization, "quantization");
+    Ensure.notNull(progress, "progress");
+  }
+}
