@@ -1,5 +1,6 @@
 package dev.medadapt.cli;
 
+import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.model.Quantization;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.core.progress.ProgressListener;
@@ -9,6 +10,7 @@ import dev.medadapt.train.TrainingConfig;
 import dev.medadapt.train.TrainingResult;
 import dev.medadapt.train.data.LossMode;
 import dev.medadapt.train.lora.LoraConfig;
+import dev.medadapt.train.pipeline.AdaptationPipeline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,19 +26,25 @@ import picocli.CommandLine.Parameters;
  * study's recipe as defaults; options are named like Hugging Face TrainingArguments/PEFT. Re-running the same
  * command resumes from the newest checkpoint in {@code --out}. Prints the adapter folder on stdout; progress on
  * stderr.
+ *
+ * <p>{@code medadapt train msft --model DIR --corpus FILE... --data FILE... --out DIR} runs the
+ * {@link AdaptationPipeline}: CPT on {@code --corpus} (the CPT recipe, {@code --cpt-*} options), merge into
+ * {@code OUT/cpt-merged}, then SFT of the merged model on {@code --data} (the SFT recipe and the other options).
+ * Prints the SFT adapter folder (it applies to {@code OUT/cpt-merged}); {@code OUT/pipeline.json} records the chain.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Fine-tune (sft) or continually pretrain (cpt) a Qwen2 model with LoRA; resumable.")
+    description = "Fine-tune (sft), continually pretrain (cpt), or both in a row on the merged CPT model (msft) a "
+        + "Qwen2 model with LoRA; resumable.")
 public final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", description = "sft or cpt")
+  @Parameters(index = "0", description = "sft, cpt or msft")
   String recipe;
 
   @Option(names = "--model", required = true, description = "Base model folder.")
   Path model;
 
-  @Option(names = "--data", required = true, arity = "1..*", description = "SFT: medical-o1 JSON/JSONL; CPT: MedRAG JSONL.")
+  @Option(names = "--data", required = true, arity = "1..*", description = "SFT/MSFT: medical-o1 JSON/JSONL; CPT: MedRAG JSONL.")
   List<Path> data;
 
   @Option(names = "--out", required = true, description = "Run folder (adapter/, checkpoints/, metrics, loss.svg).")
@@ -54,40 +62,46 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-length", defaultValue = "4096", description = "SFT max tokens / CPT block length (default ${DEFAULT-VALUE}).") int maxLength;
   @Option(names = "--eval-split", description = "Fraction held out for eval loss (SFT default 0.05).") Double evalFraction;
   @Option(names = "--loss", defaultValue = "completion", description = "SFT loss: completion (prompt masked) or full.") String loss;
-  @Option(names = "--load-in-4bit", description = "Frozen base in NF4 (QLoRA).") boolean nf4;
+  @Option(names = "--load-in-4bit", description = "Frozen base in NF4 (QLoRA); msft: of the SFT stage.") boolean nf4;
+
+  @Option(names = "--corpus", arity = "1..*", description = "msft: MedRAG JSONL corpus of the CPT stage.") List<Path> corpus;
+  @Option(names = "--cpt-max-steps", description = "msft: CPT optimizer steps (default: one epoch).") Long cptMaxSteps;
+  @Option(names = "--cpt-learning-rate", description = "msft: CPT peak learning rate (default 1e-5).") Double cptLr;
+  @Option(names = "--cpt-block-length", description = "msft: CPT block length (default: min(--max-length, 1024)).") Integer cptBlock;
 
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     ProgressListener bar = p -> err.printf(Locale.ROOT, "\r%s %d/%d %s %s", p.task(), p.done(), p.total(), p.unit(),
         render(p)).flush();
-    boolean sft = switch (recipe) {
-      case "sft" -> true;
-      case "cpt" -> false;
-      default -> throw new dev.medadapt.core.ConfigurationException("recipe must be sft or cpt, was " + recipe);
-    };
-    TrainingConfig base = sft ? SftTrainer.referenceTraining() : CptTrainer.referenceTraining();
-    TrainingConfig.Builder t = TrainingConfig.builder().seed(seed != null ? seed : base.seed())
-        .epochs(epochs != null ? epochs : base.epochs()).maxSteps(maxSteps != null ? maxSteps : base.maxSteps())
-        .learningRate(lr != null ? lr : base.learningRate())
-        .embeddingLearningRate(base.embeddingLearningRate())
-        .microBatchSize(batch != null ? batch : base.microBatchSize())
-        .gradientAccumulation(accum != null ? accum : base.gradientAccumulation())
-        .weightDecay(base.weightDecay()).schedule(base.schedule()).warmup(base.warmup())
-        .maxGradNorm(base.maxGradNorm()).evalEvery(base.evalEvery()).checkpointEvery(base.checkpointEvery())
-        .keepCheckpoints(base.keepCheckpoints());
-    LoraConfig l = sft ? SftTrainer.referenceLora() : CptTrainer.referenceLora();
-    LoraConfig lora = LoraConfig.builder().rank(r != null ? r : l.rank()).alpha(alpha != null ? alpha : l.alpha())
-        .dropout(dropout != null ? dropout : l.dropout()).rsLora(l.rsLora()).targetModules(l.targetModules()).build();
+    if (!recipe.equals("sft") && !recipe.equals("cpt") && !recipe.equals("msft")) {
+      throw new ConfigurationException("recipe must be sft, cpt or msft, was " + recipe);
+    }
+    if (corpus != null && !recipe.equals("msft")) {
+      throw new ConfigurationException("--corpus is for msft (the CPT stage); " + recipe + " reads --data");
+    }
     Quantization q = nf4 ? Quantization.NF4 : Quantization.NONE;
     TrainingResult result;
-    if (sft) {
-      result = SftTrainer.builder().model(model).data(data).outputDir(out).lora(lora).training(t.build())
-          .maxLength(maxLength).evalFraction(evalFraction != null ? evalFraction : 0.05)
-          .lossMode(loss.equals("full") ? LossMode.FULL_SEQUENCE : LossMode.COMPLETION_ONLY)
-          .quantization(q).progress(bar).build().run();
+    if (recipe.equals("msft")) {
+      if (corpus == null || corpus.isEmpty()) {
+        throw new ConfigurationException("msft needs --corpus FILE... for its CPT stage");
+      }
+      TrainingConfig cptRef = CptTrainer.referenceTraining();
+      LoraConfig cptLora = CptTrainer.referenceLora();
+      CptTrainer.Builder cpt = CptTrainer.builder().corpus(corpus).lora(cptLora)
+          .training(training(cptRef, cptMaxSteps, cptLr, false).build())
+          .blockLength(cptBlock != null ? cptBlock : Math.min(maxLength, 1024)).progress(bar);
+      AdaptationPipeline.Result r = AdaptationPipeline.builder().model(model).outputDir(out).cpt(cpt)
+          .sft(sftStage(q, bar)).build().run();
+      err.println();
+      err.printf(Locale.ROOT, "cpt: %d steps, final loss %.4f; merged model %s%n", r.cpt().steps(),
+          r.cpt().finalLoss(), r.mergedCptModel().toAbsolutePath());
+      result = r.sft();
+    } else if (recipe.equals("sft")) {
+      result = sftStage(q, bar).model(model).outputDir(out).build().run();
     } else {
-      result = CptTrainer.builder().model(model).corpus(data).outputDir(out).lora(lora).training(t.build())
+      result = CptTrainer.builder().model(model).corpus(data).outputDir(out).lora(lora(CptTrainer.referenceLora()))
+          .training(training(CptTrainer.referenceTraining(), maxSteps, lr, true).build())
           .blockLength(maxLength).evalFraction(evalFraction != null ? evalFraction : 0).quantization(q)
           .progress(bar).build().run();
     }
@@ -96,6 +110,35 @@ public final class TrainCommand implements Callable<Integer> {
         result.finalLoss(), result.finalEvalLoss(), result.trainableParameters());
     spec.commandLine().getOut().println(result.adapterDir().toAbsolutePath());
     return 0;
+  }
+
+  /** The SFT recipe with this command's options; model and output folder are set by the caller. */
+  private SftTrainer.Builder sftStage(Quantization q, ProgressListener bar) {
+    return SftTrainer.builder().data(data).lora(lora(SftTrainer.referenceLora()))
+        .training(training(SftTrainer.referenceTraining(), maxSteps, lr, true).build())
+        .maxLength(maxLength).evalFraction(evalFraction != null ? evalFraction : 0.05)
+        .lossMode(loss.equals("full") ? LossMode.FULL_SEQUENCE : LossMode.COMPLETION_ONLY)
+        .quantization(q).progress(bar);
+  }
+
+  /** The recipe's optimization settings with the given overrides (batch/epoch options when {@code shared}). */
+  private TrainingConfig.Builder training(TrainingConfig base, Long steps, Double rate, boolean shared) {
+    return TrainingConfig.builder().seed(seed != null ? seed : base.seed())
+        .epochs(shared && epochs != null ? epochs : base.epochs())
+        .maxSteps(steps != null ? steps : base.maxSteps())
+        .learningRate(rate != null ? rate : base.learningRate())
+        .embeddingLearningRate(base.embeddingLearningRate())
+        .microBatchSize(shared && batch != null ? batch : base.microBatchSize())
+        .gradientAccumulation(shared && accum != null ? accum : base.gradientAccumulation())
+        .weightDecay(base.weightDecay()).schedule(base.schedule()).warmup(base.warmup())
+        .maxGradNorm(base.maxGradNorm()).evalEvery(base.evalEvery()).checkpointEvery(base.checkpointEvery())
+        .keepCheckpoints(base.keepCheckpoints());
+  }
+
+  /** The recipe's LoRA settings with the rank/alpha/dropout options applied. */
+  private LoraConfig lora(LoraConfig l) {
+    return LoraConfig.builder().rank(r != null ? r : l.rank()).alpha(alpha != null ? alpha : l.alpha())
+        .dropout(dropout != null ? dropout : l.dropout()).rsLora(l.rsLora()).targetModules(l.targetModules()).build();
   }
 
   private static String render(Progress p) {

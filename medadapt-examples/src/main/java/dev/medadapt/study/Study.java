@@ -36,22 +36,19 @@ import dev.medadapt.train.TrainingConfig;
 import dev.medadapt.train.TrainingResult;
 import dev.medadapt.train.data.SftTemplate;
 import dev.medadapt.train.optim.Warmup;
-import dev.medadapt.train.peft.AdapterMerger;
-import dev.medadapt.train.peft.PeftAdapterIO;
+import dev.medadapt.train.pipeline.AdaptationPipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +68,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Layout of {@code outDir}: {@code index/} (BM25 index of the corpus), {@code train/<arm>/} (training runs with
- * checkpoints, metrics and adapters), {@code models/<arm>/} (merged checkpoints), {@code runs/<arm>/} (one
+ * checkpoints, metrics and adapters; CPT -> merge -> SFT of the MSFT arm is one {@link AdaptationPipeline} whose
+ * merged CPT model also serves the CPT arm), {@code models/<arm>/} (merged checkpoints), {@code runs/<arm>/} (one
  * resumable evaluation run per arm), {@code compare/<arm>-vs-base.*} and {@code study.{md,csv,json,svg,png}}.
  * Every stage skips what a previous, interrupted run already finished.
  */
@@ -140,14 +138,14 @@ public final class Study {
     if (b.arms.contains(Arm.SFT)) {
       models.put(Arm.SFT, sft(b.model, Arm.SFT));
     }
-    if (b.arms.contains(Arm.CPT) || b.arms.contains(Arm.MSFT)) {
-      Path cpt = cpt(b.model);
+    if (b.arms.contains(Arm.MSFT)) {
+      Path cpt = msft(); // trains CPT once: its merged model also serves the CPT arm
       if (b.arms.contains(Arm.CPT)) {
         models.put(Arm.CPT, cpt);
       }
-      if (b.arms.contains(Arm.MSFT)) {
-        models.put(Arm.MSFT, sft(cpt, Arm.MSFT));
-      }
+      models.put(Arm.MSFT, b.outDir.resolve("models").resolve(Arm.MSFT.label()));
+    } else if (b.arms.contains(Arm.CPT)) {
+      models.put(Arm.CPT, cpt(b.model));
     }
 
     Bootstrap bootstrap = new Bootstrap(b.bootstrapResamples, b.seed);
@@ -199,18 +197,75 @@ public final class Study {
       LOG.info("study: CPT model already merged at {}", merged);
       return merged;
     }
-    Ensure.notEmpty(b.corpus, "corpus (needed by the CPT and MSFT arms)");
-    TrainingResult r = CptTrainer.builder()
+    TrainingResult r = cptStage()
         .model(base)
-        .corpus(b.corpus)
-        .blockLength(Math.min(b.maxLength, 1024))
-        .training(adjusted(CptTrainer.referenceTraining()))
         .outputDir(b.outDir.resolve("train").resolve(Arm.CPT.label()))
-        .progress(b.progress)
         .build()
         .run();
     LOG.info("study: CPT trained {} steps, final loss {}", r.steps(), r.finalLoss());
     return merge(base, r, merged);
+  }
+
+  /**
+   * The MSFT arm: CPT, merge, then SFT of the merged model, as one {@link AdaptationPipeline} laid out in the
+   * study's folders ({@code train/cpt}, {@code models/cpt}, {@code train/msft}; summary in
+   * {@code train/pipeline.json}); the SFT adapter is then merged into {@code models/msft}.
+   *
+   * @return the merged CPT model
+   */
+  private Path msft() {
+    Path models = b.outDir.resolve("models");
+    Path cptMerged = models.resolve(Arm.CPT.label());
+    Path merged = models.resolve(Arm.MSFT.label());
+    if (Files.isRegularFile(merged.resolve("config.json")) && Files.isRegularFile(cptMerged.resolve("config.json"))) {
+      LOG.info("study: CPT and MSFT models already merged at {} and {}", cptMerged, merged);
+      return cptMerged;
+    }
+    Path train = b.outDir.resolve("train");
+    AdaptationPipeline.Result r = AdaptationPipeline.builder()
+        .model(b.model)
+        .outputDir(train)
+        .cptDir(train.resolve(Arm.CPT.label()))
+        .mergedDir(cptMerged)
+        .sftDir(train.resolve(Arm.MSFT.label()))
+        .cpt(cptStage())
+        .sft(sftStage())
+        .build()
+        .run();
+    LOG.info("study: msft trained {} CPT + {} SFT steps, final SFT loss {}", r.cpt().steps(), r.sft().steps(),
+        r.sft().finalLoss());
+    if (!Files.isRegularFile(merged.resolve("config.json"))) {
+      merge(r.mergedCptModel(), r.sft(), merged);
+    }
+    return r.mergedCptModel();
+  }
+
+  /** The CPT recipe with the study's settings; model and output folder are set by the caller. */
+  private CptTrainer.Builder cptStage() {
+    Ensure.notEmpty(b.corpus, "corpus (needed by the CPT and MSFT arms)");
+    return CptTrainer.builder()
+        .corpus(b.corpus)
+        .blockLength(Math.min(b.maxLength, 1024))
+        .training(adjusted(CptTrainer.referenceTraining()))
+        .progress(b.progress);
+  }
+
+  /** The SFT recipe with the study's settings; model and output folder are set by the caller. */
+  private SftTrainer.Builder sftStage() {
+    SftTrainer.Builder t = SftTrainer.builder()
+        .data(b.sftData)
+        .format(b.sftFormat)
+        .maxLength(b.maxLength)
+        .quantization(b.sftQuantization)
+        .training(adjusted(SftTrainer.referenceTraining()))
+        .progress(b.progress);
+    if (b.sftTemplate != null) {
+      t.template(b.sftTemplate);
+    }
+    if (!b.sftFieldMapping.isEmpty()) {
+      t.fieldMapping(b.sftFieldMapping);
+    }
+    return t;
   }
 
   private Path sft(Path base, Arm arm) {
@@ -222,22 +277,11 @@ public final class Study {
     if (b.sftData.isEmpty()) {
       throw new ConfigurationException("sftData must be set for the " + arm.label() + " arm");
     }
-    SftTrainer.Builder t = SftTrainer.builder()
+    TrainingResult r = sftStage()
         .model(base)
-        .data(b.sftData)
-        .format(b.sftFormat)
-        .maxLength(b.maxLength)
-        .quantization(b.sftQuantization)
-        .training(adjusted(SftTrainer.referenceTraining()))
         .outputDir(b.outDir.resolve("train").resolve(arm.label()))
-        .progress(b.progress);
-    if (b.sftTemplate != null) {
-      t.template(b.sftTemplate);
-    }
-    if (!b.sftFieldMapping.isEmpty()) {
-      t.fieldMapping(b.sftFieldMapping);
-    }
-    TrainingResult r = t.build().run();
+        .build()
+        .run();
     LOG.info("study: {} trained {} steps, final loss {}", arm.label(), r.steps(), r.finalLoss());
     return merge(base, r, merged);
   }
@@ -263,14 +307,7 @@ public final class Study {
 
   /** Merges the run's adapter into the (16/32-bit) base; written to a temporary folder and renamed when complete. */
   private static Path merge(Path base, TrainingResult r, Path merged) {
-    Path tmp = merged.resolveSibling(merged.getFileName() + ".partial");
-    deleteTree(tmp);
-    AdapterMerger.merge(base, PeftAdapterIO.read(r.adapterDir()), tmp, null);
-    try {
-      Files.move(tmp, merged, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot move merged model " + tmp + " to " + merged, e);
-    }
+    AdaptationPipeline.merge(base, r.adapterDir(), merged, null);
     return merged;
   }
 
@@ -342,19 +379,6 @@ public final class Study {
       return Files.createDirectories(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + dir, e);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + dir, e);
     }
   }
 

@@ -54,6 +54,11 @@ class StudyCommandTest {
       assertThat(out.resolve("train").resolve(arm).resolve("adapter").resolve("adapter_config.json"))
           .as(arm).isRegularFile();
     }
+    // MSFT is one CPT -> merge -> SFT pipeline whose merged CPT model is also the CPT arm's
+    JsonNode pipeline = new ObjectMapper().readTree(out.resolve("train").resolve("pipeline.json").toFile());
+    assertThat(pipeline.get("cpt_merged_model").asText())
+        .isEqualTo(out.resolve("models").resolve("cpt").toAbsolutePath().toString());
+    assertThat(pipeline.get("sft").get("model").asText()).isEqualTo(pipeline.get("cpt_merged_model").asText());
     JsonNode study = new ObjectMapper().readTree(out.resolve("study.json").toFile());
     List<String> labels = new ArrayList<>();
     study.get("rows").forEach(r -> labels.add(r.get("run").asText()));

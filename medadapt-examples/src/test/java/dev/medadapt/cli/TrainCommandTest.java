@@ -1,0 +1,82 @@
+package dev.medadapt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.medadapt.core.testing.TestResources;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code medadapt train msft} in process, on the tiny byte-level chat model and the sample data in testdata/train. */
+class TrainCommandTest {
+  static final Path MODEL = TestResources.tinyModel("qwen2-tiny-bytes-chat");
+  @TempDir Path tmp;
+
+  private record Out(int code, String out, String err) {}
+
+  private static Out cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = MedAdaptCli.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Out(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void msftTrainsCptMergesThenSftsTheMergedModelAndResumes() throws Exception {
+    Path out = tmp.resolve("msft");
+    String[] args = {"train", "msft", "--model", MODEL.toString(),
+        "--corpus", TestResources.testdata("train/medrag_sample.jsonl").toString(),
+        "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(),
+        "--out", out.toString(), "--cpt-max-steps", "2", "--cpt-block-length", "16", "--cpt-learning-rate", "1e-2",
+        "--max-steps", "2", "--max-length", "1024", "--learning-rate", "1e-2", "--lora-r", "2",
+        "--per-device-train-batch-size", "2", "--gradient-accumulation-steps", "1"};
+    Out first = cli(args);
+    assertThat(first.code()).as(first.err()).isZero();
+    Path adapter = out.resolve("sft").resolve("adapter");
+    assertThat(first.out().trim()).isEqualTo(adapter.toAbsolutePath().toString());
+    assertThat(out.resolve("cpt").resolve("adapter").resolve("adapter_config.json")).isRegularFile();
+    Path merged = out.resolve("cpt-merged");
+    assertThat(merged.resolve("config.json")).isRegularFile();
+    JsonNode sftAdapter = new ObjectMapper().readTree(adapter.resolve("adapter_config.json").toFile());
+    assertThat(Path.of(sftAdapter.get("base_model_name_or_path").asText()).toAbsolutePath().normalize())
+        .isEqualTo(merged.toAbsolutePath().normalize());
+    assertThat(sftAdapter.get("r").asInt()).isEqualTo(2);
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("pipeline.json").toFile());
+    assertThat(summary.get("cpt").get("steps").asLong()).isEqualTo(2);
+    assertThat(summary.get("sft").get("steps").asLong()).isEqualTo(2);
+
+    FileTime mergedTime = Files.getLastModifiedTime(merged.resolve("config.json"));
+    Out again = cli(args);
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(Files.getLastModifiedTime(merged.resolve("config.json"))).isEqualTo(mergedTime);
+    summary = new ObjectMapper().readTree(out.resolve("pipeline.json").toFile());
+    assertThat(summary.get("cpt").get("resumed_from_step").asLong()).isEqualTo(2);
+    assertThat(summary.get("sft").get("resumed_from_step").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void msftWithoutCorpusIsAClearError() {
+    Out r = cli("train", "msft", "--model", MODEL.toString(),
+        "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("msft needs --corpus");
+  }
+
+  @Test
+  void corpusOutsideMsftIsAClearError() {
+    Out r = cli("train", "sft", "--model", MODEL.toString(), "--corpus", "x.jsonl",
+        "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--corpus is for msft");
+  }
+}
