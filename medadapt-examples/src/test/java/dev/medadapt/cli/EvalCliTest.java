@@ -24,18 +24,6 @@ import picocli.CommandLine;
 class EvalCliTest {
   @TempDir Path tmp;
 
-  private record Out(int code, String out, String err) {}
-
-  private static Out cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = MedAdaptCli.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Out(code, out.toString(), err.toString());
-  }
-
   private Path evalRun(String name, String letter) {
     EvalCommand cmd = new EvalCommand();
     CommandLine cl = new CommandLine(cmd);
@@ -76,7 +64,7 @@ class EvalCliTest {
     Path a = evalRun("always-a", "A");
     Path b = evalRun("always-b", "B");
     Path out = tmp.resolve("cmp");
-    Out r = cli("compare", a.toString(), b.toString(), "--out", out.toString(), "--bootstrap", "500");
+    CliResult r = CliResult.run("compare", a.toString(), b.toString(), "--out", out.toString(), "--bootstrap", "500");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("### always-a vs always-b").contains("| medqa |").contains("| mmlu |");
     JsonNode json = new ObjectMapper().readTree(out.resolve("comparison.json").toFile());
@@ -169,7 +157,7 @@ class EvalCliTest {
       String[] args = {"eval", "--openai-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1",
           "--openai-model", "test-model", "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"),
           "--n", "0", "--bootstrap", "200", "--no-progress", "--out", run.toString()};
-      Out r = cli(args);
+      CliResult r = CliResult.run(args);
       assertThat(r.code()).as(r.err()).isZero();
       var records = RunLog.readDir(run).records();
       assertThat(requests.get()).isEqualTo(records.size());
@@ -178,7 +166,7 @@ class EvalCliTest {
       assertThat(r.out()).contains("| served | medqa | " + records.size() + " | " + goldB + " |");
       assertThat(Files.readString(run.resolve("run.json"))).contains("\"model\" : \"test-model\"");
 
-      Out again = cli(args);
+      CliResult again = CliResult.run(args);
       assertThat(again.code()).as(again.err()).isZero();
       assertThat(requests.get()).isEqualTo(records.size());
       assertThat(again.err()).contains("resumed: " + records.size() + " items were already recorded, 0 scored now");
@@ -218,7 +206,7 @@ class EvalCliTest {
     // The tiny byte-level chat checkpoint produces arbitrary text: its answers are mostly UNPARSED,
     // which must be recorded with a reason and counted wrong.
     Path run = tmp.resolve("tiny");
-    Out r = cli("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
+    CliResult r = CliResult.run("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
         "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--n", "2",
         "--max-new-tokens", "6", "--bootstrap", "200", "--no-progress", "--out", run.toString());
     assertThat(r.code()).as(r.err()).isZero();
@@ -233,7 +221,7 @@ class EvalCliTest {
     assertThat(Files.readString(run.resolve("run.json"))).contains("\"model\" : \"qwen2-tiny-bytes-chat\"");
 
     Path ll = tmp.resolve("tiny-ll");
-    Out l = cli("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
+    CliResult l = CliResult.run("eval", "--model", TestResources.tinyModel("qwen2-tiny-bytes-chat").toString(),
         "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--n", "2", "--mode", "loglikelihood",
         "--bootstrap", "200", "--no-progress", "--out", ll.toString());
     assertThat(l.code()).as(l.err()).isZero();
@@ -247,7 +235,7 @@ class EvalCliTest {
 
   @Test
   void openAiUrlNeedsModelName() {
-    Out r = cli("eval", "--openai-url", "http://127.0.0.1:9/v1", "--benchmarks",
+    CliResult r = CliResult.run("eval", "--openai-url", "http://127.0.0.1:9/v1", "--benchmarks",
         "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"), "--out", tmp.resolve("x").toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).startsWith("error: --openai-model is required with --openai-url");
@@ -255,19 +243,19 @@ class EvalCliTest {
 
   @Test
   void compareRejectsNonRunDirectory() {
-    Out r = cli("compare", tmp.toString(), tmp.toString());
+    CliResult r = CliResult.run("compare", tmp.toString(), tmp.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).startsWith("error: " + tmp.resolve("run.json") + " does not exist");
   }
 
   @Test
   void powerPrintsSampleSizeAndDetectableDifference() throws Exception {
-    Out r = cli("power", "--p", "0.3", "--delta", "0.05");
+    CliResult r = CliResult.run("power", "--p", "0.3", "--delta", "0.05");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
         .contains("Independent samples: 1377 questions per arm (exact 1376.30)")
         .contains("Minimum detectable difference at n = 200 per arm: 0.1347");
-    Out j = cli("power", "--p", "0.3", "--delta", "0.05", "--discordant", "0.2", "--json");
+    CliResult j = CliResult.run("power", "--p", "0.3", "--delta", "0.05", "--discordant", "0.2", "--json");
     JsonNode json = new ObjectMapper().readTree(j.out());
     assertThat(json.get("n_per_arm").asInt()).isEqualTo(1377);
     assertThat(json.get("paired_n").asInt()).isEqualTo(626);
@@ -276,7 +264,7 @@ class EvalCliTest {
 
   @Test
   void powerRejectsBadInput() {
-    Out r = cli("power", "--p", "1.5", "--delta", "0.05");
+    CliResult r = CliResult.run("power", "--p", "1.5", "--delta", "0.05");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).isEqualTo("error: p must be in (0, 1), was 1.5" + System.lineSeparator());
   }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.eval.run.RunLog;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code medadapt study} end to end on the embedded default: every arm is trained, merged, indexed and scored for
@@ -24,24 +21,12 @@ import picocli.CommandLine;
 class StudyCommandTest {
   @TempDir Path tmp;
 
-  private record Out(int code, String out, String err) {}
-
-  private static Out cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = MedAdaptCli.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Out(code, out.toString(), err.toString());
-  }
-
   @Test
   void embeddedDefaultRunsEveryArmAndResumes() throws Exception {
     Path out = tmp.resolve("study");
     String[] args = {"study", "--out", out.toString(), "--n", "3", "--train-steps", "2", "--max-length", "256",
         "--no-progress"};
-    Out first = cli(args);
+    CliResult first = CliResult.run(args);
     assertThat(first.code()).as(first.err()).isZero();
 
     // 4 benchmarks x 3 questions for each of the 5 arms, each recorded once
@@ -73,7 +58,7 @@ class StudyCommandTest {
     // The merged models and the records are not rewritten by a rerun.
     FileTime merged = Files.getLastModifiedTime(out.resolve("models/msft/config.json"));
     long records = count(out.resolve("runs"));
-    Out again = cli(args);
+    CliResult again = CliResult.run(args);
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(Files.getLastModifiedTime(out.resolve("models/msft/config.json"))).isEqualTo(merged);
     assertThat(count(out.resolve("runs"))).isEqualTo(records);

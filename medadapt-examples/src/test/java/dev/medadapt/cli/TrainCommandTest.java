@@ -5,31 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.core.testing.TestResources;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code medadapt train msft} in process, on the tiny byte-level chat model and the sample data in testdata/train. */
 class TrainCommandTest {
   static final Path MODEL = TestResources.tinyModel("qwen2-tiny-bytes-chat");
   @TempDir Path tmp;
-
-  private record Out(int code, String out, String err) {}
-
-  private static Out cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = MedAdaptCli.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Out(code, out.toString(), err.toString());
-  }
 
   @Test
   void msftTrainsCptMergesThenSftsTheMergedModelAndResumes() throws Exception {
@@ -40,7 +25,7 @@ class TrainCommandTest {
         "--out", out.toString(), "--cpt-max-steps", "2", "--cpt-block-length", "16", "--cpt-learning-rate", "1e-2",
         "--max-steps", "2", "--max-length", "1024", "--learning-rate", "1e-2", "--lora-r", "2",
         "--per-device-train-batch-size", "2", "--gradient-accumulation-steps", "1"};
-    Out first = cli(args);
+    CliResult first = CliResult.run(args);
     assertThat(first.code()).as(first.err()).isZero();
     Path adapter = out.resolve("sft").resolve("adapter");
     assertThat(first.out().trim()).isEqualTo(adapter.toAbsolutePath().toString());
@@ -56,7 +41,7 @@ class TrainCommandTest {
     assertThat(summary.get("sft").get("steps").asLong()).isEqualTo(2);
 
     FileTime mergedTime = Files.getLastModifiedTime(merged.resolve("config.json"));
-    Out again = cli(args);
+    CliResult again = CliResult.run(args);
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(Files.getLastModifiedTime(merged.resolve("config.json"))).isEqualTo(mergedTime);
     summary = new ObjectMapper().readTree(out.resolve("pipeline.json").toFile());
@@ -66,7 +51,7 @@ class TrainCommandTest {
 
   @Test
   void msftWithoutCorpusIsAClearError() {
-    Out r = cli("train", "msft", "--model", MODEL.toString(),
+    CliResult r = CliResult.run("train", "msft", "--model", MODEL.toString(),
         "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("msft needs --corpus");
@@ -74,7 +59,7 @@ class TrainCommandTest {
 
   @Test
   void corpusOutsideMsftIsAClearError() {
-    Out r = cli("train", "sft", "--model", MODEL.toString(), "--corpus", "x.jsonl",
+    CliResult r = CliResult.run("train", "sft", "--model", MODEL.toString(), "--corpus", "x.jsonl",
         "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("--corpus is for msft");
