@@ -58,12 +58,24 @@ class CheckpointStoreTest {
   void interruptedWriteLeftoversAreRemovedAndIgnored() throws Exception {
     CheckpointStore store = new CheckpointStore(tmp, 3);
     store.save(state(10), "base");
-    Path partial = tmp.resolve(".tmp-checkpoint-20-999");
+    // the leftover is named after a writer process that has ended
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path partial = tmp.resolve(".tmp-checkpoint-20-" + gone.pid());
     Files.createDirectories(partial);
     Files.writeString(partial.resolve("trainer_state.json"), "{\"format\": \"medadapt.che");
     CheckpointStore reopened = new CheckpointStore(tmp, 3);
     assertThat(partial).doesNotExist();
     assertThat(reopened.latest().orElseThrow().step()).isEqualTo(10);
+  }
+
+  @Test
+  void folderOfALiveWriterIsLeftAlone() throws Exception {
+    long live = ProcessHandle.current().parent().orElseThrow().pid();
+    Path writing = tmp.resolve(".tmp-checkpoint-20-" + live);
+    Files.createDirectories(writing);
+    new CheckpointStore(tmp, 3);
+    assertThat(writing).exists();
   }
 
   @Test
