@@ -32,8 +32,15 @@ import java.util.stream.Stream;
  * roofline measured in the same run.
  *
  * <pre>
- * ./bench CoreBenchmark [--modes FP32,NF4] [--prefill 512] [--decode 128] [--dir DIR --keep]
+ * ./bench CoreBenchmark [--modes FP32,FP16,NF4,NF4-FP16] [--prefill 512] [--decode 128] [--dir DIR --keep]
+ *                       [--jlama [--tokenizer tokenizer.json]]
  * </pre>
+ *
+ * <p>{@code --jlama} also times Jlama (com.github.tjake:jlama-core, JDK 21+) on the same checkpoint with
+ * the same prompts, in a JVM of its own (medadapt-benchmarks/jlama, built by {@code ./bench}), and prints
+ * the decode ratios: MedAdapt FP32 vs Jlama on the stored bf16 weights, MedAdapt NF4 vs Jlama Q4. Jlama
+ * needs a tokenizer.json in the folder to load; the Qwen2.5 one from the data folder is copied in (it is
+ * never used to decode: both sides work on token ids).
  */
 public final class CoreBenchmark {
   // DeepSeek-R1-Distill-Qwen-1.5B config.json (hidden 1536, 28 layers, 12 heads, 2 KV heads,
@@ -48,11 +55,13 @@ public final class CoreBenchmark {
   private CoreBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    List<String> modes = List.of("FP32", "NF4");
+    List<String> modes = List.of("FP32", "FP16", "NF4", "NF4-FP16");
     int prefill = 512;
     int decode = 128;
     Path dir = null;
     boolean keep = false;
+    boolean jlama = false;
+    Path tokenizer = Path.of(System.getProperty("medadapt.data", "../shared/data"), "tokenizer_qwen2_5", "tokenizer.json");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--modes" -> modes = List.of(args[++i].toUpperCase(Locale.ROOT).split(","));
@@ -60,8 +69,10 @@ public final class CoreBenchmark {
         case "--decode" -> decode = Integer.parseInt(args[++i]);
         case "--dir" -> dir = Path.of(args[++i]);
         case "--keep" -> keep = true;
+        case "--jlama" -> jlama = true;
+        case "--tokenizer" -> tokenizer = Path.of(args[++i]);
         case "--help" -> {
-          System.out.println("usage: ./bench CoreBenchmark [--modes FP32,NF4] [--prefill 512] [--decode 128] [--dir DIR] [--keep]");
+          System.out.println("usage: ./bench CoreBenchmark [--modes FP32,NF4] [--prefill 512] [--decode 128] [--dir DIR] [--keep] [--jlama [--tokenizer FILE]]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -82,8 +93,12 @@ public final class CoreBenchmark {
       System.out.printf(Locale.ROOT, "memory bandwidth (PyTorch sum over a 1 GiB float32 tensor, best of 5): %.1f GB/s%n", bw / 1e9);
       System.out.printf(Locale.ROOT, "cores: %d, java %s%n", Runtime.getRuntime().availableProcessors(),
           System.getProperty("java.version"));
+      java.util.Map<String, Double> decodeTps = new java.util.LinkedHashMap<>();
       for (String mode : modes) {
-        run(dir, mode, prefill, decode, bw);
+        decodeTps.put(mode, run(dir, mode, prefill, decode, bw));
+      }
+      if (jlama) {
+        JlamaPeer.compare(dir, tokenizer, prefill, decode, decodeTps);
       }
     } finally {
       if (temp && !keep) {
@@ -94,11 +109,17 @@ public final class CoreBenchmark {
     }
   }
 
-  private static void run(Path dir, String mode, int prefill, int decode, double bandwidth) throws IOException {
+  /** Runs one mode and returns its decode tokens/s. */
+  private static double run(Path dir, String mode, int prefill, int decode, double bandwidth) throws IOException {
     resetPeakRss();
     long t0 = System.nanoTime();
-    Quantization q = mode.equals("NF4") ? Quantization.NF4 : Quantization.NONE;
-    try (Qwen2Model model = load(dir, q)) {
+    Quantization q = mode.startsWith("NF4") ? Quantization.NF4 : Quantization.NONE;
+    Precision precision = switch (mode) {
+      case "FP32", "NF4" -> Precision.FP32;
+      case "FP16", "NF4-FP16" -> Precision.FP16;
+      default -> throw new IllegalArgumentException("--modes takes FP32, FP16, NF4, NF4-FP16; was " + mode);
+    };
+    try (Qwen2Model model = load(dir, q, precision)) {
       double loadS = (System.nanoTime() - t0) / 1e9;
       long rssLoaded = procStatusKb("VmRSS");
       long anonLoaded = procStatusKb("RssAnon");
@@ -129,7 +150,7 @@ public final class CoreBenchmark {
       long rssDecode = procStatusKb("VmRSS");
       // Prefill of the 8-token prompt is inside decodeS; it is one extra step out of `decode`.
       double decodeTps = r.tokens().length / decodeS;
-      long weightBytes = bytesReadPerToken(q);
+      long weightBytes = bytesReadPerToken(q, precision);
       double roofline = bandwidth / weightBytes;
       System.out.printf(Locale.ROOT,
           "%-5s load %.1f s | RSS after load %.2f GB (anonymous %.2f GB), after prefill %.2f GB, after decode %.2f GB,"
@@ -142,31 +163,34 @@ public final class CoreBenchmark {
           r.tokens().length, decodeTps, weightBytes / 1e9, roofline, 100 * decodeTps / roofline);
       System.out.println("      load average during the run: " + Files.readString(Path.of("/proc/loadavg")).strip()
           + " (other processes share the 2 cores: absolute speeds are lower bounds)");
+      return decodeTps;
     }
   }
 
-  private static Qwen2Model load(Path dir, Quantization q) {
+  private static Qwen2Model load(Path dir, Quantization q, Precision precision) {
     if (q == Quantization.NF4) {
-      return Qwen2Model.load(dir, Device.cpu(), Precision.FP32,
-          dev.medadapt.core.model.qwen2.Nf4Projection.loader(dev.medadapt.core.quant.Nf4Codec.builder().build()));
+      return Qwen2Model.load(dir, Device.cpu(), precision,
+          dev.medadapt.core.model.qwen2.Nf4Projection.loader(dev.medadapt.core.quant.Nf4Codec.builder().build(), precision));
     }
-    return Qwen2Model.load(dir, Device.cpu(), Precision.FP32);
+    return Qwen2Model.load(dir, Device.cpu(), precision);
   }
 
   /**
    * Bytes of weights a decode step must stream from memory: every linear layer and lm_head (the
    * embedding lookup reads one row). NF4: 4 bits per weight plus one float32 absmax per 64 weights
-   * for the decoder layers; lm_head stays float32.
+   * for the decoder layers (the dequantized copy it writes and the product reads back are not counted:
+   * the roofline is that of the packed format); lm_head stays dense at the model's precision.
    */
-  static long bytesReadPerToken(Quantization q) {
+  static long bytesReadPerToken(Quantization q, Precision precision) {
     int kvDim = KV_HEADS * (HIDDEN / HEADS);
     long perLayer = (long) HIDDEN * HIDDEN * 2 + (long) kvDim * HIDDEN * 2 + 3L * HIDDEN * INTER;
     long layers = perLayer * LAYERS;
-    long lmHead = (long) VOCAB * HIDDEN * 4;
+    int bytes = precision == Precision.FP16 ? 2 : 4;
+    long lmHead = (long) VOCAB * HIDDEN * bytes;
     if (q == Quantization.NF4) {
       return layers / 2 + layers / 64 * 4 + lmHead;
     }
-    return layers * 4 + lmHead;
+    return layers * bytes + lmHead;
   }
 
   /** Read bandwidth as PyTorch's own reduction sees it: the ceiling a memory-bound decode can reach. */
@@ -194,7 +218,7 @@ public final class CoreBenchmark {
         {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": %d,
          "intermediate_size": %d, "num_hidden_layers": %d, "num_attention_heads": %d,
          "num_key_value_heads": %d, "vocab_size": %d, "max_position_embeddings": 131072,
-         "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "tie_word_embeddings": false,
+         "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "tie_word_embeddings": false, "hidden_act": "silu",
          "bos_token_id": 151646, "eos_token_id": 151643, "torch_dtype": "bfloat16"}
         """, HIDDEN, INTER, LAYERS, HEADS, KV_HEADS, VOCAB));
     SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");

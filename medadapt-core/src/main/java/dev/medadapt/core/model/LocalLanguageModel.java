@@ -239,13 +239,17 @@ public final class LocalLanguageModel implements LanguageModel {
       return this;
     }
 
-    /** Weight precision; default FP32. */
+    /**
+     * Precision of the weights and matrix products; default FP32. With {@link Quantization#NF4} it is
+     * the type each layer's weight is dequantized to before its product: FP16 halves the bytes read per
+     * token (decoding is memory-bound, see docs/benchmarks.md) at float16 rounding of the products.
+     */
     public Builder dtype(Precision dtype) {
       this.dtype = dtype;
       return this;
     }
 
-    /** Weight storage; default NONE. */
+    /** Weight storage; default NONE. NF4 keeps the linear layers 4-bit and dequantizes per call to {@link #dtype}. */
     public Builder quantization(Quantization quantization) {
       this.quantization = quantization;
       return this;
@@ -279,9 +283,6 @@ public final class LocalLanguageModel implements LanguageModel {
       Qwen2Config cfg = Qwen2Config.load(modelPath);
       int ctx = maxContext == 0 ? Math.min(cfg.maxPositionEmbeddings(), 4096) : maxContext;
       Ensure.between(ctx, 2, cfg.maxPositionEmbeddings(), "maxContext");
-      if (quantization == Quantization.NF4 && dtype != Precision.FP32) {
-        throw new ConfigurationException("quantization NF4 dequantizes to float32; dtype must be FP32, was " + dtype);
-      }
       HfTokenizer tok = HfTokenizer.load(modelPath);
       Qwen2Model model = null;
       try {
@@ -302,8 +303,9 @@ public final class LocalLanguageModel implements LanguageModel {
 
     private Qwen2Model loadModel(Qwen2Config cfg) {
       if (quantization == Quantization.NF4) {
-        // bitsandbytes defaults: block size 64, no double quantization of the absmax values.
-        return Qwen2Model.load(modelPath, device, Precision.FP32, Nf4Projection.loader(Nf4Codec.builder().build()));
+        // bitsandbytes defaults: block size 64, no double quantization of the absmax values. The
+        // weights are dequantized layer by layer to dtype (FP16 halves the bytes moved per token).
+        return Qwen2Model.load(modelPath, device, dtype, Nf4Projection.loader(Nf4Codec.builder().build(), dtype));
       }
       return Qwen2Model.load(modelPath, device, dtype);
     }

@@ -2,6 +2,10 @@ package dev.medadapt.core.quant;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
+import dev.medadapt.core.safetensors.internal.HalfFloats;
+import java.nio.Buffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Arrays;
 
 /**
@@ -243,17 +247,17 @@ public final class Nf4Codec {
    * {@code outOffset} (for example one row range of a weight matrix).
    */
   public void dequantize(Nf4Tensor t, int start, int count, float[] out, int outOffset) {
-    Ensure.notNull(t, "t");
     Ensure.notNull(out, "out");
-    long n = t.numel();
-    if (start < 0 || count < 0 || start + (long) count > n) {
-      throw new ConfigurationException(
-          "range [" + start + ", " + ((long) start + count) + ") must lie in [0, " + n + "]");
-    }
-    if (outOffset < 0 || outOffset + (long) count > out.length) {
-      throw new ConfigurationException(
-          "out has " + out.length + " elements, needs " + ((long) outOffset + count) + " for this range");
-    }
+    dequantize(t, start, count, FloatBuffer.wrap(out), outOffset);
+  }
+
+  /**
+   * Dequantizes elements {@code [start, start + count)} of {@code t} into {@code out} at absolute index
+   * {@code outOffset} (the buffer's position is not used or moved), for example straight into a
+   * native buffer that a tensor aliases. Safe to call from several threads on disjoint ranges.
+   */
+  public void dequantize(Nf4Tensor t, int start, int count, FloatBuffer out, int outOffset) {
+    checkRange(t, start, count, out, outOffset);
     int bs = t.blockSize();
     float[] scales = t.absmax();
     float[] lut = new float[16];
@@ -269,21 +273,74 @@ public final class Nf4Codec {
       }
       int blockEnd = Math.min(end, (b + 1) * bs);
       if ((i & 1) == 1 && i < blockEnd) {
-        out[o++] = lut[packed[i >>> 1] & 0x0f];
+        out.put(o++, lut[packed[i >>> 1] & 0x0f]);
         i++;
       }
       // Aligned pairs: one byte gives two elements.
       while (i + 1 < blockEnd) {
         int v = packed[i >>> 1];
-        out[o] = lut[(v >>> 4) & 0x0f];
-        out[o + 1] = lut[v & 0x0f];
+        out.put(o, lut[(v >>> 4) & 0x0f]);
+        out.put(o + 1, lut[v & 0x0f]);
         o += 2;
         i += 2;
       }
       if (i < blockEnd) {
-        out[o++] = lut[(packed[i >>> 1] >>> 4) & 0x0f];
+        out.put(o++, lut[(packed[i >>> 1] >>> 4) & 0x0f]);
         i++;
       }
+    }
+  }
+
+  /**
+   * Like {@link #dequantize(Nf4Tensor, int, int, FloatBuffer, int)} but writes IEEE binary16 bits: each
+   * value is {@code codebook[k] * absmax} computed in float32, then rounded to the nearest float16 (ties
+   * to even) — the weight a float16 matrix product sees. Half the bytes of the float32 form.
+   */
+  public void dequantizeHalf(Nf4Tensor t, int start, int count, ShortBuffer out, int outOffset) {
+    checkRange(t, start, count, out, outOffset);
+    int bs = t.blockSize();
+    float[] scales = t.absmax();
+    short[] lut = new short[16];
+    byte[] packed = t.packed();
+    int end = start + count;
+    int i = start;
+    int o = outOffset;
+    while (i < end) {
+      int b = i / bs;
+      float s = scales != null ? scales[b] : blockScale(t.doubleQuant(), b);
+      for (int k = 0; k < 16; k++) {
+        lut[k] = HalfFloats.floatToF16(CODEBOOK[k] * s);
+      }
+      int blockEnd = Math.min(end, (b + 1) * bs);
+      if ((i & 1) == 1 && i < blockEnd) {
+        out.put(o++, lut[packed[i >>> 1] & 0x0f]);
+        i++;
+      }
+      while (i + 1 < blockEnd) {
+        int v = packed[i >>> 1];
+        out.put(o, lut[(v >>> 4) & 0x0f]);
+        out.put(o + 1, lut[v & 0x0f]);
+        o += 2;
+        i += 2;
+      }
+      if (i < blockEnd) {
+        out.put(o++, lut[(packed[i >>> 1] >>> 4) & 0x0f]);
+        i++;
+      }
+    }
+  }
+
+  private static void checkRange(Nf4Tensor t, int start, int count, Buffer out, int outOffset) {
+    Ensure.notNull(t, "t");
+    Ensure.notNull(out, "out");
+    long n = t.numel();
+    if (start < 0 || count < 0 || start + (long) count > n) {
+      throw new ConfigurationException(
+          "range [" + start + ", " + ((long) start + count) + ") must lie in [0, " + n + "]");
+    }
+    if (outOffset < 0 || outOffset + (long) count > out.limit()) {
+      throw new ConfigurationException(
+          "out has " + out.limit() + " elements, needs " + ((long) outOffset + count) + " for this range");
     }
   }
 

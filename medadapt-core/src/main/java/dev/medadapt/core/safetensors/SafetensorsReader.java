@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -352,22 +353,44 @@ public final class SafetensorsReader implements AutoCloseable {
   /** IEEE float16 bits of a F32, F16 or BF16 tensor (rounded to nearest even when narrowing). */
   public short[] readHalfBits(String name) {
     TensorInfo t = require(name);
-    if (t.dtype() == DType.F16) {
-      short[] out = new short[Math.toIntExact(t.numel())];
-      int[] pos = {0};
-      forEachChunk(t, chunk -> {
-        int n = chunk.remaining() / 2;
-        chunk.asShortBuffer().get(out, pos[0], n);
-        pos[0] += n;
-      });
-      return out;
+    if (t.numel() > Integer.MAX_VALUE - 8) {
+      throw new ModelFormatException(t + " has " + t.numel() + " elements, too many for one Java array; use readHalfBits(name, ShortBuffer)");
     }
-    float[] f = readFloats(name);
-    short[] out = new short[f.length];
-    for (int i = 0; i < f.length; i++) {
-      out[i] = HalfFloats.floatToF16(f[i]);
-    }
+    short[] out = new short[(int) t.numel()];
+    readHalfBits(name, ShortBuffer.wrap(out));
     return out;
+  }
+
+  /**
+   * Writes the IEEE float16 bits of a F32, F16 or BF16 tensor into {@code dst} at its position, chunk by
+   * chunk (no whole-tensor temporary): F16 is copied, F32 and BF16 are rounded to nearest even.
+   */
+  public void readHalfBits(String name, ShortBuffer dst) {
+    TensorInfo t = require(name);
+    if (!t.dtype().isFloating()) {
+      throw new ModelFormatException(t + ": expected F32, F16 or BF16 to read as float16, found " + t.dtype());
+    }
+    if (dst.remaining() < t.numel()) {
+      throw new IllegalArgumentException("buffer has " + dst.remaining() + " shorts left, " + t + " needs " + t.numel());
+    }
+    int es = t.dtype().byteSize();
+    forEachChunk(t, chunk -> {
+      int n = chunk.remaining() / es;
+      switch (t.dtype()) {
+        case F16 -> dst.put(chunk.asShortBuffer());
+        case BF16 -> {
+          for (int i = 0; i < n; i++) {
+            dst.put(HalfFloats.floatToF16(HalfFloats.bf16ToFloat(chunk.getShort(i * 2))));
+          }
+        }
+        case F32 -> {
+          for (int i = 0; i < n; i++) {
+            dst.put(HalfFloats.floatToF16(chunk.getFloat(i * 4)));
+          }
+        }
+        default -> throw new IllegalStateException();
+      }
+    });
   }
 
   /** The raw little-endian bytes of any tensor (integer tensors are read this way). */

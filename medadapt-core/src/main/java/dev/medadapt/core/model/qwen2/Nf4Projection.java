@@ -5,11 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.quant.Nf4Codec;
+import dev.medadapt.core.safetensors.internal.DirectBuffers;
 import dev.medadapt.core.quant.Nf4Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -24,6 +28,11 @@ import java.util.stream.IntStream;
  * is overwritten by the next layer). Without a workspace ({@link #autogradSafe}), each call creates a
  * fresh weight tensor on the manager of {@code x}, which a trainer can backpropagate through (the
  * frozen NF4 base of QLoRA).
+ *
+ * <p>The workspace holds the weight as float32 (the product is exact for the dequantized weights) or
+ * as float16 ({@link #loader(Nf4Codec, Precision)} with {@code FP16}): half the bytes written and read
+ * per call, which is what bounds decoding speed, at the cost of rounding each dequantized weight to
+ * float16 and computing the product in float16, as a {@link Precision#FP16} dense model does.
  */
 public final class Nf4Projection implements Projection {
   private final Nf4Codec codec;
@@ -62,10 +71,21 @@ public final class Nf4Projection implements Projection {
    * shares one dequantization buffer across the model's layers (inference only).
    */
   public static Qwen2Model.LinearLoader loader(Nf4Codec codec) {
+    return loader(codec, Precision.FP32);
+  }
+
+  /**
+   * Like {@link #loader(Nf4Codec)}, dequantizing to {@code precision}: FP32 (exact products) or FP16
+   * (half the memory traffic per token; products in float16).
+   */
+  public static Qwen2Model.LinearLoader loader(Nf4Codec codec, Precision precision) {
+    Ensure.notNull(codec, "codec");
+    Ensure.notNull(precision, "precision");
+    DataType type = precision == Precision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
     Workspace[] ws = {null};
     return (w, module, out, in, hasBias) -> {
       if (ws[0] == null) {
-        ws[0] = new Workspace(w.manager());
+        ws[0] = new Workspace(w.manager(), type);
       }
       float[] dense = w.floats(module + ".weight", out, in);
       Nf4Tensor q = codec.quantize(dense, out, in);
@@ -76,64 +96,83 @@ public final class Nf4Projection implements Projection {
 
   @Override
   public NDArray apply(NDArray x) {
-    NDArray in32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     if (workspace == null) {
+      NDArray in32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
       float[] w = new float[out * in];
       dequantize(w);
       NDArray wt = x.getManager().create(w, new Shape(out, in));
       return Linear.linear(in32, wt, bias).singletonOrThrow();
     }
+    NDArray in32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     synchronized (workspace) {
       NDArray wt = workspace.load(this);
+      if (workspace.type == DataType.FLOAT16) {
+        NDArray in16 = x.getDataType() == DataType.FLOAT16 ? x : x.toType(DataType.FLOAT16, false);
+        NDArray y = Linear.linear(in16, wt, bias).singletonOrThrow();
+        return y.toType(DataType.FLOAT32, false);
+      }
       return Linear.linear(in32, wt, bias).singletonOrThrow();
     }
   }
 
   /** Dequantizes the whole weight into {@code dst}, splitting rows over the available cores. */
   private void dequantize(float[] dst) {
+    inParallel((from, count) -> codec.dequantize(weight, from, count, dst, from));
+  }
+
+  /** Splits the weight into per-core ranges that start on absmax block boundaries. */
+  private void inParallel(RangeTask task) {
     int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / 64));
     int bs = weight.blockSize();
     long total = (long) out * in;
     IntStream.range(0, parts).parallel().forEach(p -> {
-      // Split on block boundaries so each range starts on its own absmax block.
       long from = total * p / parts / bs * bs;
       long to = p == parts - 1 ? total : total * (p + 1) / parts / bs * bs;
-      codec.dequantize(weight, (int) from, (int) (to - from), dst, (int) from);
+      task.run((int) from, (int) (to - from));
     });
   }
 
+  @FunctionalInterface
+  private interface RangeTask {
+    void run(int from, int count);
+  }
+
   /**
-   * One native float32 buffer shared by all NF4 layers of a model (sized to the largest weight),
-   * with a tensor view per weight shape; the weight of the current layer is written into it.
+   * One native buffer shared by all NF4 layers of a model (sized to the largest weight), with a tensor
+   * view per weight shape; the weight of the current layer is dequantized straight into it.
    */
   static final class Workspace {
     private final NDManager manager;
+    private final DataType type;
     private final Map<Shape, NDArray> views = new HashMap<>();
     private ByteBuffer buffer;
-    private float[] staging = new float[0];
 
-    Workspace(NDManager manager) {
+    Workspace(NDManager manager, DataType type) {
       this.manager = manager;
+      this.type = type;
     }
 
     NDArray load(Nf4Projection p) {
       int n = p.out * p.in;
-      if (staging.length < n) {
-        staging = new float[n];
-      }
-      p.dequantize(staging);
-      if (buffer == null || buffer.capacity() < n * 4) {
+      int bytes = n * type.getNumOfBytes();
+      if (buffer == null || buffer.capacity() < bytes) {
         views.values().forEach(NDArray::close);
         views.clear();
-        buffer = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        DirectBuffers.free(buffer);
+        buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
       }
-      FloatBuffer fb = buffer.asFloatBuffer();
-      fb.put(staging, 0, n);
+      if (type == DataType.FLOAT16) {
+        ShortBuffer dst = buffer.asShortBuffer();
+        p.inParallel((from, count) -> p.codec.dequantizeHalf(p.weight, from, count, dst, from));
+      } else {
+        FloatBuffer dst = buffer.asFloatBuffer();
+        p.inParallel((from, count) -> p.codec.dequantize(p.weight, from, count, dst, from));
+      }
       Shape shape = new Shape(p.out, p.in);
       // PyTorch's from_blob aliases the Java buffer (verified: writes to the buffer show in the
       // tensor), so the view sees the freshly written weight without a native copy.
       return views.computeIfAbsent(shape, s -> manager.create(buffer.duplicate().order(ByteOrder.nativeOrder())
-          .limit(n * 4).slice().order(ByteOrder.nativeOrder()), s, DataType.FLOAT32));
+          .limit(bytes).slice().order(ByteOrder.nativeOrder()), s, type));
     }
   }
 }

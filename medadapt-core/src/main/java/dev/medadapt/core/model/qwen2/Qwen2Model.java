@@ -209,7 +209,7 @@ public final class Qwen2Model implements AutoCloseable {
       long bytes = t.numel() * (type == DataType.FLOAT16 ? 2 : 4);
       ByteBuffer bb = staging(bytes);
       if (type == DataType.FLOAT16) {
-        bb.asShortBuffer().put(reader.readHalfBits(name));
+        reader.readHalfBits(name, bb.asShortBuffer());
       } else {
         reader.readFloats(name, bb.asFloatBuffer());
       }

@@ -52,4 +52,72 @@ class Nf4ProjectionTest {
       assertThat(KvCacheTest.relError(logits(nf4), ref)).isLessThanOrEqualTo(1e-5);
     }
   }
+
+  @Test
+  void fp16WorkspaceComputesWithTheDequantizedWeightsRoundedToHalf() throws Exception {
+    Path dir = TestResources.tinyModel("qwen2-tiny-f32");
+    Nf4Codec codec = Nf4Codec.builder().build();
+    // Reference: a dense FP16 model whose linear weights are the NF4 round trip rounded to float16,
+    // the same rounding dequantizeHalf promises (codebook value x absmax in float32, then to half).
+    Qwen2Model.LinearLoader roundTrip = (w, module, out, in, hasBias) -> {
+      Nf4Tensor q = codec.quantize(w.floats(module + ".weight", out, in), out, in);
+      float[] deq = new float[out * in];
+      codec.dequantize(q, deq);
+      short[] half = new short[deq.length];
+      for (int i = 0; i < deq.length; i++) {
+        half[i] = dev.medadapt.core.safetensors.internal.HalfFloats.floatToF16(deq[i]);
+      }
+      java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocateDirect(half.length * 2).order(java.nio.ByteOrder.nativeOrder());
+      bb.asShortBuffer().put(half);
+      ai.djl.ndarray.NDArray blob = w.manager().create(bb, new ai.djl.ndarray.types.Shape(out, in),
+          ai.djl.ndarray.types.DataType.FLOAT16);
+      ai.djl.ndarray.NDArray owned = blob.duplicate();
+      blob.close();
+      return new LinearProjection(owned, hasBias ? w.floatParam(module + ".bias", out) : null);
+    };
+    float[] ref;
+    try (Qwen2Model dense = Qwen2Model.load(dir, Device.cpu(), Precision.FP16, roundTrip)) {
+      ref = logits(dense);
+    }
+    float[] fp32Workspace;
+    try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), Precision.FP32, Nf4Projection.loader(codec))) {
+      fp32Workspace = logits(nf4);
+    }
+    try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), Precision.FP16,
+        Nf4Projection.loader(codec, Precision.FP16))) {
+      float[] got = logits(nf4);
+      // Same half weights, same float16 products: equal up to summation order.
+      assertThat(KvCacheTest.relError(got, ref)).isLessThanOrEqualTo(1e-3);
+      // And close to the exact float32 products of the same NF4 weights (float16 rounding only).
+      assertThat(KvCacheTest.relError(got, fp32Workspace)).isLessThan(1e-2);
+    }
+  }
+
+  @Test
+  void halfDequantizationRoundsEachFloatValue() {
+    Nf4Codec codec = Nf4Codec.builder().build();
+    float[] w = new float[3 * 64 + 5]; // a partial last block and an odd length
+    java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) r.nextGaussian() * 0.05f;
+    }
+    Nf4Tensor q = codec.quantize(w, 1, w.length);
+    float[] f = new float[w.length];
+    codec.dequantize(q, f);
+    // every sub-range, including ones starting on an odd element, matches element by element
+    for (int start : new int[] {0, 1, 63, 64, 130}) {
+      int count = w.length - start - 2;
+      java.nio.ShortBuffer h = java.nio.ShortBuffer.allocate(w.length);
+      codec.dequantizeHalf(q, start, count, h, start);
+      java.nio.FloatBuffer fb = java.nio.ByteBuffer.allocateDirect(w.length * 4)
+          .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+      codec.dequantize(q, start, count, fb, start);
+      for (int i = start; i < start + count; i++) {
+        assertThat(h.get(i)).as("half element %d", i)
+            .isEqualTo(dev.medadapt.core.safetensors.internal.HalfFloats.floatToF16(f[i]));
+        assertThat(fb.get(i)).as("float element %d", i).isEqualTo(f[i]);
+      }
+      assertThat(h.get(start + count)).isZero();
+    }
+  }
 }
