@@ -1,5 +1,6 @@
 package dev.medadapt.study;
 
+import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.core.MedAdaptException;
 import dev.medadapt.train.data.SftTemplate;
 import java.io.BufferedReader;
@@ -8,9 +9,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,13 +40,9 @@ public record EmbeddedDefault(Path root) {
         }
       }
       for (String f : files) {
-        Path target = dir.resolve(f);
-        Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (InputStream src = resource(f)) {
-          Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
+          AtomicFiles.write(dir.resolve(f), src::transferTo);
         }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot extract the embedded study data to " + dir, e);

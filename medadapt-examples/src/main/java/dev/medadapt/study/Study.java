@@ -1,5 +1,6 @@
 package dev.medadapt.study;
 
+import dev.medadapt.core.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.medadapt.core.ConfigurationException;
@@ -41,7 +42,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -366,9 +366,7 @@ public final class Study {
     m.put("rag_k", b.ragK);
     m.put("alpha", b.alpha);
     try {
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      JSON.writeValue(tmp.toFile(), m);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.write(file, out -> JSON.writeValue(out, m));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

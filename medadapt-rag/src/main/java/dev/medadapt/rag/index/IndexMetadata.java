@@ -8,10 +8,8 @@ import dev.medadapt.core.UnsupportedFeatureException;
 import dev.medadapt.rag.embed.EmbedderInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * What an index directory holds, stored next to the Lucene files as {@value #FILE_NAME} (versioned,
@@ -94,17 +92,8 @@ public record IndexMetadata(
   /** Writes {@code dir/}{@value #FILE_NAME} atomically. */
   void write(Path dir) {
     Path f = dir.resolve(FILE_NAME);
-    Path tmp = dir.resolve(FILE_NAME + ".tmp");
     try {
-      Files.writeString(tmp, toJson());
-      try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-      }
+      dev.medadapt.core.io.AtomicFiles.writeString(f, toJson());
     } catch (IOException e) {
       throw new DataFormatException(f + ": cannot write index metadata: " + e.getMessage(), e);
     }

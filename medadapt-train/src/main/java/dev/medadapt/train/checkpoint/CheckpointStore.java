@@ -1,5 +1,6 @@
 package dev.medadapt.train.checkpoint;
 
+import dev.medadapt.core.io.AtomicFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -242,16 +242,7 @@ public final class CheckpointStore {
   }
 
   private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      List<Path> paths = new ArrayList<>(s.toList());
-      java.util.Collections.reverse(paths);
-      for (Path q : paths) {
-        Files.deleteIfExists(q);
-      }
-    }
+    AtomicFiles.deleteTree(p);
   }
 
   private static long[] longs(int[] s) {
