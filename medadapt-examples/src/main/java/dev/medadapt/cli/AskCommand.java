@@ -1,7 +1,6 @@
 package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
-import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.openai.OpenAiLanguageModel;
@@ -57,6 +56,8 @@ public final class AskCommand implements Callable<Integer> {
     @Option(names = "--openai-url", paramLabel = "URL", description = "OpenAI-compatible server, e.g. http://localhost:8000/v1")
     String openaiUrl;
   }
+
+  @picocli.CommandLine.Mixin LocalModelOptions local = new LocalModelOptions();
 
   @Option(names = "--openai-model", paramLabel = "NAME", defaultValue = "default",
       description = "model name sent to the OpenAI-compatible server (default: ${DEFAULT-VALUE})")
@@ -166,7 +167,7 @@ public final class AskCommand implements Callable<Integer> {
 
   private LanguageModel openModel() {
     if (source.modelDir != null) {
-      return LocalLanguageModel.builder().modelPath(source.modelDir).build();
+      return local.builder(source.modelDir).build();
     }
     return OpenAiLanguageModel.builder().baseUrl(source.openaiUrl).model(openaiModel).build();
   }

@@ -4,7 +4,6 @@ import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
-import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.core.openai.OpenAiLanguageModel;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
@@ -65,8 +64,7 @@ public final class EvalCommand implements Callable<Integer> {
     String openAiUrl;
   }
 
-  @Option(names = "--max-context", description = "context length of the local model (default: the model's own)")
-  Integer maxContext;
+  @picocli.CommandLine.Mixin LocalModelOptions local = new LocalModelOptions();
 
   @Option(names = "--openai-model", paramLabel = "NAME", description = "model name sent to the OpenAI-compatible server")
   String openAiModel;
@@ -158,11 +156,7 @@ public final class EvalCommand implements Callable<Integer> {
   /** Opens the model named on the command line. */
   private LanguageModel openModel() {
     if (source.modelDir != null) {
-      LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(source.modelDir);
-      if (maxContext != null) {
-        b.maxContext(maxContext);
-      }
-      return b.build();
+      return local.builder(source.modelDir).build();
     }
     if (openAiModel == null || openAiModel.isBlank()) {
       throw new ConfigurationException("--openai-model is required with --openai-url (the model name the server serves)");

@@ -4,8 +4,6 @@ import dev.medadapt.core.llm.ChatMessage;
 import dev.medadapt.core.llm.Generation;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.model.LocalLanguageModel;
-import dev.medadapt.core.model.Precision;
-import dev.medadapt.core.model.Quantization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,14 +49,7 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--stop", description = "Stop string (repeatable).")
   List<String> stop = List.of();
 
-  @Option(names = "--dtype", defaultValue = "FP32", description = "FP32 or FP16.")
-  Precision dtype;
-
-  @Option(names = "--quantization", defaultValue = "NONE", description = "NONE or NF4.")
-  Quantization quantization;
-
-  @Option(names = "--max-context", defaultValue = "0", description = "Prompt + generation limit in tokens; 0 = min(max_position_embeddings, 4096).")
-  int maxContext;
+  @picocli.CommandLine.Mixin LocalModelOptions local = new LocalModelOptions();
 
   @Override
   public Integer call() {
@@ -67,11 +58,7 @@ public final class GenerateCommand implements Callable<Integer> {
         .stopStrings(stop).build();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(model).dtype(dtype).quantization(quantization);
-    if (maxContext > 0) {
-      b.maxContext(maxContext);
-    }
-    try (LocalLanguageModel lm = b.build()) {
+    try (LocalLanguageModel lm = local.builder(model).build()) {
       java.util.function.Consumer<String> sink = piece -> {
         out.print(piece);
         out.flush();

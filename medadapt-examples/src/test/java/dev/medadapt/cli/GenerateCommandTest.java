@@ -34,6 +34,23 @@ class GenerateCommandTest {
   }
 
   @Test
+  void loadOptionsReachTheModel() {
+    String expected;
+    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR)
+        .dtype(dev.medadapt.core.model.Precision.FP16).quantization(dev.medadapt.core.model.Quantization.NF4).build()) {
+      expected = lm.generate("Fever", GenerationOptions.greedy(16)).text();
+    }
+    LogitsCommandTest.Run r = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
+        "--max-new-tokens", "16", "--dtype", "FP16", "--quantization", "NF4");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(expected + System.lineSeparator());
+    LogitsCommandTest.Run bad = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "x",
+        "--dtype", "BF16");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--dtype").contains("FP32, FP16");
+  }
+
+  @Test
   void badOptionsAreReportedNotThrown() {
     LogitsCommandTest.Run r = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "x",
         "--top-p", "1.5");

@@ -1,0 +1,32 @@
+package dev.medadapt.cli;
+
+import dev.medadapt.core.model.LocalLanguageModel;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.model.Quantization;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** How a local model is loaded: the options every command that runs a local model shares (a picocli mixin). */
+final class LocalModelOptions {
+  @Option(names = "--dtype", defaultValue = "FP32",
+      description = "FP32 (default) or FP16: precision of the weights and matrix products; FP16 halves memory and "
+          + "roughly doubles decoding speed on CPU (decoding is memory-bound), with float16 rounding.")
+  Precision dtype;
+
+  @Option(names = "--quantization", defaultValue = "NONE",
+      description = "NONE (default) or NF4: 4-bit linear layers, dequantized per call to --dtype (less memory, slower).")
+  Quantization quantization;
+
+  @Option(names = "--max-context", defaultValue = "0",
+      description = "Prompt + generation limit in tokens; 0 = min(max_position_embeddings, 4096).")
+  int maxContext;
+
+  /** A builder for the model in {@code dir} with these options. */
+  LocalLanguageModel.Builder builder(Path dir) {
+    LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(dir).dtype(dtype).quantization(quantization);
+    if (maxContext > 0) {
+      b.maxContext(maxContext);
+    }
+    return b;
+  }
+}
