@@ -258,37 +258,20 @@ public final class Nf4Codec {
    */
   public void dequantize(Nf4Tensor t, int start, int count, FloatBuffer out, int outOffset) {
     checkRange(t, start, count, out, outOffset);
-    int bs = t.blockSize();
-    float[] scales = t.absmax();
     float[] lut = new float[16];
-    byte[] packed = t.packed();
-    int end = start + count;
-    int i = start;
-    int o = outOffset;
-    while (i < end) {
-      int b = i / bs;
-      float s = scales != null ? scales[b] : blockScale(t.doubleQuant(), b);
-      for (int k = 0; k < 16; k++) {
-        lut[k] = CODEBOOK[k] * s;
+    decode(t, start, count, outOffset, new Sink() {
+      @Override
+      public void block(float scale) {
+        for (int k = 0; k < 16; k++) {
+          lut[k] = CODEBOOK[k] * scale;
+        }
       }
-      int blockEnd = Math.min(end, (b + 1) * bs);
-      if ((i & 1) == 1 && i < blockEnd) {
-        out.put(o++, lut[packed[i >>> 1] & 0x0f]);
-        i++;
+
+      @Override
+      public void put(int index, int code) {
+        out.put(index, lut[code]);
       }
-      // Aligned pairs: one byte gives two elements.
-      while (i + 1 < blockEnd) {
-        int v = packed[i >>> 1];
-        out.put(o, lut[(v >>> 4) & 0x0f]);
-        out.put(o + 1, lut[v & 0x0f]);
-        o += 2;
-        i += 2;
-      }
-      if (i < blockEnd) {
-        out.put(o++, lut[(packed[i >>> 1] >>> 4) & 0x0f]);
-        i++;
-      }
-    }
+    });
   }
 
   /**
@@ -298,33 +281,55 @@ public final class Nf4Codec {
    */
   public void dequantizeHalf(Nf4Tensor t, int start, int count, ShortBuffer out, int outOffset) {
     checkRange(t, start, count, out, outOffset);
+    short[] lut = new short[16];
+    decode(t, start, count, outOffset, new Sink() {
+      @Override
+      public void block(float scale) {
+        for (int k = 0; k < 16; k++) {
+          lut[k] = HalfFloats.floatToF16(CODEBOOK[k] * scale);
+        }
+      }
+
+      @Override
+      public void put(int index, int code) {
+        out.put(index, lut[code]);
+      }
+    });
+  }
+
+  /** Receives one absmax block's scale, then the 4-bit codes of its elements. */
+  private interface Sink {
+    void block(float scale);
+
+    void put(int index, int code);
+  }
+
+  /** Walks elements {@code [start, start + count)}: one {@code block} call per absmax block, one {@code put} per element. */
+  private void decode(Nf4Tensor t, int start, int count, int outOffset, Sink sink) {
     int bs = t.blockSize();
     float[] scales = t.absmax();
-    short[] lut = new short[16];
     byte[] packed = t.packed();
     int end = start + count;
     int i = start;
     int o = outOffset;
     while (i < end) {
       int b = i / bs;
-      float s = scales != null ? scales[b] : blockScale(t.doubleQuant(), b);
-      for (int k = 0; k < 16; k++) {
-        lut[k] = HalfFloats.floatToF16(CODEBOOK[k] * s);
-      }
+      sink.block(scales != null ? scales[b] : blockScale(t.doubleQuant(), b));
       int blockEnd = Math.min(end, (b + 1) * bs);
       if ((i & 1) == 1 && i < blockEnd) {
-        out.put(o++, lut[packed[i >>> 1] & 0x0f]);
+        sink.put(o++, packed[i >>> 1] & 0x0f);
         i++;
       }
+      // Aligned pairs: one byte gives two elements (high nibble first, as bitsandbytes packs them).
       while (i + 1 < blockEnd) {
         int v = packed[i >>> 1];
-        out.put(o, lut[(v >>> 4) & 0x0f]);
-        out.put(o + 1, lut[v & 0x0f]);
+        sink.put(o, (v >>> 4) & 0x0f);
+        sink.put(o + 1, v & 0x0f);
         o += 2;
         i += 2;
       }
       if (i < blockEnd) {
-        out.put(o++, lut[(packed[i >>> 1] >>> 4) & 0x0f]);
+        sink.put(o++, (packed[i >>> 1] >>> 4) & 0x0f);
         i++;
       }
     }
