@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,12 +101,13 @@ public final class FineTuneExample {
     }
     System.out.println("Merged model: " + merged);
 
-    // 3. Load both models and compare how likely they find one training answer (higher = learned).
-    SftExample ex = data.get(0);
+    // 3. Load both models and compare how likely they find an answer of the SFT data (higher = learned): the shortest,
+    //    which fits the training window whole.
+    SftExample ex = shortest(data);
     LoglikelihoodRequest request = new LoglikelihoodRequest(ex.prompt(), ex.completion());
     double before = loglikelihood(baseModel, request);
     double after = loglikelihood(merged, request);
-    System.out.printf(Locale.ROOT, "Log-likelihood of the first training answer: base %.3f, fine-tuned %.3f%n",
+    System.out.printf(Locale.ROOT, "Log-likelihood of an SFT answer: base %.3f, fine-tuned %.3f%n",
         before, after);
   }
 
@@ -117,6 +119,10 @@ public final class FineTuneExample {
         0, // eval loss on the held-out 5% only at the end (the recipe: every 100 steps)
         0, // one checkpoint, at the end (the recipe: every 100 steps)
         recipe.keepCheckpoints());
+  }
+
+  static SftExample shortest(List<SftExample> data) {
+    return data.stream().min(Comparator.comparingInt(e -> e.prompt().length() + e.completion().length())).orElseThrow();
   }
 
   private static double loglikelihood(Path modelDir, LoglikelihoodRequest request) {

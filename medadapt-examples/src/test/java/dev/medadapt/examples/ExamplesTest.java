@@ -15,6 +15,8 @@ import dev.medadapt.eval.stats.Interval;
 import dev.medadapt.eval.stats.McNemar;
 import dev.medadapt.eval.stats.Proportions;
 import dev.medadapt.study.EmbeddedDefault;
+import dev.medadapt.train.data.SftDatasets;
+import dev.medadapt.train.data.SftExample;
 import dev.medadapt.train.lora.LoraAdapter;
 import dev.medadapt.train.peft.PeftAdapterIO;
 import java.io.ByteArrayOutputStream;
@@ -132,8 +134,9 @@ class ExamplesTest {
     // The merged checkpoint loads and, after one step at the peak learning rate, finds a training answer likelier.
     Matcher ll = Pattern.compile("base (-?[\\d.]+), fine-tuned (-?[\\d.]+)").matcher(stdout);
     assertThat(ll.find()).as(stdout).isTrue();
-    var example = dev.medadapt.train.data.SftDatasets.instruction(
-        out.resolve("embedded/corpus/medquad_sample.jsonl"), EmbeddedDefault.SFT_TEMPLATE, Map.of()).get(0);
+    SftExample example = FineTuneExample.shortest(SftDatasets.instruction(
+        out.resolve("embedded/corpus/medquad_sample.jsonl"), EmbeddedDefault.SFT_TEMPLATE, Map.of()));
+    assertThat(example.prompt().length() + example.completion().length()).isLessThan(256); // inside the window
     try (LocalLanguageModel merged = LocalLanguageModel.builder().modelPath(out.resolve("merged")).build()) {
       double after = merged.loglikelihood(List.of(new LoglikelihoodRequest(example.prompt(), example.completion())))
           .get(0).logLikelihood();
