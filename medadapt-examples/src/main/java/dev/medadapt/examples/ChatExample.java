@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * sampling (same seed, same text), the answer split from its {@code <think>} reasoning, and one log-likelihood call.
  *
  * <pre>
- * ChatExample [--model DIR] [--out DIR]
+ * ChatExample [--model DIR] [--question TEXT] [--out DIR]
  * </pre>
  *
  * <p>Without {@code --model} it runs on the embedded tiny random Qwen2 model (extracted to {@code OUT/embedded}), whose
@@ -41,7 +41,7 @@ public final class ChatExample {
   private ChatExample() {}
 
   public static void main(String[] args) {
-    ExampleArgs opts = ExampleArgs.parse(args, "--model");
+    ExampleArgs opts = ExampleArgs.parse(args, "--model", "--question");
     Path out = opts.out("chat");
     boolean embedded = opts.path("--model").isEmpty();
     Path modelDir = opts.path("--model").orElseGet(() -> EmbeddedDefault.extract(out.resolve("embedded")).model());
@@ -51,7 +51,10 @@ public final class ChatExample {
     // DeepSeek-R1's recommended sampling (model card: temperature 0.6, top-p 0.95); the seed makes it repeatable.
     GenerationOptions options = GenerationOptions.builder()
         .maxNewTokens(maxNewTokens).temperature(0.6).topP(0.95).seed(4242).build();
-    String question = "What is the first-line drug for type 2 diabetes?";
+    String question = opts.string("--question", "What is the first-line drug for type 2 diabetes?");
+    if (embedded) {
+      LOG.info("no --model: the embedded tiny random Qwen2 model; its text is noise by design, the calls are real");
+    }
 
     // LanguageModel is AutoCloseable: it owns native PyTorch memory.
     try (LanguageModel lm = LocalLanguageModel.builder().modelPath(modelDir).build()) {

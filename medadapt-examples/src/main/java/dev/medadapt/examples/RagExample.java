@@ -58,6 +58,9 @@ public final class RagExample {
     Path modelDir = opts.path("--model").orElse(d.model());
     List<Path> corpus = opts.paths("--corpus").orElse(List.of(d.corpus()));
     String question = opts.string("--question", "What are the symptoms of adult acute lymphoblastic leukemia?");
+    if (embedded) {
+      LOG.info("no --model: the embedded tiny random Qwen2 model; its answer is noise, the retrieval is real");
+    }
 
     // 1. Ingest. MedRAG's textbook setting splits passages longer than 1,000 characters with a 200-character overlap
     //    (LangChain's RecursiveCharacterTextSplitter); pieces get ids "<id>_part<n>". BM25 only: no embedder needed.

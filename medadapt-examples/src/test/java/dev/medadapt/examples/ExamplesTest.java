@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -64,7 +65,7 @@ class ExamplesTest {
       assertThat(s.get("tokens").asInt()).isEqualTo(c.getBytes(StandardCharsets.UTF_8).length);
       double ll = s.get("log_likelihood").asDouble();
       assertThat(ll).isNegative().isGreaterThan(-1e4);
-      assertThat(stdout).contains(String.format(java.util.Locale.ROOT, "Log-likelihood of \"%s\": %.4f", c.strip(), ll));
+      assertThat(stdout).contains(String.format(Locale.ROOT, "Log-likelihood of \"%s\": %.4f", c.strip(), ll));
     }
 
     // Same seed, same text: a second run into another folder generates the same tokens.
@@ -157,7 +158,8 @@ class ExamplesTest {
     }
 
     // Accuracy lines: counts from the records, interval = Wilson's for those counts.
-    Pattern acc = Pattern.compile("(?m)^\\s+(base|rag)\\s+(\\w+)\\s+(\\d+)/(\\d+)\\s+=\\s+([\\d.]+)\\s+\\[([\\d.]+), ([\\d.]+)\\]");
+    Pattern acc = Pattern.compile(
+        "(?m)^\\s+(base|rag)\\s+(\\w+)\\s+(\\d+)/(\\d+)\\s+=\\s+([\\d.]+)\\s+\\[([\\d.]+), ([\\d.]+)\\]");
     Matcher m = acc.matcher(stdout);
     int lines = 0;
     while (m.find()) {
@@ -177,8 +179,8 @@ class ExamplesTest {
     // McNemar lines: the discordant pairs counted question by question from the two record files.
     Map<String, ItemRecord> base = new HashMap<>();
     runs.get("base").forEach(r -> base.put(r.key(), r));
-    Pattern mc = Pattern.compile("(?m)^\\s+(\\w+)\\s+n=(\\d+) both=(\\d+) only_rag=(\\d+) only_base=(\\d+) neither=(\\d+)"
-        + ".*mcnemar_p=([\\d.]+)");
+    Pattern mc = Pattern.compile(
+        "(?m)^\\s+(\\w+)\\s+n=(\\d+) both=(\\d+) only_rag=(\\d+) only_base=(\\d+) neither=(\\d+).*mcnemar_p=([\\d.]+)");
     Matcher p = mc.matcher(stdout);
     int rows = 0;
     while (p.find()) {
