@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * merged into a new Hugging Face checkpoint that {@link LocalLanguageModel} loads like any other.
  *
  * <pre>
- * FineTuneExample [--model DIR] [--sft-data medical_o1_sft.json] [--steps 6] [--max-length N] [--out DIR]
+ * FineTuneExample [--model DIR] [--sft-data medical_o1_sft.json] [--steps 4] [--max-length N] [--out DIR]
  * </pre>
  *
  * <p>By default it trains the embedded tiny random model on 300 MedQuAD question/answer pairs. A real run gives a
@@ -52,7 +52,7 @@ public final class FineTuneExample {
     boolean embedded = opts.path("--model").isEmpty();
     Path baseModel = opts.path("--model").orElse(d.model());
     // Optimizer steps of the demo; the reference recipe trains one full epoch (it has no maxSteps).
-    long steps = opts.integer("--steps", 6);
+    long steps = opts.integer("--steps", 4);
     SftTrainer.Builder trainer = SftTrainer.builder();
     List<SftExample> data;
     Path sftData = opts.path("--sft-data").orElse(null);

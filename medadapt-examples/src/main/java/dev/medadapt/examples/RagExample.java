@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * the relevant passages), the generated answer is gibberish and rarely cites anything. {@code --corpus} takes MedRAG
  * JSONL files ({@code {"id", "title", "content"}} per line, e.g. MedRAG's textbooks or StatPearls chunks).
  * {@code --out} (default {@code target/medadapt-examples/rag}) receives {@code index/} and {@code answer.json}.
- * Running again reuses the index: the writer skips what an earlier run committed over the same input.
+ * Running again over the same corpus files resumes: the writer skips what an earlier run committed for them (the
+ * embedded corpus is extracted afresh on every run, so it is indexed again; ids are replaced, never duplicated).
  */
 public final class RagExample {
   private static final Logger LOG = LoggerFactory.getLogger(RagExample.class);
