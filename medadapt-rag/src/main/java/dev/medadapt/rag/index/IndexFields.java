@@ -11,16 +11,18 @@ public final class IndexFields {
   public static final String TITLE = "title";
 
   /**
-   * Content: stored only. Its words are searchable through {@link #CONTENTS}, which holds title and
-   * content; analyzing the content a second time for a field of its own would cost ~40% of BM25
-   * indexing time.
+   * Content: stored, and (since index format 2) BM25-analyzed as a field of its own. In format 1
+   * indexes it is stored only and its words are searchable through {@link #CONTENTS}.
    */
   public static final String CONTENT = "content";
 
   /**
-   * MedRAG's {@code contents} ({@code title + ". " + content}): BM25-analyzed, not stored. The BM25
-   * retriever searches this field by default, like MedRAG's Pyserini index and Anserini's BEIR
-   * "flat" baselines.
+   * MedRAG's {@code contents} ({@code title + ". " + content}), which the BM25 retriever searches by
+   * default, like MedRAG's Pyserini index and Anserini's BEIR "flat" baselines. Since index format 2
+   * it is not a Lucene field: it is searched as the combination of {@link #TITLE} and
+   * {@link #CONTENT} (BM25F with weight 1 each: term frequencies and lengths summed, which is BM25
+   * over the concatenated text), so each word is analyzed and indexed once. Format 1 indexes have it
+   * as an analyzed, unstored field.
    */
   public static final String CONTENTS = "contents";
 

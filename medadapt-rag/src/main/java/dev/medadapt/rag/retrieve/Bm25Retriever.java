@@ -1,5 +1,6 @@
 package dev.medadapt.rag.retrieve;
 
+import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.index.IndexFields;
 import dev.medadapt.rag.index.RagIndex;
@@ -20,6 +21,8 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.sandbox.search.CombinedFieldQuery;
+import org.apache.lucene.util.BytesRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,10 +117,22 @@ public final class Bm25Retriever implements IdRanker {
       if (n++ == max) {
         break;
       }
-      Query tq = new TermQuery(new Term(field, e.getKey()));
+      Query tq = termQuery(e.getKey());
       bq.add(e.getValue() == 1 ? tq : new BoostQuery(tq, e.getValue()), BooleanClause.Occur.SHOULD);
     }
     return bq.build();
+  }
+
+  private Query termQuery(String term) {
+    if (field.equals(IndexFields.CONTENTS) && index.metadata().format() >= 2) {
+      // BM25 over title + content as one stream (BM25F, weight 1 each), see IndexFields.CONTENTS
+      return new CombinedFieldQuery.Builder()
+          .addField(IndexFields.TITLE, 1f)
+          .addField(IndexFields.CONTENT, 1f)
+          .addTerm(new BytesRef(term))
+          .build();
+    }
+    return new TermQuery(new Term(field, term));
   }
 
   /** Builder. Defaults k1 = 0.9, b = 0.4 are Anserini's BM25 defaults (used for its BEIR baselines). */
@@ -141,7 +156,10 @@ public final class Bm25Retriever implements IdRanker {
       return this;
     }
 
-    /** Field to search: {@code contents} (title + content, default) or {@code title}. */
+    /**
+     * Field to search: {@code contents} (title + content, default), {@code title}, or {@code content}
+     * (indexes of format 2 and later).
+     */
     public Builder field(String field) {
       this.field = field;
       return this;
@@ -151,8 +169,12 @@ public final class Bm25Retriever implements IdRanker {
       Ensure.notNull(index, "index");
       Ensure.between(k1, 0.0, 10.0, "k1");
       Ensure.between(b, 0.0, 1.0, "b");
-      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE).contains(field)) {
-        throw new dev.medadapt.core.ConfigurationException("field must be contents or title, was \"" + field + "\"");
+      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE, IndexFields.CONTENT).contains(field)) {
+        throw new ConfigurationException("field must be contents, title or content, was \"" + field + "\"");
+      }
+      if (field.equals(IndexFields.CONTENT) && index.metadata().format() < 2) {
+        throw new ConfigurationException(index.directory() + ": field content is not searchable in an index of format "
+            + index.metadata().format() + " (rebuild the index, or search contents)");
       }
       return new Bm25Retriever(this);
     }
