@@ -306,10 +306,7 @@ public final class RagIndexWriter implements AutoCloseable {
       }
       commit(sourceKey, position, true);
       report(indexed, source, start, position - resumeFrom);
-      long docs;
-      try (DirectoryReader r = DirectoryReader.open(writer)) {
-        docs = r.numDocs();
-      }
+      long docs = writer.getDocStats().numDocs; // exact after a commit: its deletes are applied
       return new IndexReport(indexed, Math.min(resumeFrom, position), source.skippedRows(), docs,
           Duration.ofNanos(System.nanoTime() - start));
     } catch (IOException e) {
