@@ -6,6 +6,7 @@ import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.ModelServiceException;
 import dev.medadapt.rag.embed.internal.OnnxModel;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -233,7 +234,8 @@ public final class OnnxEmbedder implements Embedder {
     if (o.shape().length == 2) {
       int dim = (int) o.shape()[1];
       for (int i = 0; i < n; i++) {
-        result[i] = Arrays.copyOfRange(o.data(), i * dim, (i + 1) * dim);
+        result[i] = new float[dim];
+        o.data().get(i * dim, result[i]);
       }
     } else {
       int seq = (int) o.shape()[1];
@@ -255,11 +257,11 @@ public final class OnnxEmbedder implements Embedder {
     return result;
   }
 
-  private float[] pool(float[] h, int row, int seq, int dim, long[] mask) {
+  private float[] pool(FloatBuffer h, int row, int seq, int dim, long[] mask) {
     float[] v = new float[dim];
     int base = row * seq * dim;
     if (pooling == Pooling.CLS) {
-      System.arraycopy(h, base, v, 0, dim);
+      h.get(base, v);
       return v;
     }
     // sentence-transformers Pooling (mean): sum(h * mask) / clamp(sum(mask), min=1e-9); accumulate in double.
@@ -272,7 +274,7 @@ public final class OnnxEmbedder implements Embedder {
       count++;
       int off = base + t * dim;
       for (int d = 0; d < dim; d++) {
-        acc[d] += h[off + d];
+        acc[d] += h.get(off + d);
       }
     }
     double denom = Math.max(count, 1e-9);
