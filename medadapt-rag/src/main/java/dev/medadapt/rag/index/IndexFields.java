@@ -11,18 +11,19 @@ public final class IndexFields {
   public static final String TITLE = "title";
 
   /**
-   * Content: stored, and (since index format 2) BM25-analyzed as a field of its own. In format 1
-   * indexes it is stored only and its words are searchable through {@link #CONTENTS}.
+   * Content: stored; BM25-analyzed as a field of its own only when the index was built with
+   * {@code RagIndexWriter.Builder.contentField(true)}. Its words are always searchable through
+   * {@link #CONTENTS}.
    */
   public static final String CONTENT = "content";
 
   /**
-   * MedRAG's {@code contents} ({@code title + ". " + content}), which the BM25 retriever searches by
-   * default, like MedRAG's Pyserini index and Anserini's BEIR "flat" baselines. Since index format 2
-   * it is not a Lucene field: it is searched as the combination of {@link #TITLE} and
-   * {@link #CONTENT} (BM25F with weight 1 each: term frequencies and lengths summed, which is BM25
-   * over the concatenated text), so each word is analyzed and indexed once. Format 1 indexes have it
-   * as an analyzed, unstored field.
+   * MedRAG's {@code contents} ({@code title + ". " + content}): BM25-analyzed (title and content as
+   * two values of the field, which gives the same terms and length), not stored. The BM25 retriever
+   * searches this field by default, like MedRAG's Pyserini index and Anserini's BEIR "flat"
+   * baselines. One field rather than BM25F over title and content keeps the scores exactly MedRAG's
+   * and lets Lucene skip non-competitive documents (block-max WAND): at 200k passages a BM25F query
+   * (Lucene's CombinedFieldQuery) measured 13 ms at the median against about 2 ms.
    */
   public static final String CONTENTS = "contents";
 

@@ -30,13 +30,8 @@ public record IndexMetadata(
   /** The metadata file's name inside the index directory. */
   public static final String FILE_NAME = "medadapt-index.json";
 
-  /**
-   * Current layout version. 1: {@code title} and {@code contents} (title + content) are BM25 fields,
-   * {@code content} is stored only. 2: {@code title} and {@code content} are separate BM25 fields
-   * (both stored) and {@code contents} is searched as their combination (BM25F). Both are read and
-   * extended; new indexes get the current one.
-   */
-  public static final int FORMAT = 2;
+  /** Current layout version. */
+  public static final int FORMAT = 1;
 
   static final ObjectMapper JSON =
       new ObjectMapper()

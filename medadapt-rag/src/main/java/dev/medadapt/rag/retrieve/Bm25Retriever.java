@@ -21,8 +21,6 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
-import org.apache.lucene.sandbox.search.CombinedFieldQuery;
-import org.apache.lucene.util.BytesRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,14 +122,6 @@ public final class Bm25Retriever implements IdRanker {
   }
 
   private Query termQuery(String term) {
-    if (field.equals(IndexFields.CONTENTS) && index.metadata().format() >= 2) {
-      // BM25 over title + content as one stream (BM25F, weight 1 each), see IndexFields.CONTENTS
-      return new CombinedFieldQuery.Builder()
-          .addField(IndexFields.TITLE, 1f)
-          .addField(IndexFields.CONTENT, 1f)
-          .addTerm(new BytesRef(term))
-          .build();
-    }
     return new TermQuery(new Term(field, term));
   }
 
@@ -158,7 +148,7 @@ public final class Bm25Retriever implements IdRanker {
 
     /**
      * Field to search: {@code contents} (title + content, default), {@code title}, or {@code content}
-     * (indexes of format 2 and later).
+     * (only in indexes built with {@code contentField(true)}).
      */
     public Builder field(String field) {
       this.field = field;
@@ -172,9 +162,9 @@ public final class Bm25Retriever implements IdRanker {
       if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE, IndexFields.CONTENT).contains(field)) {
         throw new ConfigurationException("field must be contents, title or content, was \"" + field + "\"");
       }
-      if (field.equals(IndexFields.CONTENT) && index.metadata().format() < 2) {
-        throw new ConfigurationException(index.directory() + ": field content is not searchable in an index of format "
-            + index.metadata().format() + " (rebuild the index, or search contents)");
+      if (!index.isBm25Field(field)) {
+        throw new ConfigurationException(index.directory() + ": field " + field + " is not a BM25 field of this index"
+            + (field.equals(IndexFields.CONTENT) ? " (build it with contentField(true), or search contents)" : ""));
       }
       return new Bm25Retriever(this);
     }

@@ -75,7 +75,7 @@ class RagIndexWriterTest {
     assertThat(r.chunksIndexed()).isEqualTo(300);
     assertThat(e.passages.get()).isEqualTo(300);
     String json = Files.readString(dir.resolve(IndexMetadata.FILE_NAME));
-    assertThat(json).contains("\"format\" : 2").contains("hashing-bow-v1").contains("\"dimension\" : 64").contains("DOT_PRODUCT");
+    assertThat(json).contains("\"format\" : 1").contains("hashing-bow-v1").contains("\"dimension\" : 64").contains("DOT_PRODUCT");
 
     CountingEmbedder e2 = new CountingEmbedder(new HashingEmbedder(64));
     try (RagIndex index = RagIndex.open(dir)) {
@@ -311,17 +311,11 @@ class RagIndexWriterTest {
   }
 
   @Test
-  void titleAndContentAreSeparateBm25FieldsAndContentsIsBm25OverBoth() throws Exception {
+  void contentsScoresEqualBm25OverTheConcatenatedTextAndContentIsAnOptionalField() throws Exception {
     Path dir = tmp.resolve("fields");
-    // Titles from their own vocabulary: then a content word's document frequency is the same in
-    // "content" and in title + content, and BM25F (CombinedFieldQuery takes the larger of the per-field
-    // document frequencies) must reproduce BM25 over the concatenated text.
-    List<Chunk> chunks = new ArrayList<>();
-    for (Chunk c : TestCorpus.chunks(400, 12)) {
-      chunks.add(new Chunk(c.id(), "Section " + c.id().substring(3), c.content()));
-    }
+    List<Chunk> chunks = TestCorpus.chunks(400, 12);
     build(dir, chunks, "k", RagIndexWriter.builder(dir).bm25Only());
-    // reference: plain Lucene, one "contents" field holding title + ". " + content, same analysis and BM25
+    // reference: plain Lucene, one "contents" field holding the string title + ". " + content
     Path ref = tmp.resolve("ref");
     try (org.apache.lucene.store.FSDirectory d = org.apache.lucene.store.FSDirectory.open(ref);
         org.apache.lucene.index.IndexWriter w =
@@ -337,8 +331,9 @@ class RagIndexWriterTest {
         org.apache.lucene.index.DirectoryReader refReader = org.apache.lucene.index.DirectoryReader.open(org.apache.lucene.store.FSDirectory.open(ref))) {
       org.apache.lucene.search.IndexSearcher refSearcher = new org.apache.lucene.search.IndexSearcher(refReader);
       refSearcher.setSimilarity(new org.apache.lucene.search.similarities.BM25Similarity(0.9f, 0.4f));
+      org.apache.lucene.index.StoredFields refStored = refSearcher.storedFields();
       Bm25Retriever contents = Bm25Retriever.builder(index).build();
-      for (String q : List.of("insulin glucose diabetes", "section kidney", "fever cough infection antibiotic", "tumor 17")) {
+      for (String q : List.of("insulin glucose diabetes", "title kidney", "fever cough infection antibiotic", "tumor 17")) {
         List<Hit> ours = contents.retrieve(q, 10);
         org.apache.lucene.search.BooleanQuery.Builder bq = new org.apache.lucene.search.BooleanQuery.Builder();
         try (var ts = AnalyzerSettings.english().plainAnalyzer().tokenStream("contents", q)) {
@@ -353,18 +348,26 @@ class RagIndexWriterTest {
         org.apache.lucene.search.ScoreDoc[] top = refSearcher.search(bq.build(), 10).scoreDocs;
         assertThat(ours).as(q).hasSize(top.length);
         for (int i = 0; i < top.length; i++) {
-          // BM25F with weights 1 sums frequencies and lengths; only Lucene's 1-byte length encoding
-          // (each field's length vs the sum's) differs, which moves a score by a few percent at most
-          assertThat((double) ours.get(i).score()).as(q + " rank " + (i + 1)).isCloseTo(top[i].score, org.assertj.core.data.Percentage.withPercentage(3));
+          // same terms, same field length: the very same BM25 score
+          assertThat(ours.get(i).score()).as(q + " rank " + (i + 1)).isEqualTo(top[i].score);
+          assertThat(ours.get(i).id()).as(q + " rank " + (i + 1)).isEqualTo(refStored.document(top[i].doc).get("id"));
         }
       }
-      // the separate fields
-      Bm25Retriever title = Bm25Retriever.builder(index).field(IndexFields.TITLE).build();
+      assertThat(Bm25Retriever.builder(index).field(IndexFields.TITLE).build().retrieve("title 17", 3).get(0).id()).isEqualTo("doc17");
+      assertThat(index.isBm25Field(IndexFields.CONTENT)).isFalse();
+      assertThatThrownBy(() -> Bm25Retriever.builder(index).field(IndexFields.CONTENT).build())
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("field content is not a BM25 field of this index (build it with contentField(true)");
+    }
+    // content as a BM25 field of its own, on request
+    Path withContent = tmp.resolve("with-content");
+    build(withContent, chunks, "k", RagIndexWriter.builder(withContent).bm25Only().contentField(true));
+    try (RagIndex index = RagIndex.open(withContent)) {
+      assertThat(index.isBm25Field(IndexFields.CONTENT)).isTrue();
       Bm25Retriever content = Bm25Retriever.builder(index).field(IndexFields.CONTENT).build();
-      assertThat(title.retrieve("section 17", 3).get(0).id()).isEqualTo("doc17");
-      assertThat(title.retrieve("kidney", 3)).isEmpty(); // content words are not in titles
-      assertThat(content.retrieve("section", 3)).isEmpty(); // "Section" appears only in titles
+      assertThat(content.retrieve("title", 3)).isEmpty(); // "Title" appears only in titles
       assertThat(content.retrieve(chunks.get(5).content(), 1).get(0).id()).isEqualTo("doc5");
+      assertThat(Bm25Retriever.builder(index).build().retrieve("title 17", 1).get(0).id()).isEqualTo("doc17");
     }
   }
 
@@ -385,39 +388,6 @@ class RagIndexWriterTest {
       DenseRetriever hnsw = DenseRetriever.builder(index, new HashingEmbedder(64)).mode(DenseRetriever.Mode.HNSW).build();
       List<String> queries = chunks.subList(0, 30).stream().map(Chunk::contents).toList();
       assertThat(hnsw.hnswRecall(queries, 10)).isGreaterThanOrEqualTo(0.95);
-    }
-  }
-
-  @Test
-  void formatOneIndexesAreSearchedAndExtendedInTheirOwnLayout() throws Exception {
-    Path dir = tmp.resolve("v1");
-    // a format-1 index as the previous version wrote it: contents analyzed, content stored only
-    AnalyzerSettings english = AnalyzerSettings.english();
-    Files.createDirectories(dir);
-    new IndexMetadata(1, null, null, english, org.apache.lucene.util.Version.LATEST.toString()).write(dir);
-    try (org.apache.lucene.store.FSDirectory d = org.apache.lucene.store.FSDirectory.open(dir);
-        org.apache.lucene.index.IndexWriter w = new org.apache.lucene.index.IndexWriter(d, new org.apache.lucene.index.IndexWriterConfig(english.analyzer()))) {
-      org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
-      doc.add(new org.apache.lucene.document.StringField(IndexFields.ID, "old", org.apache.lucene.document.Field.Store.YES));
-      doc.add(new org.apache.lucene.document.BinaryDocValuesField(IndexFields.ID, new org.apache.lucene.util.BytesRef("old")));
-      doc.add(new org.apache.lucene.document.TextField(IndexFields.TITLE, "Gout", org.apache.lucene.document.Field.Store.YES));
-      doc.add(new org.apache.lucene.document.StoredField(IndexFields.CONTENT, "Allopurinol lowers uric acid."));
-      doc.add(new org.apache.lucene.document.TextField(IndexFields.CONTENTS, "Gout. Allopurinol lowers uric acid.", org.apache.lucene.document.Field.Store.NO));
-      w.addDocument(doc);
-      w.setLiveCommitData(java.util.Map.of(RagIndexWriter.KEY_METADATA,
-          new IndexMetadata(1, null, null, english, org.apache.lucene.util.Version.LATEST.toString()).toJson()).entrySet());
-      w.commit();
-    }
-    build(dir, List.of(new Chunk("new", "Asthma", "Inhaled corticosteroids control asthma.")), "k", RagIndexWriter.builder(dir).bm25Only());
-    try (RagIndex index = RagIndex.open(dir)) {
-      assertThat(index.metadata().format()).isEqualTo(1);
-      Bm25Retriever bm25 = Bm25Retriever.builder(index).build();
-      assertThat(bm25.retrieve("allopurinol", 3)).extracting(Hit::id).containsExactly("old");
-      assertThat(bm25.retrieve("corticosteroids asthma", 3)).extracting(Hit::id).containsExactly("new");
-      assertThat(bm25.retrieve("corticosteroids asthma", 3).get(0).content()).isEqualTo("Inhaled corticosteroids control asthma.");
-      assertThatThrownBy(() -> Bm25Retriever.builder(index).field(IndexFields.CONTENT).build())
-          .isInstanceOf(ConfigurationException.class)
-          .hasMessageContaining("not searchable in an index of format 1");
     }
   }
 }
