@@ -155,7 +155,8 @@ public final class OnnxEmbedder implements Embedder {
         }
         part.add(prefix.isEmpty() ? t : prefix + t);
       }
-      Encoding[] enc = model.tokenizer().batchEncode(part);
+      // one text (a query): encode directly, without the batch call's per-call thread fan-out
+      Encoding[] enc = part.size() == 1 ? new Encoding[] {model.tokenizer().encode(part.get(0))} : model.tokenizer().batchEncode(part);
       Integer[] order = new Integer[enc.length];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
