@@ -30,7 +30,7 @@ import java.util.Map;
  * </pre>
  *
  * Defaults: {@code --data ../shared/data/medquad/medquad_medrag.jsonl} (relative to the repository),
- * all passages, batch 32, the embedder's default threading (one intra-op thread, one batch per core).
+ * all passages, the embedder's default batch size and threading (one intra-op thread, one batch per core).
  * Both wall-clock and process CPU time are reported: the machine may be shared.
  *
  * <p>Token budgets differ: MedAdapt's default truncates at 256 tokens (all-MiniLM-L6-v2's
@@ -50,7 +50,7 @@ public final class EmbedBenchmark {
       data = Path.of("/work/shared/data/medquad/medquad_medrag.jsonl");
     }
     int limit = Integer.MAX_VALUE;
-    int batch = 32;
+    int batch = 8;
     int threads = 0;
     int parallelism = 0;
     int[] maxLengths = {256, 128};
