@@ -25,11 +25,12 @@ import java.util.Map;
  * file, same passages, same JVM.
  *
  * <pre>
- * ./bench EmbedBenchmark [--data FILE] [--limit N] [--batch-size B] [--threads T] [--skip-peer]
+ * ./bench EmbedBenchmark [--data FILE] [--limit N] [--batch-size B] [--threads T] [--parallelism P]
+ *                        [--max-lengths 256,128] [--skip-peer]
  * </pre>
  *
  * Defaults: {@code --data ../shared/data/medquad/medquad_medrag.jsonl} (relative to the repository),
- * all passages, batch 32, the embedder's default threading (one intra-op thread, one batch per core).
+ * all passages, the embedder's default batch size and threading (one intra-op thread, one batch per core).
  * Both wall-clock and process CPU time are reported: the machine may be shared.
  *
  * <p>Token budgets differ: MedAdapt's default truncates at 256 tokens (all-MiniLM-L6-v2's
@@ -49,8 +50,10 @@ public final class EmbedBenchmark {
       data = Path.of("/work/shared/data/medquad/medquad_medrag.jsonl");
     }
     int limit = Integer.MAX_VALUE;
-    int batch = 32;
+    int batch = 8;
     int threads = 0;
+    int parallelism = 0;
+    int[] maxLengths = {256, 128};
     boolean peer = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -58,9 +61,11 @@ public final class EmbedBenchmark {
         case "--limit" -> limit = Integer.parseInt(args[++i]);
         case "--batch-size" -> batch = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
+        case "--max-lengths" -> maxLengths = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--skip-peer" -> peer = false;
         default -> {
-          System.err.println("usage: EmbedBenchmark [--data FILE] [--limit N] [--batch-size B] [--threads INTRA_OP] [--skip-peer]");
+          System.err.println("usage: EmbedBenchmark [--data FILE] [--limit N] [--batch-size B] [--threads INTRA_OP] [--parallelism P] [--max-lengths 256,128] [--skip-peer]");
           System.exit(2);
         }
       }
@@ -71,9 +76,17 @@ public final class EmbedBenchmark {
     printLengths(passages);
     List<String> warm = passages.subList(0, Math.min(64, passages.size()));
 
-    Run ours256 = runOurs(passages, warm, 256, batch, threads);
-    Run ours128 = runOurs(passages, warm, 128, batch, threads);
-    if (!peer) {
+    Run ours256 = null;
+    Run ours128 = null;
+    for (int maxLength : maxLengths) {
+      Run r = runOurs(passages, warm, maxLength, batch, threads, parallelism);
+      if (maxLength == 256) {
+        ours256 = r;
+      } else if (maxLength == 128) {
+        ours128 = r;
+      }
+    }
+    if (!peer || ours128 == null) {
       return;
     }
     AllMiniLmL6V2EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
@@ -85,12 +98,14 @@ public final class EmbedBenchmark {
     List<Embedding> embeddings = model.embedAll(segments).content();
     store.addAll(embeddings, segments);
     Run theirs = new Run(rate(passages.size(), t0), passages.size() / (cpuSeconds() - c0), null);
-    System.out.printf("langchain4j AllMiniLmL6V2EmbeddingModel + InMemoryEmbeddingStore : %8.1f passages/s wall, %6.1f passages/cpu-s%n",
-        theirs.rate(), theirs.perCpuSecond());
-    System.out.printf("ratio medadapt(128)/langchain4j (same vectors for texts <= 510 tokens; longer ones are several 128-token pieces for langchain4j; goal >= 1.5x): %.2fx wall, %.2fx per cpu-second%n",
-        ours128.rate() / theirs.rate(), ours128.perCpuSecond() / theirs.perCpuSecond());
-    System.out.printf("ratio medadapt(256)/langchain4j (up to twice the tokens per passage): %.2fx wall, %.2fx per cpu-second%n",
-        ours256.rate() / theirs.rate(), ours256.perCpuSecond() / theirs.perCpuSecond());
+    System.out.printf("SUMMARY embed langchain4j AllMiniLmL6V2EmbeddingModel+InMemoryEmbeddingStore passages=%d passages_per_s=%.1f passages_per_cpu_s=%.1f load1=%.2f%n",
+        passages.size(), theirs.rate(), theirs.perCpuSecond(), loadAverage());
+    System.out.printf("SUMMARY embed ratio medadapt(128)/langchain4j (same vectors for texts <= 510 tokens; longer ones are several 128-token pieces for langchain4j; goal >= 1.5x): %.2fx wall, %.2fx per cpu-second load1=%.2f%n",
+        ours128.rate() / theirs.rate(), ours128.perCpuSecond() / theirs.perCpuSecond(), loadAverage());
+    if (ours256 != null) {
+      System.out.printf("SUMMARY embed ratio medadapt(256)/langchain4j (up to twice the tokens per passage): %.2fx wall, %.2fx per cpu-second%n",
+          ours256.rate() / theirs.rate(), ours256.perCpuSecond() / theirs.perCpuSecond());
+    }
     // Same-work check: LangChain4j keeps tokenizer.json's truncation (128 tokens) for texts of up to
     // 510 tokens, so its vectors should equal ours at maxLength 128 there.
     double minCos = 1;
@@ -115,10 +130,17 @@ public final class EmbedBenchmark {
             .getProcessCpuTime() / 1e9;
   }
 
-  private static Run runOurs(List<String> passages, List<String> warm, int maxLength, int batch, int threads) {
+  private static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private static Run runOurs(List<String> passages, List<String> warm, int maxLength, int batch, int threads, int parallelism) {
     OnnxEmbedder.Builder b = OnnxEmbedder.allMiniLmL6V2Builder().maxLength(maxLength).batchSize(batch);
     if (threads > 0) {
       b.intraOpThreads(threads);
+    }
+    if (parallelism > 0) {
+      b.parallelism(parallelism);
     }
     try (OnnxEmbedder e = b.build()) {
       e.embedPassages(warm);
@@ -126,8 +148,8 @@ public final class EmbedBenchmark {
       double c0 = cpuSeconds();
       List<float[]> v = e.embedPassages(passages);
       Run run = new Run(rate(passages.size(), t0), passages.size() / (cpuSeconds() - c0), v);
-      System.out.printf("medadapt OnnxEmbedder maxLength=%d batch=%d : %8.1f passages/s wall, %6.1f passages/cpu-s%n",
-          maxLength, batch, run.rate(), run.perCpuSecond());
+      System.out.printf("SUMMARY embed medadapt OnnxEmbedder maxLength=%d batch=%d intraOp=%d parallelism=%d passages=%d passages_per_s=%.1f passages_per_cpu_s=%.1f load1=%.2f%n",
+          maxLength, batch, threads, parallelism, passages.size(), run.rate(), run.perCpuSecond(), loadAverage());
       return run;
     }
   }

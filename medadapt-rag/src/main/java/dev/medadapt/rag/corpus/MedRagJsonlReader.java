@@ -107,29 +107,58 @@ public final class MedRagJsonlReader implements ChunkSource {
         return null;
       }
       lineNumber++;
-      String text;
-      try {
-        text = utf8.decode(ByteBuffer.wrap(line, 0, n)).toString();
-      } catch (CharacterCodingException e) {
-        bad("bytes are not valid UTF-8 (" + e.getMessage() + ")");
-        continue;
+      Chunk c;
+      if (isAscii(line, n)) {
+        // ASCII is valid UTF-8: Jackson parses the bytes as they are, without a decoded copy
+        if (isBlank(line, n)) {
+          continue;
+        }
+        c = parseRow(null, line, n);
+      } else {
+        String text;
+        try {
+          text = utf8.decode(ByteBuffer.wrap(line, 0, n)).toString();
+        } catch (CharacterCodingException e) {
+          bad("bytes are not valid UTF-8 (" + e.getMessage() + ")");
+          continue;
+        }
+        if (text.isBlank()) {
+          continue;
+        }
+        c = parseRow(text, null, 0);
       }
-      if (text.isBlank()) {
-        continue;
-      }
-      Chunk c = parseRow(text);
       if (c != null) {
         return c;
       }
     }
   }
 
-  private Chunk parseRow(String text) {
+  private static boolean isAscii(byte[] b, int n) {
+    for (int i = 0; i < n; i++) {
+      if (b[i] < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isBlank(byte[] b, int n) {
+    for (int i = 0; i < n; i++) {
+      byte c = b[i];
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != 0x0b && !(c >= 0x1c && c <= 0x1f)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Parses one row from {@code text}, or when it is null from the first {@code n} (ASCII) bytes of {@code bytes}. */
+  private Chunk parseRow(String text, byte[] bytes, int n) {
     String id = null;
     String title = null;
     String content = null;
     String beirText = null;
-    try (JsonParser p = JSON.createParser(text)) {
+    try (JsonParser p = text != null ? JSON.createParser(text) : JSON.createParser(bytes, 0, n)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         bad("expected a JSON object");
         return null;

@@ -1,6 +1,8 @@
 package dev.medadapt.rag.index;
 
 import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.rag.index.internal.MemoizingTermFilter;
+import java.util.function.UnaryOperator;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.StopFilter;
@@ -35,25 +37,42 @@ public record AnalyzerSettings(String stemmer, boolean stopwords) {
     return new AnalyzerSettings("porter", true);
   }
 
-  /** A new Lucene analyzer for these settings. */
+  /**
+   * A new Lucene analyzer for these settings. The per-token filters run once per distinct word and
+   * are replayed from a memo after that ({@code MemoizingTermFilter}); the terms and positions are
+   * those of the plain filter chain ({@link #plainAnalyzer()}).
+   */
   public Analyzer analyzer() {
+    return build(true);
+  }
+
+  /** The same analysis without the memo: every filter runs on every token (the reference for tests). */
+  public Analyzer plainAnalyzer() {
+    return build(false);
+  }
+
+  private Analyzer build(boolean memoize) {
     String stem = stemmer;
     boolean stop = stopwords;
+    UnaryOperator<TokenStream> filters =
+        in -> {
+          TokenStream ts = new EnglishPossessiveFilter(in);
+          ts = new LowerCaseFilter(ts);
+          if (stop) {
+            ts = new StopFilter(ts, EnglishAnalyzer.ENGLISH_STOP_WORDS_SET);
+          }
+          if (stem.equals("porter")) {
+            ts = new PorterStemFilter(ts);
+          } else if (stem.equals("kstem")) {
+            ts = new KStemFilter(ts);
+          }
+          return ts;
+        };
     return new Analyzer() {
       @Override
       protected TokenStreamComponents createComponents(String fieldName) {
         StandardTokenizer source = new StandardTokenizer();
-        TokenStream ts = new EnglishPossessiveFilter(source);
-        ts = new LowerCaseFilter(ts);
-        if (stop) {
-          ts = new StopFilter(ts, EnglishAnalyzer.ENGLISH_STOP_WORDS_SET);
-        }
-        if (stem.equals("porter")) {
-          ts = new PorterStemFilter(ts);
-        } else if (stem.equals("kstem")) {
-          ts = new KStemFilter(ts);
-        }
-        return new TokenStreamComponents(source, ts);
+        return new TokenStreamComponents(source, memoize ? new MemoizingTermFilter(source, filters) : filters.apply(source));
       }
 
       @Override

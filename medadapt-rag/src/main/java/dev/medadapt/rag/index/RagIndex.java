@@ -129,6 +129,16 @@ public final class RagIndex implements AutoCloseable {
     return metadata;
   }
 
+  /** Whether {@code field} is indexed for BM25 (has postings) in every segment that has it, and in at least one. */
+  public boolean isBm25Field(String field) {
+    return withSearcher(
+        s -> {
+          org.apache.lucene.index.FieldInfo fi =
+              org.apache.lucene.index.FieldInfos.getMergedFieldInfos(s.getIndexReader()).fieldInfo(field);
+          return fi != null && fi.getIndexOptions() != org.apache.lucene.index.IndexOptions.NONE;
+        });
+  }
+
   /** The analyzer the BM25 fields were indexed with. */
   public Analyzer analyzer() {
     return analyzer;

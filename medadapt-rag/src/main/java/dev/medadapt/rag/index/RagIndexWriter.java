@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +26,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.StoredField;
@@ -73,6 +80,28 @@ public final class RagIndexWriter implements AutoCloseable {
   static final String KEY_COMPLETE = "medadapt.complete";
   static final String KEY_METADATA = "medadapt.metadata";
 
+  /**
+   * Most ids remembered for the fresh-index fast path (about 100 bytes each); beyond it, chunks are
+   * written with updateDocument, which is always correct and only slower.
+   */
+  static final int FRESH_ID_LIMIT = 5_000_000;
+
+  /**
+   * BM25 text fields: analyzed, documents and term frequencies but no positions. BM25 needs only
+   * term frequencies and field lengths (norms); leaving positions out saves about a tenth of the
+   * indexing time and the .pos file. Phrase and span queries are therefore not supported.
+   */
+  static final FieldType BM25_STORED = bm25(true);
+
+  static final FieldType BM25_NOT_STORED = bm25(false);
+
+  private static FieldType bm25(boolean stored) {
+    FieldType t = new FieldType(stored ? TextField.TYPE_STORED : TextField.TYPE_NOT_STORED);
+    t.setIndexOptions(IndexOptions.DOCS_AND_FREQS);
+    t.freeze();
+    return t;
+  }
+
   /** Tolerance on |v|^2 - 1 for vectors an embedder declares normalized (float32 round-off is ~1e-6). */
   private static final double UNIT_TOLERANCE = 1e-3;
 
@@ -87,6 +116,9 @@ public final class RagIndexWriter implements AutoCloseable {
   private final long commitIntervalNanos;
   private final ProgressListener progress;
   private final ExecutorService embedThread;
+  private final DocBuilder doc;
+  /** Ids written by this run while the index had no other documents; null when updateDocument is needed. */
+  private Set<String> freshIds;
 
   private RagIndexWriter(Builder b) {
     this.dir = b.dir;
@@ -124,6 +156,15 @@ public final class RagIndexWriter implements AutoCloseable {
     cfg.setRAMBufferSizeMB(b.ramBufferMb);
     cfg.setUseCompoundFile(false);
     cfg.setCommitOnClose(false); // only explicit commits carry a resume position
+    KnnVectorsFormat vectors = new Lucene99HnswVectorsFormat(b.hnswMaxConn, b.hnswBeamWidth);
+    // Stored fields: BEST_SPEED (LZ4) is Lucene912Codec's default; named here because it is a choice.
+    cfg.setCodec(
+        new Lucene912Codec(Lucene912Codec.Mode.BEST_SPEED) {
+          @Override
+          public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+            return vectors;
+          }
+        });
     try {
       this.writer = new IndexWriter(directory, cfg);
     } catch (LockObtainFailedException e) {
@@ -138,6 +179,7 @@ public final class RagIndexWriter implements AutoCloseable {
     if (existing == null) {
       metadata.write(dir);
     }
+    this.doc = new DocBuilder(b.contentField);
     this.embedThread =
         embedder == null
             ? null
@@ -208,6 +250,8 @@ public final class RagIndexWriter implements AutoCloseable {
             "true".equals(last.get(KEY_COMPLETE)) ? " (that run completed)" : "");
       }
     }
+    // Fresh-index fast path: nothing to replace unless this run repeats an id (tracked in freshIds).
+    freshIds = resumeFrom == 0 && writer.getDocStats().maxDoc == 0 ? new HashSet<>() : null;
     long position = 0;
     long indexed = 0;
     long sinceCommit = 0;
@@ -264,10 +308,7 @@ public final class RagIndexWriter implements AutoCloseable {
       }
       commit(sourceKey, position, true);
       report(indexed, source, start, position - resumeFrom);
-      long docs;
-      try (DirectoryReader r = DirectoryReader.open(writer)) {
-        docs = r.numDocs();
-      }
+      long docs = writer.getDocStats().numDocs; // exact after a commit: its deletes are applied
       return new IndexReport(indexed, Math.min(resumeFrom, position), source.skippedRows(), docs,
           Duration.ofNanos(System.nanoTime() - start));
     } catch (IOException e) {
@@ -348,19 +389,65 @@ public final class RagIndexWriter implements AutoCloseable {
     }
     for (int i = 0; i < chunks.size(); i++) {
       Chunk c = chunks.get(i);
-      Document d = new Document();
-      d.add(new StringField(IndexFields.ID, c.id(), Field.Store.YES));
-      // doc values copy: fusion reads candidate ids without decompressing stored documents
-      d.add(new BinaryDocValuesField(IndexFields.ID, new BytesRef(c.id())));
-      d.add(new TextField(IndexFields.TITLE, c.title(), Field.Store.YES));
-      d.add(new StoredField(IndexFields.CONTENT, c.content()));
-      d.add(new TextField(IndexFields.CONTENTS, c.contents(), Field.Store.NO));
-      if (v != null) {
-        d.add(new KnnFloatVectorField(IndexFields.VECTOR, v.get(i), similarity));
+      Document d = doc.fill(c, v == null ? null : v.get(i));
+      if (freshIds != null && freshIds.add(c.id())) {
+        // The index was empty when this run started and this run has not written the id yet: there is
+        // nothing to replace, so skip the delete-by-term that updateDocument buffers and applies.
+        writer.addDocument(d);
+      } else {
+        writer.updateDocument(new Term(IndexFields.ID, c.id()), d);
       }
-      writer.updateDocument(new Term(IndexFields.ID, c.id()), d);
+      if (freshIds != null && freshIds.size() >= FRESH_ID_LIMIT) {
+        freshIds = null; // bounded memory: from here on every document goes through updateDocument
+      }
     }
     return chunks.size();
+  }
+
+  /**
+   * One reusable Lucene document (Lucene allows reusing Field instances between add calls on one
+   * thread; it saves allocating fields and a {@code title + ". " + content} string per chunk).
+   */
+  private final class DocBuilder {
+    private final Document doc = new Document();
+    private final StringField id = new StringField(IndexFields.ID, "", Field.Store.YES);
+    // doc values copy: fusion reads candidate ids without decompressing stored documents
+    private final BinaryDocValuesField idValue = new BinaryDocValuesField(IndexFields.ID, new BytesRef());
+    private final Field title = new Field(IndexFields.TITLE, "", BM25_STORED);
+    private final Field content;
+    // MedRAG's contents as two values of one field: the same terms and length as the string
+    // title + ". " + content (the separator has no terms, and without positions the gap is moot)
+    private final Field contentsTitle = new Field(IndexFields.CONTENTS, "", BM25_NOT_STORED);
+    private final Field contentsContent = new Field(IndexFields.CONTENTS, "", BM25_NOT_STORED);
+    private KnnFloatVectorField vector;
+
+    DocBuilder(boolean contentField) {
+      content = contentField ? new Field(IndexFields.CONTENT, "", BM25_STORED) : new StoredField(IndexFields.CONTENT, "");
+      doc.add(id);
+      doc.add(idValue);
+      doc.add(title);
+      doc.add(content);
+      doc.add(contentsTitle);
+      doc.add(contentsContent);
+    }
+
+    Document fill(Chunk c, float[] v) {
+      id.setStringValue(c.id());
+      idValue.setBytesValue(new BytesRef(c.id()));
+      title.setStringValue(c.title());
+      content.setStringValue(c.content());
+      contentsTitle.setStringValue(c.title());
+      contentsContent.setStringValue(c.content());
+      if (v != null) {
+        if (vector == null) {
+          vector = new KnnFloatVectorField(IndexFields.VECTOR, v, similarity);
+          doc.add(vector);
+        } else {
+          vector.setVectorValue(v);
+        }
+      }
+      return doc;
+    }
   }
 
   private void commit(String sourceKey, long position, boolean complete) throws IOException {
@@ -431,6 +518,9 @@ public final class RagIndexWriter implements AutoCloseable {
     // chunks; committing at least every 5 minutes bounds what a crash can cost.
     private Duration commitInterval = Duration.ofMinutes(5);
     private double ramBufferMb = 256;
+    private boolean contentField;
+    private int hnswMaxConn = Lucene99HnswVectorsFormat.DEFAULT_MAX_CONN;
+    private int hnswBeamWidth = Lucene99HnswVectorsFormat.DEFAULT_BEAM_WIDTH;
     private ProgressListener progress = ProgressListener.NONE;
 
     private Builder(Path dir) {
@@ -479,6 +569,37 @@ public final class RagIndexWriter implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Also index {@code content} as a BM25 field of its own, so that {@code Bm25Retriever.field("content")}
+     * can search it (default false: content is stored, and its words are searchable through
+     * {@code contents} together with the title). It indexes every content word a second time, so
+     * BM25 indexing is markedly slower (not measured in the benchmark).
+     */
+    public Builder contentField(boolean contentField) {
+      this.contentField = contentField;
+      return this;
+    }
+
+    /**
+     * HNSW graph degree: neighbours kept per node (Lucene's {@code maxConn}, the M of the HNSW paper),
+     * in [2, 512]; default 16 (Lucene's). Higher gives better recall for a given query-time
+     * {@code numCandidates} at the cost of a larger index and slower indexing. Applies to vectors
+     * written by this writer (segments merged later keep the setting of the merging writer).
+     */
+    public Builder hnswMaxConn(int hnswMaxConn) {
+      this.hnswMaxConn = hnswMaxConn;
+      return this;
+    }
+
+    /**
+     * HNSW construction beam width (Lucene's {@code beamWidth}, efConstruction in the HNSW paper), in
+     * [1, 3200]; default 100 (Lucene's). Higher builds a better graph, more slowly.
+     */
+    public Builder hnswBeamWidth(int hnswBeamWidth) {
+      this.hnswBeamWidth = hnswBeamWidth;
+      return this;
+    }
+
     /** Receives chunks/s and ETA (the total is estimated from the bytes read). */
     public Builder progress(ProgressListener progress) {
       this.progress = progress;
@@ -499,6 +620,8 @@ public final class RagIndexWriter implements AutoCloseable {
         throw new ConfigurationException("commitInterval must be >= 0, was " + commitInterval);
       }
       Ensure.between(ramBufferMb, 1.0, 2047.0, "ramBufferMb");
+      Ensure.between(hnswMaxConn, 2, Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN, "hnswMaxConn");
+      Ensure.between(hnswBeamWidth, 1, Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH, "hnswBeamWidth");
       return new RagIndexWriter(this);
     }
   }

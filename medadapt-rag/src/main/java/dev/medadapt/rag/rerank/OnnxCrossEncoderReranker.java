@@ -125,7 +125,7 @@ public final class OnnxCrossEncoderReranker implements Reranker {
     }
     double[] logits = new double[n];
     for (int i = 0; i < n; i++) {
-      logits[i] = o.data()[i];
+      logits[i] = o.data().get(i);
     }
     return logits;
   }

@@ -1,5 +1,6 @@
 package dev.medadapt.rag.retrieve;
 
+import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.index.IndexFields;
 import dev.medadapt.rag.index.RagIndex;
@@ -114,10 +115,14 @@ public final class Bm25Retriever implements IdRanker {
       if (n++ == max) {
         break;
       }
-      Query tq = new TermQuery(new Term(field, e.getKey()));
+      Query tq = termQuery(e.getKey());
       bq.add(e.getValue() == 1 ? tq : new BoostQuery(tq, e.getValue()), BooleanClause.Occur.SHOULD);
     }
     return bq.build();
+  }
+
+  private Query termQuery(String term) {
+    return new TermQuery(new Term(field, term));
   }
 
   /** Builder. Defaults k1 = 0.9, b = 0.4 are Anserini's BM25 defaults (used for its BEIR baselines). */
@@ -141,7 +146,10 @@ public final class Bm25Retriever implements IdRanker {
       return this;
     }
 
-    /** Field to search: {@code contents} (title + content, default) or {@code title}. */
+    /**
+     * Field to search: {@code contents} (title + content, default), {@code title}, or {@code content}
+     * (only in indexes built with {@code contentField(true)}).
+     */
     public Builder field(String field) {
       this.field = field;
       return this;
@@ -151,8 +159,12 @@ public final class Bm25Retriever implements IdRanker {
       Ensure.notNull(index, "index");
       Ensure.between(k1, 0.0, 10.0, "k1");
       Ensure.between(b, 0.0, 1.0, "b");
-      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE).contains(field)) {
-        throw new dev.medadapt.core.ConfigurationException("field must be contents or title, was \"" + field + "\"");
+      if (!List.of(IndexFields.CONTENTS, IndexFields.TITLE, IndexFields.CONTENT).contains(field)) {
+        throw new ConfigurationException("field must be contents, title or content, was \"" + field + "\"");
+      }
+      if (!index.isBm25Field(field)) {
+        throw new ConfigurationException(index.directory() + ": field " + field + " is not a BM25 field of this index"
+            + (field.equals(IndexFields.CONTENT) ? " (build it with contentField(true), or search contents)" : ""));
       }
       return new Bm25Retriever(this);
     }

@@ -8,6 +8,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Function;
 
 /**
  * Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009) of several retrievers:
@@ -28,6 +32,7 @@ public final class HybridRetriever implements Retriever {
   private final double[] weights;
   private final int rrfK;
   private final int depth;
+  private final boolean parallel;
   private final dev.medadapt.rag.index.RagIndex sharedIndex;
 
   private HybridRetriever(Builder b) {
@@ -35,6 +40,7 @@ public final class HybridRetriever implements Retriever {
     this.weights = b.weights.stream().mapToDouble(Double::doubleValue).toArray();
     this.rrfK = b.rrfK;
     this.depth = b.depth;
+    this.parallel = b.parallel;
     dev.medadapt.rag.index.RagIndex shared = null;
     for (Retriever r : retrievers) {
       if (!(r instanceof IdRanker ir) || (shared != null && shared != ir.index())) {
@@ -59,8 +65,9 @@ public final class HybridRetriever implements Retriever {
     }
     Map<String, Double> fused = new HashMap<>();
     Map<String, Hit> first = new LinkedHashMap<>();
+    List<List<Hit>> all = each(r -> r.retrieve(query, n));
     for (int r = 0; r < retrievers.size(); r++) {
-      List<Hit> hits = retrievers.get(r).retrieve(query, n);
+      List<Hit> hits = all.get(r);
       for (int i = 0; i < hits.size(); i++) {
         Hit h = hits.get(i);
         fused.merge(h.id(), weights[r] / (rrfK + i + 1.0), Double::sum);
@@ -75,11 +82,54 @@ public final class HybridRetriever implements Retriever {
     return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
   }
 
+  /**
+   * {@code fn} applied to every retriever: the first on the calling thread, the others (when
+   * parallel) at the same time on the common fork-join pool, so a query costs the slowest retriever
+   * rather than the sum (the dense one embeds the query while BM25 searches).
+   */
+  private <T> List<T> each(Function<Retriever, T> fn) {
+    int n = retrievers.size();
+    if (!parallel || n == 1) {
+      List<T> out = new ArrayList<>(n);
+      for (Retriever r : retrievers) {
+        out.add(fn.apply(r));
+      }
+      return out;
+    }
+    List<CompletableFuture<T>> others = new ArrayList<>(n - 1);
+    for (int r = 1; r < n; r++) {
+      Retriever x = retrievers.get(r);
+      others.add(CompletableFuture.supplyAsync(() -> fn.apply(x), ForkJoinPool.commonPool()));
+    }
+    List<T> out = new ArrayList<>(n);
+    try {
+      out.add(fn.apply(retrievers.get(0)));
+    } catch (RuntimeException e) {
+      others.forEach(f -> f.cancel(true));
+      throw e;
+    }
+    for (CompletableFuture<T> f : others) {
+      try {
+        out.add(f.join());
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw e;
+      }
+    }
+    return out;
+  }
+
   /** Fusion on ids (doc values), loading stored text only for the final k. */
   private List<Hit> fuseIds(String query, int k, int n) {
     Map<String, Double> fused = new LinkedHashMap<>();
+    List<List<ScoredId>> all = each(r -> ((IdRanker) r).rankIds(query, n));
     for (int r = 0; r < retrievers.size(); r++) {
-      List<ScoredId> ids = ((IdRanker) retrievers.get(r)).rankIds(query, n);
+      List<ScoredId> ids = all.get(r);
       for (int i = 0; i < ids.size(); i++) {
         fused.merge(ids.get(i).id(), weights[r] / (rrfK + i + 1.0), Double::sum);
       }
@@ -104,8 +154,19 @@ public final class HybridRetriever implements Retriever {
     private final List<Double> weights = new ArrayList<>();
     private int rrfK = 60;
     private int depth = 100;
+    private boolean parallel = true;
 
     private Builder() {}
+
+    /**
+     * Whether the retrievers of one query run at the same time (default true; the extra ones on
+     * {@link ForkJoinPool#commonPool()}). Results are the same either way; false keeps every query on
+     * the calling thread.
+     */
+    public Builder parallel(boolean parallel) {
+      this.parallel = parallel;
+      return this;
+    }
 
     /** Adds a retriever with its fusion weight (> 0). */
     public Builder add(Retriever retriever, double weight) {

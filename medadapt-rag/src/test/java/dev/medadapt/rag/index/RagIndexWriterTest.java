@@ -280,4 +280,114 @@ class RagIndexWriterTest {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
     }
   }
+
+  @Test
+  void freshIndexFastPathStillReplacesIdsRepeatedWithinOneRun() {
+    Path dir = tmp.resolve("fresh-dups");
+    List<Chunk> chunks = new ArrayList<>(TestCorpus.chunks(120, 11));
+    // ids repeated inside one run on an empty index: the later chunk wins, nothing is duplicated
+    chunks.add(50, new Chunk("doc7", "Gout", "Allopurinol lowers uric acid in gout."));
+    chunks.add(new Chunk("doc100", "Gout flare", "Colchicine treats an acute gout flare."));
+    chunks.add(new Chunk("doc7", "Gout", "Febuxostat is an alternative to allopurinol."));
+    IndexReport r = build(dir, chunks, "k", RagIndexWriter.builder(dir).bm25Only().batchSize(16));
+    assertThat(r.chunksIndexed()).isEqualTo(123);
+    assertThat(r.documentsInIndex()).isEqualTo(120);
+    try (RagIndex index = RagIndex.open(dir)) {
+      Bm25Retriever bm25 = Bm25Retriever.builder(index).build();
+      assertThat(bm25.retrieve("febuxostat", 5)).extracting(Hit::id).containsExactly("doc7");
+      assertThat(bm25.retrieve("allopurinol uric", 5)).extracting(Hit::id).containsExactly("doc7");
+      assertThat(bm25.retrieve("allopurinol uric", 5).get(0).content()).startsWith("Febuxostat");
+      assertThat(bm25.retrieve("colchicine", 5)).extracting(Hit::id).containsExactly("doc100");
+    }
+    // a second run over a non-empty index replaces by id (the updateDocument path)
+    build(dir, List.of(new Chunk("doc7", "Gout", "Probenecid increases uric acid excretion.")), "k2",
+        RagIndexWriter.builder(dir).bm25Only());
+    try (RagIndex index = RagIndex.open(dir)) {
+      assertThat(index.size()).isEqualTo(120);
+      Bm25Retriever bm25 = Bm25Retriever.builder(index).build();
+      assertThat(bm25.retrieve("febuxostat", 5)).isEmpty();
+      assertThat(bm25.retrieve("probenecid", 5)).extracting(Hit::id).containsExactly("doc7");
+    }
+  }
+
+  @Test
+  void contentsScoresEqualBm25OverTheConcatenatedTextAndContentIsAnOptionalField() throws Exception {
+    Path dir = tmp.resolve("fields");
+    List<Chunk> chunks = TestCorpus.chunks(400, 12);
+    build(dir, chunks, "k", RagIndexWriter.builder(dir).bm25Only());
+    // reference: plain Lucene, one "contents" field holding the string title + ". " + content
+    Path ref = tmp.resolve("ref");
+    try (org.apache.lucene.store.FSDirectory d = org.apache.lucene.store.FSDirectory.open(ref);
+        org.apache.lucene.index.IndexWriter w =
+            new org.apache.lucene.index.IndexWriter(d, new org.apache.lucene.index.IndexWriterConfig(AnalyzerSettings.english().plainAnalyzer()))) {
+      for (Chunk c : chunks) {
+        org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
+        doc.add(new org.apache.lucene.document.StringField("id", c.id(), org.apache.lucene.document.Field.Store.YES));
+        doc.add(new org.apache.lucene.document.TextField("contents", c.contents(), org.apache.lucene.document.Field.Store.NO));
+        w.addDocument(doc);
+      }
+    }
+    try (RagIndex index = RagIndex.open(dir);
+        org.apache.lucene.index.DirectoryReader refReader = org.apache.lucene.index.DirectoryReader.open(org.apache.lucene.store.FSDirectory.open(ref))) {
+      org.apache.lucene.search.IndexSearcher refSearcher = new org.apache.lucene.search.IndexSearcher(refReader);
+      refSearcher.setSimilarity(new org.apache.lucene.search.similarities.BM25Similarity(0.9f, 0.4f));
+      org.apache.lucene.index.StoredFields refStored = refSearcher.storedFields();
+      Bm25Retriever contents = Bm25Retriever.builder(index).build();
+      for (String q : List.of("insulin glucose diabetes", "title kidney", "fever cough infection antibiotic", "tumor 17")) {
+        List<Hit> ours = contents.retrieve(q, 10);
+        org.apache.lucene.search.BooleanQuery.Builder bq = new org.apache.lucene.search.BooleanQuery.Builder();
+        try (var ts = AnalyzerSettings.english().plainAnalyzer().tokenStream("contents", q)) {
+          var term = ts.addAttribute(org.apache.lucene.analysis.tokenattributes.CharTermAttribute.class);
+          ts.reset();
+          while (ts.incrementToken()) {
+            bq.add(new org.apache.lucene.search.TermQuery(new org.apache.lucene.index.Term("contents", term.toString())),
+                org.apache.lucene.search.BooleanClause.Occur.SHOULD);
+          }
+          ts.end();
+        }
+        org.apache.lucene.search.ScoreDoc[] top = refSearcher.search(bq.build(), 10).scoreDocs;
+        assertThat(ours).as(q).hasSize(top.length);
+        for (int i = 0; i < top.length; i++) {
+          // same terms, same field length: the very same BM25 score
+          assertThat(ours.get(i).score()).as(q + " rank " + (i + 1)).isEqualTo(top[i].score);
+          assertThat(ours.get(i).id()).as(q + " rank " + (i + 1)).isEqualTo(refStored.document(top[i].doc).get("id"));
+        }
+      }
+      assertThat(Bm25Retriever.builder(index).field(IndexFields.TITLE).build().retrieve("title 17", 3).get(0).id()).isEqualTo("doc17");
+      assertThat(index.isBm25Field(IndexFields.CONTENT)).isFalse();
+      assertThatThrownBy(() -> Bm25Retriever.builder(index).field(IndexFields.CONTENT).build())
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("field content is not a BM25 field of this index (build it with contentField(true)");
+    }
+    // content as a BM25 field of its own, on request
+    Path withContent = tmp.resolve("with-content");
+    build(withContent, chunks, "k", RagIndexWriter.builder(withContent).bm25Only().contentField(true));
+    try (RagIndex index = RagIndex.open(withContent)) {
+      assertThat(index.isBm25Field(IndexFields.CONTENT)).isTrue();
+      Bm25Retriever content = Bm25Retriever.builder(index).field(IndexFields.CONTENT).build();
+      assertThat(content.retrieve("title", 3)).isEmpty(); // "Title" appears only in titles
+      assertThat(content.retrieve(chunks.get(5).content(), 1).get(0).id()).isEqualTo("doc5");
+      assertThat(Bm25Retriever.builder(index).build().retrieve("title 17", 1).get(0).id()).isEqualTo("doc17");
+    }
+  }
+
+  @Test
+  void hnswOptionsAreValidatedAndUsed() {
+    Path dir = tmp.resolve("hnsw");
+    assertThatThrownBy(() -> RagIndexWriter.builder(dir).embedder(new HashingEmbedder(16)).hnswMaxConn(1).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("hnswMaxConn must be in [2, 512], was 1");
+    assertThatThrownBy(() -> RagIndexWriter.builder(dir).embedder(new HashingEmbedder(16)).hnswBeamWidth(0).build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("hnswBeamWidth must be in [1, 3200], was 0");
+    assertThatThrownBy(() -> RagIndexWriter.builder(dir).embedder(new HashingEmbedder(16)).hnswBeamWidth(3201).build())
+        .isInstanceOf(ConfigurationException.class);
+    List<Chunk> chunks = TestCorpus.chunks(300, 13);
+    build(dir, chunks, "k", RagIndexWriter.builder(dir).embedder(new HashingEmbedder(64)).hnswMaxConn(32).hnswBeamWidth(200));
+    try (RagIndex index = RagIndex.open(dir)) {
+      DenseRetriever hnsw = DenseRetriever.builder(index, new HashingEmbedder(64)).mode(DenseRetriever.Mode.HNSW).build();
+      List<String> queries = chunks.subList(0, 30).stream().map(Chunk::contents).toList();
+      assertThat(hnsw.hnswRecall(queries, 10)).isGreaterThanOrEqualTo(0.95);
+    }
+  }
 }

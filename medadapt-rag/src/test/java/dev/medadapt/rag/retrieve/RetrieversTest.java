@@ -137,6 +137,24 @@ class RetrieversTest {
   }
 
   @Test
+  void parallelFusionEqualsSequentialAndPropagatesFailures() {
+    Retriever bm25 = Bm25Retriever.builder(index).build();
+    Retriever dense = DenseRetriever.builder(index, embedder).mode(DenseRetriever.Mode.HNSW).build();
+    HybridRetriever parallel = HybridRetriever.builder().add(bm25, 1).add(dense, 1).build();
+    HybridRetriever sequential = HybridRetriever.builder().add(bm25, 1).add(dense, 1).parallel(false).build();
+    for (String q : queries(20, 10)) {
+      assertThat(parallel.retrieve(q, 10)).hasSize(10).isEqualTo(sequential.retrieve(q, 10));
+    }
+    Retriever failing = (q, k) -> {
+      throw new ConfigurationException("second retriever failed");
+    };
+    HybridRetriever broken = HybridRetriever.builder().add(bm25, 1).add(failing, 1).build();
+    assertThatThrownBy(() -> broken.retrieve("heart", 5))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("second retriever failed");
+  }
+
+  @Test
   void rrfMatchesAHandComputedFusion() {
     Retriever a = (q, k) -> List.of(hit("x", 9), hit("y", 8), hit("z", 7)).subList(0, Math.min(k, 3));
     Retriever b = (q, k) -> List.of(hit("z", 0.9), hit("x", 0.8), hit("w", 0.1)).subList(0, Math.min(k, 3));

@@ -12,6 +12,9 @@ import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.ModelServiceException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +44,8 @@ public final class OnnxModel implements AutoCloseable {
   private final boolean hasTokenTypeIds;
   private final String outputName;
   private final int outputRank;
+  private final long[] outputDims;
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
   private OnnxModel(
       String modelDescription,
@@ -83,6 +88,7 @@ public final class OnnxModel implements AutoCloseable {
       }
       this.outputName = name;
       this.outputRank = ti.getShape().length;
+      this.outputDims = ti.getShape();
     } catch (OrtException e) {
       throw new ModelFormatException(modelDescription + ": cannot read ONNX outputs: " + e.getMessage(), e);
     }
@@ -175,39 +181,69 @@ public final class OnnxModel implements AutoCloseable {
     return outputRank;
   }
 
-  /** Pads {@code batch} (right, with id 0 and mask 0) to its longest encoding and runs it. */
+  /**
+   * Pads {@code batch} (right, with id 0 and mask 0) to its longest encoding and runs it. The
+   * returned output lives in a buffer of the calling thread that the next {@code run} on the same
+   * thread overwrites: read it first.
+   */
   public Output run(Encoding[] batch) {
     int n = batch.length;
     int len = 0;
     for (Encoding e : batch) {
       len = Math.max(len, e.getIds().length);
     }
-    long[] ids = new long[n * len];
-    long[] mask = new long[n * len];
-    long[] types = new long[n * len];
+    Scratch sc = scratch.get();
+    int count = n * len;
+    LongBuffer ids = sc.longs(0, count);
+    LongBuffer mask = sc.longs(1, count);
+    LongBuffer types = sc.longs(2, count);
+    long[] maskCopy = new long[count];
     for (int i = 0; i < n; i++) {
-      System.arraycopy(batch[i].getIds(), 0, ids, i * len, batch[i].getIds().length);
-      System.arraycopy(batch[i].getAttentionMask(), 0, mask, i * len, batch[i].getAttentionMask().length);
-      System.arraycopy(batch[i].getTypeIds(), 0, types, i * len, batch[i].getTypeIds().length);
+      long[] id = batch[i].getIds();
+      long[] m = batch[i].getAttentionMask();
+      long[] t = batch[i].getTypeIds();
+      ids.position(i * len);
+      ids.put(id);
+      mask.position(i * len);
+      mask.put(m);
+      types.position(i * len);
+      types.put(t);
+      System.arraycopy(m, 0, maskCopy, i * len, m.length);
+      for (int j = id.length; j < len; j++) { // the scratch holds an earlier batch: clear the padding
+        ids.put(i * len + j, 0);
+        mask.put(i * len + j, 0);
+        types.put(i * len + j, 0);
+      }
     }
-    return run(ids, mask, types, n, len);
+    ids.rewind();
+    mask.rewind();
+    types.rewind();
+    return run(sc, ids, mask, types, maskCopy, n, len);
   }
 
-  private Output run(long[] ids, long[] mask, long[] typeIds, int batch, int seqLen) {
+  private Output run(Scratch sc, LongBuffer ids, LongBuffer mask, LongBuffer typeIds, long[] maskCopy, int batch, int seqLen) {
     long[] shape = {batch, seqLen};
     Map<String, OnnxTensor> inputs = new HashMap<>();
+    OnnxTensor pinned = null;
     try {
-      inputs.put(INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-      inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+      // direct buffers: ONNX Runtime reads them in place instead of copying heap arrays
+      inputs.put(INPUT_IDS, OnnxTensor.createTensor(env, ids, shape));
+      inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, mask, shape));
       if (hasTokenTypeIds) {
-        inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(typeIds), shape));
+        inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, typeIds, shape));
+      }
+      long[] outShape = outputShape(batch, seqLen);
+      if (outShape != null) {
+        // the output is written straight into this thread's buffer (no copy out of native memory)
+        FloatBuffer out = sc.floats(Math.toIntExact(outShape[0] * (outShape.length == 3 ? outShape[1] * outShape[2] : outShape[1])));
+        pinned = OnnxTensor.createTensor(env, out, outShape);
+        try (OrtSession.Result result = session.run(inputs, Set.of(), Map.of(outputName, pinned))) {
+          return new Output(out, outShape, maskCopy, seqLen);
+        }
       }
       try (OrtSession.Result result = session.run(inputs, Set.of(outputName))) {
         OnnxTensor out = (OnnxTensor) result.get(0);
-        long[] outShape = out.getInfo().getShape();
-        float[] data = new float[Math.toIntExact(out.getInfo().getNumElements())];
-        out.getFloatBuffer().get(data);
-        return new Output(data, outShape, mask, seqLen);
+        return new Output(out.getFloatBuffer(), out.getInfo().getShape(), maskCopy, seqLen);
       }
     } catch (OrtException | ClassCastException e) {
       throw new ModelServiceException(
@@ -217,6 +253,42 @@ public final class OnnxModel implements AutoCloseable {
       for (OnnxTensor t : inputs.values()) {
         t.close();
       }
+      if (pinned != null) {
+        pinned.close();
+      }
+    }
+  }
+
+  /** The output shape for a batch when the model declares its non-batch dimensions, else null. */
+  private long[] outputShape(int batch, int seqLen) {
+    if (outputRank == 3 && outputDims[2] > 0 && (outputDims[1] < 0 || outputDims[1] == seqLen)) {
+      return new long[] {batch, seqLen, outputDims[2]};
+    }
+    if (outputRank == 2 && outputDims[1] > 0) {
+      return new long[] {batch, outputDims[1]};
+    }
+    return null;
+  }
+
+  /** Per-thread direct buffers, grown on demand and reused across batches. */
+  private static final class Scratch {
+    private final ByteBuffer[] longs = new ByteBuffer[3];
+    private ByteBuffer floats;
+
+    LongBuffer longs(int which, int count) {
+      ByteBuffer b = longs[which];
+      if (b == null || b.capacity() < count * 8) {
+        b = ByteBuffer.allocateDirect(Math.max(count, 4096) * 8).order(ByteOrder.nativeOrder());
+        longs[which] = b;
+      }
+      return b.slice(0, count * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+    }
+
+    FloatBuffer floats(int count) {
+      if (floats == null || floats.capacity() < count * 4) {
+        floats = ByteBuffer.allocateDirect(Math.max(count, 1 << 16) * 4).order(ByteOrder.nativeOrder());
+      }
+      return floats.slice(0, count * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
   }
 
@@ -228,12 +300,12 @@ public final class OnnxModel implements AutoCloseable {
   /**
    * A model output copied out of native memory.
    *
-   * @param data the output, row-major
+   * @param data the output, row-major (absolute indexes; valid until the next run on the same thread)
    * @param shape its shape
    * @param mask the attention mask of the padded batch, {@code [batch, seqLen]} row-major
    * @param seqLen the padded length
    */
-  public record Output(float[] data, long[] shape, long[] mask, int seqLen) {}
+  public record Output(FloatBuffer data, long[] shape, long[] mask, int seqLen) {}
 
   /**
    * A file on disk or a class-path resource.
