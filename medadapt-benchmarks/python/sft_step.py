@@ -174,21 +174,32 @@ def main():
         model.train()
         t0 = time.perf_counter()
         loss_sum = 0.0
+        ph = [0.0] * 4
         for ids, labels in batches:
+            p0 = time.perf_counter()
             logits = model(ids)
+            p1 = time.perf_counter()
             # transformers ForCausalLMLoss with num_items_in_batch: sum reduction, divided by the window's targets
             s = F.cross_entropy(logits[:, :-1, :].reshape(-1, a.vocab), labels[:, 1:].reshape(-1),
                                 ignore_index=-100, reduction="sum")
             loss_sum += s.item()
+            p2 = time.perf_counter()
             (s / targets).backward()
+            p3 = time.perf_counter()
+            ph[0] += p1 - p0
+            ph[1] += p2 - p1
+            ph[2] += p3 - p2
+        p4 = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(params, a.max_grad_norm)
         opt.step()
         opt.zero_grad(set_to_none=False)
         dt = time.perf_counter() - t0
+        ph[3] = time.perf_counter() - p4
         loss_val = loss_sum / targets
         tokens = a.batch * a.seq * a.accum
         print(f"step {step + 1}{' (warm-up)' if step < a.warmup else ''}: {dt:.3f} s, {tokens / dt:.1f} tokens/s, "
-              f"loss {loss_val:.4f}", flush=True)
+              f"loss {loss_val:.4f} | forward {ph[0]:.3f} s, loss {ph[1]:.3f} s, backward {ph[2]:.3f} s, "
+              f"clip+adamw+zero {ph[3]:.3f} s", flush=True)
         if step >= a.warmup:
             times.append(dt)
     med = statistics.median(times)

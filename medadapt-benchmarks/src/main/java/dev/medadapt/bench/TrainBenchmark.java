@@ -67,6 +67,7 @@ public final class TrainBenchmark {
       case "speed" -> speed(rest);
       case "memory" -> memory(rest);
       case "memory-child" -> memoryChild(rest);
+      case "phases" -> phases(rest);
       default -> throw new IllegalArgumentException("unknown mode " + mode + "; use speed or memory");
     }
   }
@@ -82,6 +83,7 @@ public final class TrainBenchmark {
     CoreBenchmark.Arch arch = new CoreBenchmark.Arch(512, 4, 8, 2, 1376, 32000);
     int seq = 512;
     int prompt = 64;
+    double dropout = 0.05;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -90,8 +92,9 @@ public final class TrainBenchmark {
         case "--seq" -> seq = Integer.parseInt(args[++i]);
         case "--python" -> python = args[++i];
         case "--no-python" -> runPython = false;
+        case "--dropout" -> dropout = Double.parseDouble(args[++i]);
         case "--help" -> {
-          System.out.println("usage: ./bench TrainBenchmark [speed] [--threads 2] [--warmup 2] [--steps 5] [--seq 512]"
+          System.out.println("usage: ./bench TrainBenchmark [speed] [--threads 2] [--warmup 2] [--steps 5] [--seq 512] [--dropout 0.05]"
               + " [--python /usr/bin/python3] [--no-python]");
           return;
         }
@@ -103,8 +106,8 @@ public final class TrainBenchmark {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Engine.getEngine("PyTorch");
     System.out.printf(Locale.ROOT, "model: %d layers, hidden %d, heads %d/%d kv, intermediate %d, vocab %d; seq %d,"
-            + " batch 2 x 4, LoRA r16 a32 dropout 0.05 rsLoRA on 7 projections, fp32, AdamW wd 0.01, clip 1.0%n",
-        arch.layers(), arch.hidden(), arch.heads(), arch.kvHeads(), arch.inter(), arch.vocab(), seq);
+            + " batch 2 x 4, LoRA r16 a32 dropout %s rsLoRA on 7 projections, fp32, AdamW wd 0.01, clip 1.0%n",
+        arch.layers(), arch.hidden(), arch.heads(), arch.kvHeads(), arch.inter(), arch.vocab(), seq, dropout);
     System.out.printf(Locale.ROOT, "threads: DJL/libtorch intra-op %d, inter-op %d; cores %d; java %s; MALLOC_MMAP_MAX_=%s"
             + " MALLOC_TRIM_THRESHOLD_=%s%n", JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
@@ -115,7 +118,7 @@ public final class TrainBenchmark {
     try {
       CoreBenchmark.writeCheckpoint(dir.resolve("model"), 20261125L, arch);
       try (Qwen2Model model = Qwen2Model.load(dir.resolve("model"), Device.cpu(), Precision.FP32)) {
-        LoraModel lora = LoraModel.attach(model, referenceLora(), 4242);
+        LoraModel lora = LoraModel.attach(model, referenceLora(dropout), 4242);
         TrainingConfig cfg = TrainingConfig.builder().seed(4242).learningRate(1e-4).weightDecay(0.01)
             .schedule(TrainingConfig.Schedule.CONSTANT).warmup(Warmup.steps(0)).microBatchSize(2)
             .gradientAccumulation(4).maxGradNorm(1.0).maxSteps(warmup + steps).build();
@@ -154,7 +157,7 @@ public final class TrainBenchmark {
         "--prompt", Integer.toString(prompt), "--layers", Integer.toString(arch.layers()),
         "--hidden", Integer.toString(arch.hidden()), "--heads", Integer.toString(arch.heads()),
         "--kv-heads", Integer.toString(arch.kvHeads()), "--intermediate", Integer.toString(arch.inter()),
-        "--vocab", Integer.toString(arch.vocab())));
+        "--vocab", Integer.toString(arch.vocab()), "--dropout", Double.toString(dropout)));
     System.out.println("PyTorch eager: " + String.join(" ", cmd));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     // One OpenMP pool of the same size as libtorch's intra-op pool in the JVM.
@@ -181,8 +184,8 @@ public final class TrainBenchmark {
         Files.readString(Path.of("/proc/loadavg")).strip());
   }
 
-  static LoraConfig referenceLora() {
-    return LoraConfig.builder().rank(16).alpha(32).dropout(0.05).rsLora(true)
+  static LoraConfig referenceLora(double dropout) {
+    return LoraConfig.builder().rank(16).alpha(32).dropout(dropout).rsLora(true)
         .targetModules(LoraConfig.ALL_PROJECTIONS).build();
   }
 
@@ -202,6 +205,100 @@ public final class TrainBenchmark {
       targets += len - Math.max(prompt, 1);
     }
     return new TokenizedDataset(seqs, new TokenizationStats(n, n, 0, (long) n * len, targets, 0));
+  }
+
+  /**
+   * Where a step's time goes: forward, loss, backward per micro-batch, then clipping, AdamW and zeroing, timed
+   * separately on the speed benchmark's model (the same calls LoraTrainer makes).
+   */
+  private static void phases(String[] args) throws Exception {
+    int threads = 2;
+    int steps = 4;
+    double dropout = 0.05;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--steps" -> steps = Integer.parseInt(args[++i]);
+        case "--dropout" -> dropout = Double.parseDouble(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    CoreBenchmark.Arch arch = new CoreBenchmark.Arch(512, 4, 8, 2, 1376, 32000);
+    Path dir = Files.createTempDirectory("medadapt-train-phases");
+    try {
+      CoreBenchmark.writeCheckpoint(dir, 20261125L, arch);
+      try (Qwen2Model model = Qwen2Model.load(dir, Device.cpu(), Precision.FP32)) {
+        LoraModel lora = LoraModel.attach(model, referenceLora(dropout), 4242);
+        TokenizedDataset data = synthetic(8 * steps, 512, 64, arch.vocab(), 7);
+        Map<String, ai.djl.ndarray.NDArray> params = lora.parameters();
+        dev.medadapt.train.optim.AdamW opt = dev.medadapt.train.optim.AdamW.withDefaults();
+        dev.medadapt.train.optim.ParamGroup g = new dev.medadapt.train.optim.ParamGroup("lora", 1e-4, 0.01);
+        params.forEach((k, v) -> opt.add(k, v, g));
+        double[] sum = new double[7];
+        String[] names = {"forward", "loss", "backward", "clip", "adamw", "zero-grad", "step total"};
+        for (int step = 0; step < steps; step++) {
+          long s0 = System.nanoTime();
+          double[] t = new double[7];
+          try (ai.djl.training.GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            for (int k = 0; k < 4; k++) {
+              dev.medadapt.train.data.Batch b = dev.medadapt.train.data.Batch.of(
+                  data.sequences().subList(step * 8 + k * 2, step * 8 + k * 2 + 2), 0);
+              lora.trainingContext(4242, step, k);
+              try (ai.djl.ndarray.NDManager sub = model.manager().newSubManager()) {
+                long[] ids = Arrays.stream(b.inputIds()).asLongStream().toArray();
+                long a = System.nanoTime();
+                ai.djl.ndarray.NDArray logits = model.forward(sub.create(ids, new ai.djl.ndarray.types.Shape(2, 512)));
+                logits.get(0, 0, 0).getFloat(); // synchronous anyway on CPU; forces completion
+                long bT = System.nanoTime();
+                ai.djl.ndarray.NDArray loss = dev.medadapt.train.CausalLmLoss.sum(logits, b);
+                float lv = loss.getFloat();
+                long c = System.nanoTime();
+                gc.backward(loss.div(sub.create(3584f * 2 * 4)));
+                long d = System.nanoTime();
+                t[0] += (bT - a) / 1e9;
+                t[1] += (c - bT) / 1e9;
+                t[2] += (d - c) / 1e9;
+                if (!Float.isFinite(lv)) {
+                  throw new IllegalStateException("loss " + lv);
+                }
+              }
+            }
+          } finally {
+            lora.evalContext();
+          }
+          long e = System.nanoTime();
+          Map<String, ai.djl.ndarray.NDArray> grads = new java.util.LinkedHashMap<>();
+          params.forEach((k, v) -> grads.put(k, v.getGradient()));
+          dev.medadapt.train.optim.GradientClipping.clipGlobalNorm(grads.values(), 1.0);
+          long f = System.nanoTime();
+          opt.step(grads, 1.0);
+          long h = System.nanoTime();
+          params.values().forEach(LoraModel::zeroGradient);
+          long i2 = System.nanoTime();
+          t[3] = (f - e) / 1e9;
+          t[4] = (h - f) / 1e9;
+          t[5] = (i2 - h) / 1e9;
+          t[6] = (i2 - s0) / 1e9;
+          StringBuilder sb = new StringBuilder("step " + (step + 1) + ":");
+          for (int j = 0; j < 7; j++) {
+            sb.append(String.format(Locale.ROOT, " %s %.3f s", names[j], t[j]));
+            if (step > 0) {
+              sum[j] += t[j];
+            }
+          }
+          System.out.println(sb);
+        }
+        StringBuilder sb = new StringBuilder("mean after the first step:");
+        for (int j = 0; j < 7; j++) {
+          sb.append(String.format(Locale.ROOT, " %s %.3f s", names[j], sum[j] / (steps - 1)));
+        }
+        System.out.println(sb + " | load average " + Files.readString(Path.of("/proc/loadavg")).strip());
+      }
+    } finally {
+      deleteTree(dir);
+    }
   }
 
   // --------------------------------------------------------------------------------------------- memory
@@ -285,7 +382,7 @@ public final class TrainBenchmark {
             Nf4FrozenLinear.loader(Nf4Codec.builder().doubleQuant(true).build()))
         : Qwen2Model.load(dir, Device.cpu(), Precision.FP32)) {
       double loadS = (System.nanoTime() - t0) / 1e9;
-      LoraModel lora = LoraModel.attach(model, referenceLora(), 4242);
+      LoraModel lora = LoraModel.attach(model, referenceLora(0.05), 4242);
       double rssLoad = CoreBenchmark.procStatusKb("VmRSS") * 1.024e-6;
       double hwmLoad = CoreBenchmark.procStatusKb("VmHWM") * 1.024e-6;
       CoreBenchmark.resetPeakRss();
