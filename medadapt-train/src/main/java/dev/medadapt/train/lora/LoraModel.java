@@ -132,7 +132,16 @@ public final class LoraModel {
       NDArray xd = dropout(x, moduleKey);
       NDArray delta = Linear.linear(Linear.linear(xd, ab[0], null).singletonOrThrow(), ab[1], null).singletonOrThrow();
       // A tensor of the activation's manager, alive until backward (see the class comment).
-      return y.add(delta.mul(x.getManager().create(scaling)));
+      NDArray scaled = delta.mul(x.getManager().create(scaling));
+      NDArray out = y.add(scaled);
+      // Autograd keeps none of these three (add and a multiplication by a constant save no operand; the linear maps
+      // keep their inputs), but a DJL manager holds every array until it closes: at 512 tokens on the 1.5B shape that
+      // is about 140 MB per layer, the largest share of the step's activation memory. Closing the handles frees them
+      // now; the torch-owned tensors autograd saved are reference-counted and stay.
+      y.close();
+      delta.close();
+      scaled.close();
+      return out;
     };
   }
 
