@@ -211,36 +211,50 @@ public final class CoreBenchmark {
   }
 
   static void writeCheckpoint(Path dir, long seed) throws IOException {
+    writeCheckpoint(dir, seed, Arch.R1_DISTILL_QWEN_1_5B);
+  }
+
+  /** A Qwen2 architecture (config.json fields) for random-weight checkpoints. */
+  record Arch(int hidden, int layers, int heads, int kvHeads, int inter, int vocab) {
+    static final Arch R1_DISTILL_QWEN_1_5B = new Arch(HIDDEN, LAYERS, HEADS, KV_HEADS, INTER, VOCAB);
+  }
+
+  /** Writes config.json and bf16 safetensors shards of {@code arch} with uniform random weights in [-0.02, 0.02). */
+  static void writeCheckpoint(Path dir, long seed, Arch arch) throws IOException {
     Files.createDirectories(dir);
-    int headDim = HIDDEN / HEADS;
-    int kvDim = KV_HEADS * headDim;
+    int hidden = arch.hidden();
+    int inter = arch.inter();
+    int vocab = arch.vocab();
+    int headDim = hidden / arch.heads();
+    int kvDim = arch.kvHeads() * headDim;
     Files.writeString(dir.resolve("config.json"), String.format(Locale.ROOT, """
         {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": %d,
          "intermediate_size": %d, "num_hidden_layers": %d, "num_attention_heads": %d,
          "num_key_value_heads": %d, "vocab_size": %d, "max_position_embeddings": 131072,
          "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "tie_word_embeddings": false, "hidden_act": "silu",
-         "bos_token_id": 151646, "eos_token_id": 151643, "torch_dtype": "bfloat16"}
-        """, HIDDEN, INTER, LAYERS, HEADS, KV_HEADS, VOCAB));
+         "bos_token_id": %d, "eos_token_id": %d, "torch_dtype": "bfloat16"}
+        """, hidden, inter, arch.layers(), arch.heads(), arch.kvHeads(), vocab,
+        Math.min(151646, vocab - 2), Math.min(151643, vocab - 1)));
     SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
     long[] counter = {seed};
-    w.add("model.embed_tokens.weight", DType.BF16, new long[] {VOCAB, HIDDEN}, random(counter, 0.02f));
-    for (int l = 0; l < LAYERS; l++) {
+    w.add("model.embed_tokens.weight", DType.BF16, new long[] {vocab, hidden}, random(counter, 0.02f));
+    for (int l = 0; l < arch.layers(); l++) {
       String p = "model.layers." + l + ".";
-      w.add(p + "input_layernorm.weight", DType.BF16, new long[] {HIDDEN}, constant(1f));
-      w.add(p + "post_attention_layernorm.weight", DType.BF16, new long[] {HIDDEN}, constant(1f));
-      w.add(p + "self_attn.q_proj.weight", DType.BF16, new long[] {HIDDEN, HIDDEN}, random(counter, 0.02f));
-      w.add(p + "self_attn.q_proj.bias", DType.BF16, new long[] {HIDDEN}, random(counter, 0.02f));
-      w.add(p + "self_attn.k_proj.weight", DType.BF16, new long[] {kvDim, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "input_layernorm.weight", DType.BF16, new long[] {hidden}, constant(1f));
+      w.add(p + "post_attention_layernorm.weight", DType.BF16, new long[] {hidden}, constant(1f));
+      w.add(p + "self_attn.q_proj.weight", DType.BF16, new long[] {hidden, hidden}, random(counter, 0.02f));
+      w.add(p + "self_attn.q_proj.bias", DType.BF16, new long[] {hidden}, random(counter, 0.02f));
+      w.add(p + "self_attn.k_proj.weight", DType.BF16, new long[] {kvDim, hidden}, random(counter, 0.02f));
       w.add(p + "self_attn.k_proj.bias", DType.BF16, new long[] {kvDim}, random(counter, 0.02f));
-      w.add(p + "self_attn.v_proj.weight", DType.BF16, new long[] {kvDim, HIDDEN}, random(counter, 0.02f));
+      w.add(p + "self_attn.v_proj.weight", DType.BF16, new long[] {kvDim, hidden}, random(counter, 0.02f));
       w.add(p + "self_attn.v_proj.bias", DType.BF16, new long[] {kvDim}, random(counter, 0.02f));
-      w.add(p + "self_attn.o_proj.weight", DType.BF16, new long[] {HIDDEN, HIDDEN}, random(counter, 0.02f));
-      w.add(p + "mlp.gate_proj.weight", DType.BF16, new long[] {INTER, HIDDEN}, random(counter, 0.02f));
-      w.add(p + "mlp.up_proj.weight", DType.BF16, new long[] {INTER, HIDDEN}, random(counter, 0.02f));
-      w.add(p + "mlp.down_proj.weight", DType.BF16, new long[] {HIDDEN, INTER}, random(counter, 0.02f));
+      w.add(p + "self_attn.o_proj.weight", DType.BF16, new long[] {hidden, hidden}, random(counter, 0.02f));
+      w.add(p + "mlp.gate_proj.weight", DType.BF16, new long[] {inter, hidden}, random(counter, 0.02f));
+      w.add(p + "mlp.up_proj.weight", DType.BF16, new long[] {inter, hidden}, random(counter, 0.02f));
+      w.add(p + "mlp.down_proj.weight", DType.BF16, new long[] {hidden, inter}, random(counter, 0.02f));
     }
-    w.add("model.norm.weight", DType.BF16, new long[] {HIDDEN}, constant(1f));
-    w.add("lm_head.weight", DType.BF16, new long[] {VOCAB, HIDDEN}, random(counter, 0.02f));
+    w.add("model.norm.weight", DType.BF16, new long[] {hidden}, constant(1f));
+    w.add("lm_head.weight", DType.BF16, new long[] {vocab, hidden}, random(counter, 0.02f));
     // Hugging Face shards this model at 2 GB ("max_shard_size" default 5 GB in newer versions).
     w.writeSharded(dir, 2_000_000_000L);
   }
@@ -259,14 +273,14 @@ public final class CoreBenchmark {
     };
   }
 
-  private static long dirBytes(Path dir) throws IOException {
+  static long dirBytes(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.mapToLong(p -> p.toFile().length()).sum();
     }
   }
 
   /** Linux: writing 5 to clear_refs resets VmHWM (proc(5)), so each mode reports its own peak. */
-  private static void resetPeakRss() {
+  static void resetPeakRss() {
     try {
       Files.writeString(Path.of("/proc/self/clear_refs"), "5");
     } catch (IOException e) {
@@ -274,7 +288,7 @@ public final class CoreBenchmark {
     }
   }
 
-  private static long procStatusKb(String key) throws IOException {
+  static long procStatusKb(String key) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith(key + ":")) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));

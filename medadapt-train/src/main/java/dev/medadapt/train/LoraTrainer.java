@@ -15,6 +15,7 @@ import dev.medadapt.train.checkpoint.TrainingState;
 import dev.medadapt.train.data.Batch;
 import dev.medadapt.train.data.TokenizedDataset;
 import dev.medadapt.train.data.TokenizedSequence;
+import dev.medadapt.train.internal.ChunkedLmHeadLoss;
 import dev.medadapt.train.internal.Provenance;
 import dev.medadapt.train.lora.LoraModel;
 import dev.medadapt.train.metrics.MetricsLog;
@@ -199,15 +200,15 @@ public final class LoraTrainer {
             Batch b = batches.get(k);
             lora.trainingContext(config.seed(), step, batchInEpoch + k);
             try (NDManager sub = lora.model().manager().newSubManager()) {
-              NDArray sum = CausalLmLoss.sum(forward(sub, b), b);
-              float s = sum.getFloat();
-              if (!Float.isFinite(s)) {
+              Loss l = loss(sub, b, true);
+              double s = l.sum();
+              if (!Double.isFinite(s)) {
                 throw diverged("loss is " + s, step + 1, k, lastCheckpoint);
               }
               lossSum += s;
               if (targets > 0) {
                 // Divide by a tensor of the micro-batch's manager, not div(float): see LoraModel on scalars in the graph.
-                NDArray mean = sum.div(sub.create((float) targets));
+                NDArray mean = l.objective().div(sub.create((float) targets));
                 if (beforeBackward != null) {
                   beforeBackward.run();
                 }
@@ -290,31 +291,59 @@ public final class LoraTrainer {
     for (int i = 0; i < eval.size(); i += mb) {
       Batch b = Batch.of(eval.sequences().subList(i, Math.min(i + mb, eval.size())), 0);
       try (NDManager sub = lora.model().manager().newSubManager()) {
-        sum += CausalLmLoss.sum(forward(sub, b).stopGradient(), b).getFloat();
+        sum += loss(sub, b, false).sum();
       }
       targets += b.supervisedTargets();
     }
     return targets == 0 ? Double.NaN : sum / targets;
   }
 
-  private NDArray forward(NDManager sub, Batch b) {
+  /** A micro-batch's summed loss and the scalar to backpropagate (its gradient is the loss's), or null for eval. */
+  private record Loss(double sum, NDArray objective) {}
+
+  /**
+   * The summed loss of {@code b}. With a frozen float32 lm_head (no LoRA on it) the loss is computed from the hidden
+   * states in chunks over the supervised positions only ({@link ChunkedLmHeadLoss}): the {@code [tokens, vocab]}
+   * logits never exist whole, which is what bounds memory at long sequences; otherwise through the full logits.
+   */
+  private Loss loss(NDManager sub, Batch b, boolean withGradient) {
+    if (ChunkedLmHeadLoss.supports(lora.model())) {
+      ChunkedLmHeadLoss.Pass p = ChunkedLmHeadLoss.run(lora.model(), ids(sub, b), attentionMask(b), b, withGradient);
+      return new Loss(p.lossSum(), p.surrogate());
+    }
+    NDArray logits = forward(sub, b);
+    NDArray sum = CausalLmLoss.sum(withGradient ? logits : logits.stopGradient(), b);
+    return new Loss(sum.getFloat(), withGradient ? sum : null);
+  }
+
+  private static NDArray ids(NDManager sub, Batch b) {
     long[] ids = new long[b.inputIds().length];
-    boolean padded = false;
     for (int i = 0; i < ids.length; i++) {
       ids[i] = b.inputIds()[i];
-      padded |= b.attentionMask()[i] == 0;
     }
-    long[][] mask = null;
-    if (padded) {
-      mask = new long[b.batchSize()][b.length()];
-      for (int r = 0; r < b.batchSize(); r++) {
-        for (int t = 0; t < b.length(); t++) {
-          mask[r][t] = b.attentionMask()[r * b.length() + t];
-        }
+    return dev.medadapt.train.internal.OwnedArrays.of(sub, ids, new Shape(b.batchSize(), b.length()));
+  }
+
+  /** The attention mask as the model takes it, or null when no position is padding. */
+  private static long[][] attentionMask(Batch b) {
+    boolean padded = false;
+    for (int v : b.attentionMask()) {
+      padded |= v == 0;
+    }
+    if (!padded) {
+      return null;
+    }
+    long[][] mask = new long[b.batchSize()][b.length()];
+    for (int r = 0; r < b.batchSize(); r++) {
+      for (int t = 0; t < b.length(); t++) {
+        mask[r][t] = b.attentionMask()[r * b.length() + t];
       }
     }
-    return lora.model().forward(
-        dev.medadapt.train.internal.OwnedArrays.of(sub, ids, new Shape(b.batchSize(), b.length())), mask, null);
+    return mask;
+  }
+
+  private NDArray forward(NDManager sub, Batch b) {
+    return lora.model().forward(ids(sub, b), attentionMask(b), null);
   }
 
   private Batch batch(TokenizedDataset data, int[] order, long microBatch) {

@@ -1,12 +1,17 @@
 package dev.medadapt.train.quant;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.medadapt.core.model.qwen2.Projection;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.core.quant.Nf4Codec;
 import dev.medadapt.core.quant.Nf4Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
 
 /**
  * A frozen linear layer stored as NF4 (QLoRA's base): the weight is kept packed (about 0.5 byte per parameter plus
@@ -20,10 +25,10 @@ public final class Nf4FrozenLinear implements Projection {
   private final Nf4Codec codec;
   private final Nf4Tensor weight;
   private final NDArray bias;
-  /** One dequantization buffer shared by all layers of a model, grown to the largest weight. */
-  private final float[][] shared;
+  /** Dequantization buffers shared by all layers of a model. */
+  private final Workspace[] shared;
 
-  private Nf4FrozenLinear(Nf4Codec codec, Nf4Tensor weight, NDArray bias, float[][] shared) {
+  private Nf4FrozenLinear(Nf4Codec codec, Nf4Tensor weight, NDArray bias, Workspace[] shared) {
     this.codec = codec;
     this.weight = weight;
     this.bias = bias;
@@ -35,17 +40,25 @@ public final class Nf4FrozenLinear implements Projection {
    * leaves the output layer unquantized). Models loaded with one loader share its buffer: run one forward at a time.
    */
   public static Qwen2Model.LinearLoader loader(Nf4Codec codec) {
-    float[][] shared = {new float[0]};
+    Workspace[] shared = {new Workspace()};
     return (w, module, out, in, hasBias) -> {
       Nf4Tensor q = codec.quantize(w.floats(module + ".weight", out, in), out, in);
       NDArray bias = hasBias
           ? dev.medadapt.train.internal.OwnedArrays.of(w.manager(), w.floats(module + ".bias", out), new Shape(out))
           : null;
-      if (shared[0].length < out * in) {
-        shared[0] = new float[out * in];
-      }
+      shared[0].ensure(out * in);
       return new Nf4FrozenLinear(codec, q, bias, shared);
     };
+  }
+
+  /** The packed weight {@code [out, in]}. */
+  Nf4Tensor packed() {
+    return weight;
+  }
+
+  /** The float32 bias, or null. */
+  NDArray bias() {
+    return bias;
   }
 
   /** Bytes held by the packed weight and its statistics. */
@@ -55,12 +68,46 @@ public final class Nf4FrozenLinear implements Projection {
 
   @Override
   public NDArray apply(NDArray x) {
-    float[] buf = shared[0];
     int n = (int) weight.numel();
-    codec.dequantize(weight, 0, n, buf, 0);
     int[] s = weight.shape();
-    NDArray w = dev.medadapt.train.internal.OwnedArrays.of(
-        x.getManager(), n == buf.length ? buf : java.util.Arrays.copyOf(buf, n), new Shape(s[0], s[1]));
+    Workspace ws = shared[0];
+    ws.ensure(n);
+    dequantize(ws.floats, s[0], s[1]);
+    // One copy into a reused native buffer, then a torch-owned copy (autograd keeps the weight for the backward
+    // pass, so it must not alias the buffer). A fresh direct buffer per call cost page faults on every layer.
+    FloatBuffer fb = ws.direct.asFloatBuffer();
+    fb.put(ws.floats, 0, n);
+    NDArray w;
+    try (NDArray blob = x.getManager().create(
+        ws.direct.duplicate().order(ByteOrder.nativeOrder()).limit(n * 4).slice().order(ByteOrder.nativeOrder()),
+        new Shape(s[0], s[1]), DataType.FLOAT32)) {
+      w = blob.duplicate();
+    }
     return Linear.linear(x, w, bias).singletonOrThrow();
+  }
+
+  /** Dequantizes the whole weight into {@code dst}, rows split over the cores on absmax-block boundaries. */
+  private void dequantize(float[] dst, int out, int in) {
+    int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / 64));
+    int bs = weight.blockSize();
+    long total = (long) out * in;
+    IntStream.range(0, parts).parallel().forEach(p -> {
+      long from = total * p / parts / bs * bs;
+      long to = p == parts - 1 ? total : total * (p + 1) / parts / bs * bs;
+      codec.dequantize(weight, (int) from, (int) (to - from), dst, (int) from);
+    });
+  }
+
+  /** The dequantization buffers shared by all layers of a model, grown to the largest weight. */
+  static final class Workspace {
+    float[] floats = new float[0];
+    ByteBuffer direct = ByteBuffer.allocateDirect(0);
+
+    void ensure(int n) {
+      if (floats.length < n) {
+        floats = new float[n];
+        direct = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+      }
+    }
   }
 }

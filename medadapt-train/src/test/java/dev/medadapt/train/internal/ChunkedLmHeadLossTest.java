@@ -1,0 +1,148 @@
+package dev.medadapt.train.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.model.qwen2.Qwen2Model;
+import dev.medadapt.core.testing.TestResources;
+import dev.medadapt.train.CausalLmLoss;
+import dev.medadapt.train.DeterministicRandom;
+import dev.medadapt.train.data.Batch;
+import dev.medadapt.train.data.TokenizedSequence;
+import dev.medadapt.train.lora.LoraAdapter;
+import dev.medadapt.train.lora.LoraConfig;
+import dev.medadapt.train.lora.LoraModel;
+import dev.medadapt.train.lora.LoraPair;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The chunked, supervised-rows-only loss equals the full-logits loss in value and in every LoRA gradient. */
+class ChunkedLmHeadLossTest {
+  private static final int I = TokenizedSequence.IGNORE_INDEX;
+
+  /** Two rows, the second one shorter (right padding), prompt positions ignored. */
+  private static Batch batch() {
+    int[] ids1 = {5, 17, 99, 3, 250, 42, 7, 8, 61, 62};
+    int[] lab1 = {I, I, I, 3, 250, 42, 7, 8, 61, 62};
+    int[] ids2 = {11, 12, 13, 14, 15, 16, 17};
+    int[] lab2 = {I, 12, 13, I, I, 16, 17};
+    return Batch.of(List.of(new TokenizedSequence(ids1, lab1), new TokenizedSequence(ids2, lab2)), 0);
+  }
+
+  private static long[][] mask(Batch b) {
+    long[][] m = new long[b.batchSize()][b.length()];
+    for (int r = 0; r < b.batchSize(); r++) {
+      for (int t = 0; t < b.length(); t++) {
+        m[r][t] = b.attentionMask()[r * b.length() + t];
+      }
+    }
+    return m;
+  }
+
+  private static LoraModel attachWithRandomFactors(Qwen2Model m) {
+    LoraConfig cfg = LoraConfig.builder().rank(2).alpha(4).dropout(0.1)
+        .targetModules("q_proj", "v_proj", "o_proj", "down_proj").build();
+    LoraModel lm = LoraModel.attach(m, cfg, 11);
+    LoraAdapter a = lm.toAdapter();
+    DeterministicRandom r = new DeterministicRandom(5);
+    for (LoraPair p : a.modules().values()) {
+      for (float[] d : List.of(p.a().data(), p.b().data())) {
+        for (int i = 0; i < d.length; i++) {
+          d[i] = (float) (0.1 * r.nextGaussian());
+        }
+      }
+    }
+    lm.load(a);
+    return lm;
+  }
+
+  private record Outcome(double loss, Map<String, float[]> grads) {}
+
+  private static Outcome run(LoraModel lm, Batch b, boolean chunked) {
+    Map<String, NDArray> params = lm.parameters();
+    params.values().forEach(LoraModel::zeroGradient);
+    Map<String, float[]> grads = new LinkedHashMap<>();
+    double loss;
+    try (NDManager mb = lm.model().manager().newSubManager();
+        GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+      lm.trainingContext(1, 2, 3); // dropout on: both paths must draw the same masks
+      long[] ids = new long[b.inputIds().length];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = b.inputIds()[i];
+      }
+      NDArray idArr = OwnedArrays.of(mb, ids, new Shape(b.batchSize(), b.length()));
+      if (chunked) {
+        // 3 rows per chunk: several chunks and a ragged last one
+        long vocab = lm.model().config().vocabSize();
+        ChunkedLmHeadLoss.Pass p = ChunkedLmHeadLoss.run(lm.model(), idArr, mask(b), b, true, 3 * vocab);
+        loss = p.lossSum();
+        gc.backward(p.surrogate());
+      } else {
+        NDArray sum = CausalLmLoss.sum(lm.model().forward(idArr, mask(b), null), b);
+        loss = sum.getFloat();
+        gc.backward(sum);
+      }
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        grads.put(e.getKey(), e.getValue().getGradient().toFloatArray());
+      }
+    } finally {
+      lm.evalContext();
+    }
+    return new Outcome(loss, grads);
+  }
+
+  @Test
+  void sameLossAndGradientsAsFullLogits() {
+    try (Qwen2Model m = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-f32"), Device.cpu(), Precision.FP32)) {
+      LoraModel lm = attachWithRandomFactors(m);
+      assertThat(ChunkedLmHeadLoss.supports(m)).isTrue();
+      Batch b = batch();
+      Outcome full = run(lm, b, false);
+      Outcome chunked = run(lm, b, true);
+      assertThat(full.loss()).isGreaterThan(1.0);
+      assertThat(chunked.loss()).isCloseTo(full.loss(), org.assertj.core.api.Assertions.within(1e-5 * full.loss()));
+      double maxAbs = 0;
+      for (Map.Entry<String, float[]> e : full.grads().entrySet()) {
+        float[] g = e.getValue();
+        float[] c = chunked.grads().get(e.getKey());
+        double scale = 0;
+        for (float v : g) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        assertThat(scale).as("gradient of %s is not zero", e.getKey()).isGreaterThan(1e-6);
+        for (int i = 0; i < g.length; i++) {
+          assertThat((double) c[i]).as("%s[%d]", e.getKey(), i)
+              .isCloseTo(g[i], org.assertj.core.api.Assertions.within(1e-5 * scale + 1e-8));
+        }
+        maxAbs = Math.max(maxAbs, scale);
+      }
+      assertThat(maxAbs).isGreaterThan(0);
+      // and the loss alone (evaluation) is the same number
+      try (NDManager mb = m.manager().newSubManager()) {
+        long[] ids = java.util.Arrays.stream(b.inputIds()).asLongStream().toArray();
+        double eval = ChunkedLmHeadLoss.run(m, OwnedArrays.of(mb, ids, new Shape(b.batchSize(), b.length())), mask(b),
+            b, false, 4 * m.config().vocabSize()).lossSum();
+        double evalFull = CausalLmLoss.sum(m.forward(mb.create(ids, new Shape(b.batchSize(), b.length())), mask(b),
+            null), b).getFloat();
+        assertThat(eval).isCloseTo(evalFull, org.assertj.core.api.Assertions.within(1e-5 * evalFull));
+      }
+    }
+  }
+
+  @Test
+  void loraOnLmHeadFallsBackToFullLogits() {
+    try (Qwen2Model m = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-f32"), Device.cpu(), Precision.FP32)) {
+      assertThat(ChunkedLmHeadLoss.supports(m)).isTrue();
+      LoraModel.attach(m, LoraConfig.builder().rank(2).targetModules("lm_head").build(), 1);
+      assertThat(ChunkedLmHeadLoss.supports(m)).isFalse();
+    }
+  }
+}
