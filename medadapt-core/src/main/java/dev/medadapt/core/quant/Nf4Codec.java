@@ -297,6 +297,34 @@ public final class Nf4Codec {
     });
   }
 
+  /**
+   * Dequantizes all of {@code t} into {@code out} (absolute indices from 0), splitting the elements over the
+   * available cores on absmax-block boundaries: how a layer's weight is unpacked before its product.
+   */
+  public void dequantizeParallel(Nf4Tensor t, FloatBuffer out) {
+    inParallel(t, (from, count) -> dequantize(t, from, count, out, from));
+  }
+
+  /** {@link #dequantizeHalf} of all of {@code t}, split over the available cores like {@link #dequantizeParallel}. */
+  public void dequantizeHalfParallel(Nf4Tensor t, ShortBuffer out) {
+    inParallel(t, (from, count) -> dequantizeHalf(t, from, count, out, from));
+  }
+
+  private interface RangeTask {
+    void run(int from, int count);
+  }
+
+  private static void inParallel(Nf4Tensor t, RangeTask task) {
+    long total = t.numel();
+    int bs = t.blockSize();
+    int parts = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), total / (64L * bs)));
+    java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> {
+      long from = total * p / parts / bs * bs;
+      long to = p == parts - 1 ? total : total * (p + 1) / parts / bs * bs;
+      task.run((int) from, (int) (to - from));
+    });
+  }
+
   /** Receives one absmax block's scale, then the 4-bit codes of its elements. */
   private interface Sink {
     void block(float scale);

@@ -10,8 +10,6 @@ import dev.medadapt.core.quant.Nf4Codec;
 import dev.medadapt.core.quant.Nf4Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 
 /**
  * A frozen linear layer stored as NF4 (QLoRA's base): the weight is kept packed (about 0.5 byte per parameter plus
@@ -72,11 +70,9 @@ public final class Nf4FrozenLinear implements Projection {
     int[] s = weight.shape();
     Workspace ws = shared[0];
     ws.ensure(n);
-    dequantize(ws.floats, s[0], s[1]);
-    // One copy into a reused native buffer, then a torch-owned copy (autograd keeps the weight for the backward
-    // pass, so it must not alias the buffer). A fresh direct buffer per call cost page faults on every layer.
-    FloatBuffer fb = ws.direct.asFloatBuffer();
-    fb.put(ws.floats, 0, n);
+    // Unpacked straight into a reused native buffer, then a torch-owned copy (autograd keeps the weight for the
+    // backward pass, so it must not alias the buffer). A fresh direct buffer per call cost page faults on every layer.
+    codec.dequantizeParallel(weight, ws.direct.asFloatBuffer());
     NDArray w;
     try (NDArray blob = x.getManager().create(
         ws.direct.duplicate().order(ByteOrder.nativeOrder()).limit(n * 4).slice().order(ByteOrder.nativeOrder()),
@@ -86,26 +82,12 @@ public final class Nf4FrozenLinear implements Projection {
     return Linear.linear(x, w, bias).singletonOrThrow();
   }
 
-  /** Dequantizes the whole weight into {@code dst}, rows split over the cores on absmax-block boundaries. */
-  private void dequantize(float[] dst, int out, int in) {
-    int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / 64));
-    int bs = weight.blockSize();
-    long total = (long) out * in;
-    IntStream.range(0, parts).parallel().forEach(p -> {
-      long from = total * p / parts / bs * bs;
-      long to = p == parts - 1 ? total : total * (p + 1) / parts / bs * bs;
-      codec.dequantize(weight, (int) from, (int) (to - from), dst, (int) from);
-    });
-  }
-
-  /** The dequantization buffers shared by all layers of a model, grown to the largest weight. */
+  /** The dequantization buffer shared by all layers of a model, grown to the largest weight. */
   static final class Workspace {
-    float[] floats = new float[0];
     ByteBuffer direct = ByteBuffer.allocateDirect(0);
 
     void ensure(int n) {
-      if (floats.length < n) {
-        floats = new float[n];
+      if (direct.capacity() < n * 4) {
         direct = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
       }
     }

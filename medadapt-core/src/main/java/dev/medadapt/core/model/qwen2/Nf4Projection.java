@@ -13,10 +13,8 @@ import dev.medadapt.core.quant.Nf4Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * A linear layer whose weight stays packed as NF4 (about 4.5 bits per weight) and is dequantized on
@@ -115,26 +113,9 @@ public final class Nf4Projection implements Projection {
     }
   }
 
-  /** Dequantizes the whole weight into {@code dst}, splitting rows over the available cores. */
+  /** Dequantizes the whole weight into {@code dst}, split over the available cores. */
   private void dequantize(float[] dst) {
-    inParallel((from, count) -> codec.dequantize(weight, from, count, dst, from));
-  }
-
-  /** Splits the weight into per-core ranges that start on absmax block boundaries. */
-  private void inParallel(RangeTask task) {
-    int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / 64));
-    int bs = weight.blockSize();
-    long total = (long) out * in;
-    IntStream.range(0, parts).parallel().forEach(p -> {
-      long from = total * p / parts / bs * bs;
-      long to = p == parts - 1 ? total : total * (p + 1) / parts / bs * bs;
-      task.run((int) from, (int) (to - from));
-    });
-  }
-
-  @FunctionalInterface
-  private interface RangeTask {
-    void run(int from, int count);
+    codec.dequantizeParallel(weight, FloatBuffer.wrap(dst));
   }
 
   /**
@@ -162,11 +143,9 @@ public final class Nf4Projection implements Projection {
         buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
       }
       if (type == DataType.FLOAT16) {
-        ShortBuffer dst = buffer.asShortBuffer();
-        p.inParallel((from, count) -> p.codec.dequantizeHalf(p.weight, from, count, dst, from));
+        p.codec.dequantizeHalfParallel(p.weight, buffer.asShortBuffer());
       } else {
-        FloatBuffer dst = buffer.asFloatBuffer();
-        p.inParallel((from, count) -> p.codec.dequantize(p.weight, from, count, dst, from));
+        p.codec.dequantizeParallel(p.weight, buffer.asFloatBuffer());
       }
       Shape shape = new Shape(p.out, p.in);
       // PyTorch's from_blob aliases the Java buffer (verified: writes to the buffer show in the
