@@ -1,8 +1,5 @@
 package dev.medadapt.examples;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.core.llm.ChatMessage;
 import dev.medadapt.core.llm.Generation;
 import dev.medadapt.core.llm.GenerationOptions;
@@ -12,8 +9,6 @@ import dev.medadapt.core.llm.LoglikelihoodResult;
 import dev.medadapt.core.llm.Reasoning;
 import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.study.EmbeddedDefault;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,17 +98,8 @@ public final class ChatExample {
       record.put("loglikelihood_context", context);
       record.put("loglikelihood", scores);
       Path file = out.resolve("chat.json");
-      write(file, record);
+      ExampleArgs.writeJson(file, record);
       System.out.println("Wrote " + file);
-    }
-  }
-
-  private static void write(Path file, Object value) {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    try {
-      AtomicFiles.write(file, o -> json.writeValue(o, value));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 }

@@ -1,8 +1,5 @@
 package dev.medadapt.examples;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.model.LocalLanguageModel;
@@ -20,8 +17,6 @@ import dev.medadapt.rag.retrieve.Bm25Retriever;
 import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.rag.retrieve.Retriever;
 import dev.medadapt.study.EmbeddedDefault;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,17 +107,8 @@ public final class RagExample {
           .map(h -> Map.of("id", h.id(), "title", h.title(), "score", h.score())).toList());
       record.put("index_size", index.size());
       Path file = out.resolve("answer.json");
-      write(file, record);
+      ExampleArgs.writeJson(file, record);
       System.out.println("Wrote " + file);
-    }
-  }
-
-  private static void write(Path file, Object value) {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    try {
-      AtomicFiles.write(file, o -> json.writeValue(o, value));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 }
