@@ -2,18 +2,12 @@ package dev.medadapt.eval.report;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
-import dev.medadapt.core.MedAdaptException;
 import dev.medadapt.core.UnsupportedFeatureException;
-import dev.medadapt.eval.report.internal.Canvas;
-import dev.medadapt.eval.report.internal.Graphics2DCanvas;
-import dev.medadapt.eval.report.internal.SvgCanvas;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
+import dev.medadapt.core.chart.Canvas;
+import dev.medadapt.core.chart.SvgCanvas;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * A grouped bar chart of accuracies with interval whiskers: one group per benchmark, one bar per
@@ -131,29 +125,7 @@ public record BarChart(String title, String caption, List<String> groups, List<S
    * @throws UnsupportedFeatureException when Java2D cannot render text here (no fonts installed)
    */
   public void writePng(Path file) {
-    BufferedImage img;
-    try {
-      img = new BufferedImage(width(), height(), BufferedImage.TYPE_INT_RGB);
-      Graphics2D g = img.createGraphics();
-      try {
-        draw(new Graphics2DCanvas(g));
-      } finally {
-        g.dispose();
-      }
-    } catch (RuntimeException | LinkageError | java.awt.AWTError e) {
-      // A JRE without fontconfig/fonts fails inside Font or FontMetrics; the SVG is still written.
-      throw new UnsupportedFeatureException("cannot render PNG " + file + " with Java2D here: " + e, e);
-    }
-    try {
-      BufferedImage rendered = img;
-      dev.medadapt.core.io.AtomicFiles.write(file, out -> {
-        if (!ImageIO.write(rendered, "png", out)) {
-          throw new UnsupportedFeatureException("no PNG writer available in javax.imageio");
-        }
-      });
-    } catch (IOException e) {
-      throw new MedAdaptException("cannot write " + file + ": " + e.getMessage(), e);
-    }
+    dev.medadapt.core.chart.Png.write(file, width(), height(), this::draw);
   }
 
   private double yMax() {

@@ -1,12 +1,18 @@
 package dev.medadapt.train.metrics;
 
+import dev.medadapt.core.chart.Canvas;
+import dev.medadapt.core.chart.Canvas.Anchor;
+import dev.medadapt.core.chart.Png;
+import dev.medadapt.core.chart.SvgCanvas;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleUnaryOperator;
 
 /**
- * Draws train and eval loss against the optimizer step as a standalone SVG 1.1 document. Output depends only on the
- * input (fixed size, fixed number formatting), so the same metrics always give the same bytes.
+ * Draws train and eval loss against the optimizer step, as a standalone SVG 1.1 document or as PNG, from one layout.
+ * The SVG depends only on the input (fixed size, fixed number formatting), so the same metrics give the same bytes.
  */
 public final class LossCurveSvg {
   private static final int W = 800;
@@ -15,11 +21,29 @@ public final class LossCurveSvg {
   private static final int RIGHT = 20;
   private static final int TOP = 40;
   private static final int BOTTOM = 50;
+  private static final String BLACK = "#000000";
+  private static final String TRAIN = "#1f77b4";
+  private static final String EVAL = "#ff7f0e";
 
   private LossCurveSvg() {}
 
   /** The SVG text for {@code metrics}; non-finite losses are left out (and said so in the subtitle). */
   public static String render(List<StepMetrics> metrics, String title) {
+    SvgCanvas c = new SvgCanvas(W, H, title);
+    draw(c, metrics, title);
+    return c.finish();
+  }
+
+  /**
+   * Writes the same chart as PNG (Java2D, headless), atomically.
+   *
+   * @throws dev.medadapt.core.UnsupportedFeatureException when Java2D cannot render here (no fonts)
+   */
+  public static void writePng(Path file, List<StepMetrics> metrics, String title) {
+    Png.write(file, W, H, c -> draw(c, metrics, title));
+  }
+
+  private static void draw(Canvas c, List<StepMetrics> metrics, String title) {
     List<double[]> train = new ArrayList<>();
     List<double[]> eval = new ArrayList<>();
     int skipped = 0;
@@ -68,76 +92,56 @@ public final class LossCurveSvg {
     final double y1 = yMax;
     int pw = W - LEFT - RIGHT;
     int ph = H - TOP - BOTTOM;
-    java.util.function.DoubleUnaryOperator sx = x -> LEFT + (x - x0) / (x1 - x0) * pw;
-    java.util.function.DoubleUnaryOperator sy = y -> TOP + ph - (y - y0) / (y1 - y0) * ph;
+    DoubleUnaryOperator sx = x -> LEFT + (x - x0) / (x1 - x0) * pw;
+    DoubleUnaryOperator sy = y -> TOP + ph - (y - y0) / (y1 - y0) * ph;
 
-    StringBuilder sb = new StringBuilder();
-    sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    sb.append(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
-            + " font-family=\"sans-serif\" font-size=\"12\">\n", W, H, W, H));
-    sb.append("<rect x=\"0\" y=\"0\" width=\"").append(W).append("\" height=\"").append(H).append("\" fill=\"white\"/>\n");
-    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"15\">%s</text>\n", LEFT, escape(title)));
+    c.text(LEFT, 20, title, 15, Anchor.START, BLACK, false);
     if (skipped > 0 || empty) {
-      sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"34\" fill=\"#a00\">%s</text>\n", LEFT,
-          empty ? "no finite loss values" : skipped + " non-finite loss value(s) not drawn"));
+      c.text(LEFT, 34, empty ? "no finite loss values" : skipped + " non-finite loss value(s) not drawn", 12,
+          Anchor.START, "#aa0000", false);
     }
     for (double t : yTicks) {
       double y = sy.applyAsDouble(t);
-      sb.append(String.format(Locale.ROOT,
-          "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#ddd\"/>"
-              + "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n",
-          LEFT, y, W - RIGHT, y, LEFT - 6, y + 4, fmt(t)));
+      c.line(LEFT, y, W - RIGHT, y, "#dddddd", 1);
+      c.text(LEFT - 6, y + 4, fmt(t), 12, Anchor.END, BLACK, false);
     }
     for (double t : xTicks) {
       if (t < x0 || t > x1) {
         continue;
       }
       double x = sx.applyAsDouble(t);
-      sb.append(String.format(Locale.ROOT,
-          "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#000\"/>"
-              + "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-          x, TOP + ph, x, TOP + ph + 5, x, TOP + ph + 20, fmt(t)));
+      c.line(x, TOP + ph, x, TOP + ph + 5, BLACK, 1);
+      c.text(x, TOP + ph + 20, fmt(t), 12, Anchor.MIDDLE, BLACK, false);
     }
-    sb.append(String.format(Locale.ROOT,
-        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#000\"/>\n", LEFT, TOP, pw, ph));
-    sb.append(String.format(Locale.ROOT,
-        "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">optimizer step</text>\n", LEFT + pw / 2.0, H - 10));
-    sb.append(String.format(Locale.ROOT,
-        "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 16 %.1f)\">loss</text>\n",
-        TOP + ph / 2.0, TOP + ph / 2.0));
-    polyline(sb, train, sx, sy, "#1f77b4", "train");
-    polyline(sb, eval, sx, sy, "#ff7f0e", "eval");
-    // legend
+    c.line(LEFT, TOP, LEFT + pw, TOP, BLACK, 1);
+    c.line(LEFT, TOP + ph, LEFT + pw, TOP + ph, BLACK, 1);
+    c.line(LEFT, TOP, LEFT, TOP + ph, BLACK, 1);
+    c.line(LEFT + pw, TOP, LEFT + pw, TOP + ph, BLACK, 1);
+    c.text(LEFT + pw / 2.0, H - 10, "optimizer step", 12, Anchor.MIDDLE, BLACK, false);
+    c.text(LEFT - 6, TOP - 6, "loss", 12, Anchor.END, BLACK, false);
+    series(c, train, sx, sy, TRAIN, "train");
+    series(c, eval, sx, sy, EVAL, "eval");
     int lx = W - RIGHT - 110;
-    sb.append(String.format(Locale.ROOT,
-        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f77b4\" stroke-width=\"2\"/>"
-            + "<text x=\"%d\" y=\"%d\">train loss</text>\n", lx, TOP + 14, lx + 20, TOP + 14, lx + 26, TOP + 18));
-    sb.append(String.format(Locale.ROOT,
-        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ff7f0e\" stroke-width=\"2\"/>"
-            + "<text x=\"%d\" y=\"%d\">eval loss</text>\n", lx, TOP + 32, lx + 20, TOP + 32, lx + 26, TOP + 36));
-    sb.append("</svg>\n");
-    return sb.toString();
+    c.line(lx, TOP + 14, lx + 20, TOP + 14, TRAIN, 2);
+    c.text(lx + 26, TOP + 18, "train loss", 12, Anchor.START, BLACK, false);
+    c.line(lx, TOP + 32, lx + 20, TOP + 32, EVAL, 2);
+    c.text(lx + 26, TOP + 36, "eval loss", 12, Anchor.START, BLACK, false);
   }
 
-  private static void polyline(
-      StringBuilder sb, List<double[]> pts, java.util.function.DoubleUnaryOperator sx,
-      java.util.function.DoubleUnaryOperator sy, String color, String id) {
+  private static void series(Canvas c, List<double[]> pts, DoubleUnaryOperator sx, DoubleUnaryOperator sy,
+      String color, String id) {
     if (pts.isEmpty()) {
       return;
     }
-    sb.append("<polyline id=\"").append(id).append("\" fill=\"none\" stroke=\"").append(color)
-        .append("\" stroke-width=\"2\" points=\"");
+    double[] xs = new double[pts.size()];
+    double[] ys = new double[pts.size()];
     for (int i = 0; i < pts.size(); i++) {
-      if (i > 0) {
-        sb.append(' ');
-      }
-      sb.append(String.format(Locale.ROOT, "%.2f,%.2f", sx.applyAsDouble(pts.get(i)[0]), sy.applyAsDouble(pts.get(i)[1])));
+      xs[i] = sx.applyAsDouble(pts.get(i)[0]);
+      ys[i] = sy.applyAsDouble(pts.get(i)[1]);
     }
-    sb.append("\"/>\n");
-    for (double[] p : pts) {
-      sb.append(String.format(Locale.ROOT, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2\" fill=\"%s\"/>\n",
-          sx.applyAsDouble(p[0]), sy.applyAsDouble(p[1]), color));
+    c.polyline(xs, ys, color, 2, id);
+    for (int i = 0; i < xs.length; i++) {
+      c.circle(xs[i], ys[i], 2, color);
     }
   }
 
@@ -162,9 +166,5 @@ public final class LossCurveSvg {
       return String.format(Locale.ROOT, "%.0f", v);
     }
     return String.format(Locale.ROOT, "%.3g", v);
-  }
-
-  private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

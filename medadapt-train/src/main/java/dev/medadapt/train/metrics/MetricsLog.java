@@ -1,5 +1,9 @@
 package dev.medadapt.train.metrics;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import dev.medadapt.core.UnsupportedFeatureException;
+import dev.medadapt.core.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +22,7 @@ import java.util.List;
  * Each line is flushed when written.
  */
 public final class MetricsLog implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
   /** CSV header. */
   public static final String CSV_HEADER = "step,epoch,loss,learning_rate,grad_norm,tokens,tokens_per_second,eval_loss";
 
@@ -66,13 +71,21 @@ public final class MetricsLog implements AutoCloseable {
     return List.copyOf(history);
   }
 
-  /** Writes {@code loss.svg} from the history. */
+  /**
+   * Writes {@code loss.svg} and {@code loss.png} from the history (atomically); returns the SVG. Where Java2D cannot
+   * render (a JRE without fonts) the PNG is left out with a warning.
+   */
   public Path writeCurves() {
     Path svg = dir.resolve("loss.svg");
     try {
-      Files.writeString(svg, LossCurveSvg.render(history, title), StandardCharsets.UTF_8);
+      AtomicFiles.writeString(svg, LossCurveSvg.render(history, title));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + svg, e);
+    }
+    try {
+      LossCurveSvg.writePng(dir.resolve("loss.png"), history, title);
+    } catch (UnsupportedFeatureException e) {
+      LOG.warn("{}; loss.svg is written", e.getMessage());
     }
     return svg;
   }

@@ -85,6 +85,17 @@ class MetricsTest {
     assertThat(jsonl).hasSize(6);
     assertThat(jsonl.get(0)).contains("\"step\":1").contains("\"eval_loss\":null");
     assertThat(tmp.resolve("loss.svg")).exists();
+    // the PNG is the same chart: decodable, same size as the SVG, with the train curve's color in it
+    java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(tmp.resolve("loss.png").toFile());
+    assertThat(png.getWidth()).isEqualTo(800);
+    assertThat(png.getHeight()).isEqualTo(450);
+    boolean trainColor = false;
+    for (int x = 0; x < png.getWidth() && !trainColor; x++) {
+      for (int y = 0; y < png.getHeight() && !trainColor; y++) {
+        trainColor = (png.getRGB(x, y) & 0xffffff) == 0x1f77b4;
+      }
+    }
+    assertThat(trainColor).as("train curve drawn in the PNG").isTrue();
     // a resumed run reopens with its checkpoint's history: steps after it disappear
     try (MetricsLog log = new MetricsLog(tmp, "t", ms.subList(0, 3))) {
       assertThat(log.history()).hasSize(3);

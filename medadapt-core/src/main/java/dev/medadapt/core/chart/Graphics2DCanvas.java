@@ -1,4 +1,4 @@
-package dev.medadapt.eval.report.internal;
+package dev.medadapt.core.chart;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -6,7 +6,9 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
+import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
 
 /** Draws the same chart with Java2D (used for the PNG; works headless). */
@@ -30,6 +32,27 @@ public final class Graphics2DCanvas implements Canvas {
     g.setColor(Color.decode(stroke));
     g.setStroke(new BasicStroke((float) width));
     g.draw(new Line2D.Double(x1, y1, x2, y2));
+  }
+
+  @Override
+  public void polyline(double[] xs, double[] ys, String stroke, double width, String id) {
+    if (xs.length == 0) {
+      return;
+    }
+    Path2D.Double p = new Path2D.Double();
+    p.moveTo(xs[0], ys[0]);
+    for (int i = 1; i < xs.length; i++) {
+      p.lineTo(xs[i], ys[i]);
+    }
+    g.setColor(Color.decode(stroke));
+    g.setStroke(new BasicStroke((float) width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+    g.draw(p);
+  }
+
+  @Override
+  public void circle(double cx, double cy, double r, String fill) {
+    g.setColor(Color.decode(fill));
+    g.fill(new Ellipse2D.Double(cx - r, cy - r, 2 * r, 2 * r));
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.medadapt.eval.report.internal;
+package dev.medadapt.core.chart;
 
 import java.util.Locale;
 
@@ -31,6 +31,26 @@ public final class SvgCanvas implements Canvas {
     sb.append("<line x1=\"").append(f(x1)).append("\" y1=\"").append(f(y1)).append("\" x2=\"").append(f(x2))
         .append("\" y2=\"").append(f(y2)).append("\" stroke=\"").append(escape(stroke))
         .append("\" stroke-width=\"").append(f(width)).append("\"/>\n");
+  }
+
+  @Override
+  public void polyline(double[] xs, double[] ys, String stroke, double width, String id) {
+    sb.append("<polyline");
+    if (id != null) {
+      sb.append(" id=\"").append(escape(id)).append('"');
+    }
+    sb.append(" fill=\"none\" stroke=\"").append(escape(stroke)).append("\" stroke-width=\"").append(f(width))
+        .append("\" points=\"");
+    for (int i = 0; i < xs.length; i++) {
+      sb.append(i > 0 ? " " : "").append(f(xs[i])).append(',').append(f(ys[i]));
+    }
+    sb.append("\"/>\n");
+  }
+
+  @Override
+  public void circle(double cx, double cy, double r, String fill) {
+    sb.append("<circle cx=\"").append(f(cx)).append("\" cy=\"").append(f(cy)).append("\" r=\"").append(f(r))
+        .append("\" fill=\"").append(escape(fill)).append("\"/>\n");
   }
 
   @Override
