@@ -95,6 +95,7 @@ public final class LossCurveSvg {
     DoubleUnaryOperator sx = x -> LEFT + (x - x0) / (x1 - x0) * pw;
     DoubleUnaryOperator sy = y -> TOP + ph - (y - y0) / (y1 - y0) * ph;
 
+    c.rect(0, 0, W, H, "#ffffff");
     c.text(LEFT, 20, title, 15, Anchor.START, BLACK, false);
     if (skipped > 0 || empty) {
       c.text(LEFT, 34, empty ? "no finite loss values" : skipped + " non-finite loss value(s) not drawn", 12,

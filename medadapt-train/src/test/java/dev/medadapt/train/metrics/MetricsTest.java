@@ -89,6 +89,7 @@ class MetricsTest {
     java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(tmp.resolve("loss.png").toFile());
     assertThat(png.getWidth()).isEqualTo(800);
     assertThat(png.getHeight()).isEqualTo(450);
+    assertThat(png.getRGB(0, 0) & 0xffffff).as("white background").isEqualTo(0xffffff);
     boolean trainColor = false;
     for (int x = 0; x < png.getWidth() && !trainColor; x++) {
       for (int y = 0; y < png.getHeight() && !trainColor; y++) {
