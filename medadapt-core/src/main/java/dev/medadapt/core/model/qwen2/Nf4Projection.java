@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.quant.Nf4Codec;
@@ -94,22 +93,15 @@ public final class Nf4Projection implements Projection {
 
   @Override
   public NDArray apply(NDArray x) {
+    // The product itself is LinearProjection's: input cast to the weight's type, float32 result, and a
+    // float16 weight widened for prompts.
     if (workspace == null) {
-      NDArray in32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
       float[] w = new float[out * in];
       dequantize(w);
-      NDArray wt = x.getManager().create(w, new Shape(out, in));
-      return Linear.linear(in32, wt, bias).singletonOrThrow();
+      return new LinearProjection(x.getManager().create(w, new Shape(out, in)), bias).apply(x);
     }
-    NDArray in32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     synchronized (workspace) {
-      NDArray wt = workspace.load(this);
-      if (workspace.type == DataType.FLOAT16) {
-        NDArray in16 = x.getDataType() == DataType.FLOAT16 ? x : x.toType(DataType.FLOAT16, false);
-        NDArray y = Linear.linear(in16, wt, bias).singletonOrThrow();
-        return y.toType(DataType.FLOAT32, false);
-      }
-      return Linear.linear(in32, wt, bias).singletonOrThrow();
+      return new LinearProjection(workspace.load(this), bias).apply(x);
     }
   }
 
