@@ -66,11 +66,7 @@ public final class OnnxEmbedder implements Embedder {
     this.queryPrefix = b.queryPrefix;
     this.passagePrefix = b.passagePrefix;
     this.batchSize = b.batchSize;
-    if (model.outputRank() != 3 && model.outputRank() != 2) {
-      throw new ModelFormatException(
-          model.description() + ": output '" + model.outputName() + "' has rank " + model.outputRank()
-              + "; expected token states [batch, seq, hidden] or pooled vectors [batch, dim]");
-    }
+    model.requireOutputRank("expected token states [batch, seq, hidden] or pooled vectors [batch, dim]", 3, 2);
     int dim = embed(List.of("dimension probe"), "").get(0).length;
     if (b.expectedDimension > 0 && dim != b.expectedDimension) {
       throw new ModelFormatException(

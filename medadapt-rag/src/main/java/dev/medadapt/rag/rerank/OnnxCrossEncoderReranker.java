@@ -4,7 +4,6 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.util.PairList;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
-import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.UnsupportedFeatureException;
 import dev.medadapt.rag.embed.internal.OnnxModel;
 import dev.medadapt.rag.retrieve.Hit;
@@ -51,11 +50,7 @@ public final class OnnxCrossEncoderReranker implements Reranker {
     this.batchSize = b.batchSize;
     this.activation = b.activation;
     this.maxLength = b.maxLength;
-    if (model.outputRank() != 2 && model.outputRank() != 1) {
-      throw new ModelFormatException(
-          model.description() + ": output '" + model.outputName() + "' has rank " + model.outputRank()
-              + "; a cross-encoder outputs logits [batch, 1]");
-    }
+    model.requireOutputRank("a cross-encoder outputs logits [batch, 1]", 2, 1);
   }
 
   public static Builder builder() {

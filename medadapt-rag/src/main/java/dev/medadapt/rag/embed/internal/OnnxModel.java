@@ -182,6 +182,20 @@ public final class OnnxModel implements AutoCloseable {
   }
 
   /**
+   * Refuses a model whose output rank is not one of {@code ranks}, naming the model, the output and
+   * {@code expected} (what such a model should output).
+   */
+  public void requireOutputRank(String expected, int... ranks) {
+    for (int r : ranks) {
+      if (r == outputRank) {
+        return;
+      }
+    }
+    throw new ModelFormatException(
+        modelDescription + ": output '" + outputName() + "' has rank " + outputRank + "; " + expected);
+  }
+
+  /**
    * Pads {@code batch} (right, with id 0 and mask 0) to its longest encoding and runs it. The
    * returned output lives in a buffer of the calling thread that the next {@code run} on the same
    * thread overwrites: read it first.
