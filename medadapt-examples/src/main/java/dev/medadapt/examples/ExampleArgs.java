@@ -69,12 +69,7 @@ final class ExampleArgs {
 
   /** Writes {@code value} as indented JSON, atomically (what the examples save beside their output). */
   static void writeJson(Path file, Object value) {
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper()
-        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
-    try {
-      dev.medadapt.core.io.AtomicFiles.write(file, o -> json.writeValue(o, value));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write " + file, e);
-    }
+    dev.medadapt.core.io.AtomicFiles.writeJson(file, new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT), value);
   }
 }

@@ -365,11 +365,7 @@ public final class Study {
     m.put("max_length", b.maxLength);
     m.put("rag_k", b.ragK);
     m.put("alpha", b.alpha);
-    try {
-      AtomicFiles.write(file, out -> JSON.writeValue(out, m));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    AtomicFiles.writeJson(file, JSON, m);
   }
 
   private static Path mkdirs(Path dir) {

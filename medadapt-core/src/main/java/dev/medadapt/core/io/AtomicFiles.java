@@ -71,6 +71,18 @@ public final class AtomicFiles {
     return write(file, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Writes {@code value} as JSON with {@code mapper} to {@code file} atomically; an I/O failure is an
+   * {@link java.io.UncheckedIOException} naming the file (for settings, summaries and other small records).
+   */
+  public static Path writeJson(Path file, com.fasterxml.jackson.databind.ObjectMapper mapper, Object value) {
+    try {
+      return write(file, out -> mapper.writeValue(out, value));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
   /** Renames {@code source} to {@code target}, replacing it; atomically where the file system can. */
   public static void moveReplacing(Path source, Path target) throws IOException {
     try {

@@ -53,6 +53,18 @@ class AtomicFilesTest {
   }
 
   @Test
+  void writeJsonWritesTheValueAndNamesTheFileOnFailure() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    Path f = tmp.resolve("summary.json");
+    AtomicFiles.writeJson(f, json, java.util.Map.of("steps", 3));
+    assertThat(json.readTree(f.toFile()).get("steps").asInt()).isEqualTo(3);
+    Path blocked = f.resolve("child.json"); // its parent is a file
+    assertThatThrownBy(() -> AtomicFiles.writeJson(blocked, json, java.util.Map.of()))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessage("cannot write " + blocked);
+  }
+
+  @Test
   void deleteTreeRemovesFoldersAndToleratesAbsence() throws Exception {
     Path d = tmp.resolve("checkpoint-1");
     AtomicFiles.writeString(d.resolve("x/y.bin"), "1");

@@ -102,7 +102,7 @@ public final class AdaptationPipeline {
     m.put("cpt_merged_model", merged.toAbsolutePath().toString());
     m.put("merge_dtype", b.mergeDtype == null ? "base" : b.mergeDtype.name());
     m.put("sft", stage(sft, merged));
-    writeJson(summary, m);
+    AtomicFiles.writeJson(summary, JSON, m);
     return new Result(cpt, merged, sft, summary);
   }
 
@@ -140,14 +140,6 @@ public final class AdaptationPipeline {
       Files.move(tmp, merged, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot move merged model " + tmp + " to " + merged, e);
-    }
-  }
-
-  private static void writeJson(Path file, Object value) {
-    try {
-      AtomicFiles.write(file, out -> JSON.writeValue(out, value));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 
