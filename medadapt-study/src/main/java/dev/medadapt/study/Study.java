@@ -424,7 +424,7 @@ public final class Study {
       return this;
     }
 
-    /** Benchmark names ({@link StandardLayout#names()}); default medqa, medmcqa, mmlu, pubmedqa. */
+    /** Benchmark names ({@code StandardLayout.names()}); default medqa, medmcqa, mmlu, pubmedqa. */
     public Builder benchmarks(List<String> benchmarks) {
       this.benchmarks = List.copyOf(benchmarks);
       return this;
