@@ -12,7 +12,7 @@ import dev.medadapt.train.data.SftDatasets;
 import dev.medadapt.train.data.SftExample;
 import dev.medadapt.train.metrics.StepMetrics;
 import dev.medadapt.train.optim.Warmup;
-import dev.medadapt.train.pipeline.AdaptationPipeline;
+import dev.medadapt.train.peft.AdapterMerger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -97,7 +97,7 @@ public final class FineTuneExample {
     if (Files.isRegularFile(merged.resolve("config.json"))) {
       LOG.info("{} already holds the merged model", merged);
     } else {
-      AdaptationPipeline.merge(baseModel, r.adapterDir(), merged, null);
+      AdapterMerger.merge(baseModel, r.adapterDir(), merged, null);
     }
     System.out.println("Merged model: " + merged);
 

@@ -12,7 +12,7 @@ import dev.medadapt.train.SftTrainer;
 import dev.medadapt.train.TrainingConfig;
 import dev.medadapt.train.TrainingResult;
 import dev.medadapt.train.optim.Warmup;
-import dev.medadapt.train.pipeline.AdaptationPipeline;
+import dev.medadapt.train.peft.AdapterMerger;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -41,7 +41,7 @@ public class FineTuneAndEvaluate {
 
     // 2. Merge the adapter into a full checkpoint.
     Path merged = out.resolve("merged");
-    AdaptationPipeline.merge(base, t.adapterDir(), merged, null);
+    AdapterMerger.merge(base, t.adapterDir(), merged, null);
 
     // 3. The same seeded MedQA questions for both models, scored by the log-likelihood of the option letters.
     long seed = 4242;
