@@ -1,5 +1,6 @@
 package dev.medadapt.examples;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.llm.LoglikelihoodRequest;
 import dev.medadapt.core.model.LocalLanguageModel;
@@ -14,7 +15,6 @@ import dev.medadapt.train.metrics.StepMetrics;
 import dev.medadapt.train.optim.Warmup;
 import dev.medadapt.train.peft.AdapterMerger;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -135,7 +135,7 @@ public final class FineTuneExample {
     try (Stream<Path> s = Files.list(dir)) {
       return s.sorted().toList();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir, e);
+      throw new StorageException("cannot list", dir, e);
     }
   }
 }
