@@ -48,9 +48,15 @@ class RetrieverContractTests {
     }
   }
 
-  /** The bundled all-MiniLM-L6-v2: a real sentence encoder, so "the topical passage first" means something. */
-  static Embedder miniLm() {
-    return OnnxEmbedder.allMiniLmL6V2();
+  /**
+   * An index with vectors from the bundled all-MiniLM-L6-v2: a real sentence encoder, so "the topical passage
+   * first" means something.
+   */
+  abstract static class MiniLmIndex extends LocalIndex {
+    @Override
+    Embedder embedder() {
+      return OnnxEmbedder.allMiniLmL6V2();
+    }
   }
 
   @Nested
@@ -62,12 +68,7 @@ class RetrieverContractTests {
   }
 
   @Nested
-  class DenseExact extends LocalIndex {
-    @Override
-    Embedder embedder() {
-      return miniLm();
-    }
-
+  class DenseExact extends MiniLmIndex {
     @Override
     Retriever over(RagIndex index, Embedder embedder) {
       return DenseRetriever.builder(index, embedder).mode(DenseRetriever.Mode.EXACT).build();
@@ -75,12 +76,7 @@ class RetrieverContractTests {
   }
 
   @Nested
-  class DenseHnsw extends LocalIndex {
-    @Override
-    Embedder embedder() {
-      return miniLm();
-    }
-
+  class DenseHnsw extends MiniLmIndex {
     @Override
     Retriever over(RagIndex index, Embedder embedder) {
       return DenseRetriever.builder(index, embedder).mode(DenseRetriever.Mode.HNSW).build();
@@ -88,12 +84,7 @@ class RetrieverContractTests {
   }
 
   @Nested
-  class Hybrid extends LocalIndex {
-    @Override
-    Embedder embedder() {
-      return miniLm();
-    }
-
+  class Hybrid extends MiniLmIndex {
     @Override
     Retriever over(RagIndex index, Embedder embedder) {
       return HybridRetriever.builder()
