@@ -19,11 +19,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "example",
     mixinStandardHelpOptions = true,
-    description = {
-      "Runs one of the example programs of medadapt-examples (dev.medadapt.examples) on the embedded default,",
-      "or on your model and data when given. Every option is optional; --out DIR sets where it writes",
-      "(default target/medadapt-examples/NAME)."
-    },
+    description =
+        "Runs one of the example programs of medadapt-examples (dev.medadapt.examples) on the embedded default, "
+            + "or on your model and data when given. Every option is optional; --out DIR sets where it writes "
+            + "(default target/medadapt-examples/NAME). `medadapt example NAME --help` lists an example's options.",
     subcommands = {
       ExampleCommand.Chat.class,
       ExampleCommand.Rag.class,
