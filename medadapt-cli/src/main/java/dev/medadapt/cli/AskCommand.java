@@ -4,7 +4,6 @@ import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.openai.OpenAiLanguageModel;
-import dev.medadapt.rag.index.RagIndex;
 import dev.medadapt.rag.pipeline.PromptTemplate;
 import dev.medadapt.rag.pipeline.RagAnswer;
 import dev.medadapt.rag.pipeline.RagPipeline;
@@ -43,8 +42,8 @@ public final class AskCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--index", required = true, paramLabel = "DIR")
-  Path index;
+  @ArgGroup(exclusive = true, multiplicity = "1", heading = "Index: a local directory or a SolrCloud collection%n")
+  RetrievalTarget target;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   ModelSource source;
@@ -103,10 +102,10 @@ public final class AskCommand implements Callable<Integer> {
           case "medrag" -> PromptTemplate.MEDRAG;
           default -> throw new ConfigurationException("--template must be reference or medrag, was \"" + template + "\"");
         };
-    try (RagIndex idx = RagIndex.open(index);
+    try (RetrievalTarget.Opened idx = target.open();
         LanguageModel model = openModel()) {
       Reranker r = null;
-      try (RagRetrievers rr = RagRetrievers.open(idx, index, mode, embedder, rrfK, "--mode")) {
+      try (RagRetrievers rr = RagRetrievers.open(idx, mode, embedder, rrfK, "--mode")) {
         if (reranker != null) {
           r = openReranker(reranker);
         }

@@ -12,8 +12,6 @@ import dev.medadapt.eval.bench.Subsets;
 import dev.medadapt.eval.contamination.WordNgrams;
 import dev.medadapt.eval.stats.Interval;
 import dev.medadapt.eval.stats.Proportions;
-import dev.medadapt.rag.index.RagIndex;
-import dev.medadapt.rag.retrieve.Bm25Retriever;
 import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintWriter;
@@ -26,6 +24,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -43,8 +42,8 @@ public final class BaselineCommand implements Callable<Integer> {
   /** BM25 hits examined per option for one that passes the overlap filter. */
   static final int HITS = 20;
 
-  @Option(names = "--index", required = true, description = "A medadapt-rag index folder.")
-  Path index;
+  @ArgGroup(exclusive = true, multiplicity = "1", heading = "Index: a medadapt-rag index folder or a SolrCloud collection%n")
+  RetrievalTarget target;
 
   @Option(names = "--data", required = true, description = "Benchmark file or folder (MIRAGE benchmark.json or any loader's file).")
   Path data;
@@ -71,8 +70,8 @@ public final class BaselineCommand implements Callable<Integer> {
       questions = Subsets.shuffled(questions, seed, n);
     }
     List<IrSolver.Answer> answers;
-    try (RagIndex idx = RagIndex.open(index)) {
-      Retriever bm25 = Bm25Retriever.builder(idx).build();
+    try (RetrievalTarget.Opened idx = target.open()) {
+      Retriever bm25 = idx.bm25();
       answers = new IrSolver(new OverlapFilteredBm25(bm25, HITS)).answerAll(questions, ProgressListener.NONE);
     }
     int correct = (int) answers.stream().filter(IrSolver.Answer::correct).count();

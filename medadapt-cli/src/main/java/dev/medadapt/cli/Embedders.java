@@ -37,17 +37,21 @@ final class Embedders {
 
   /** The query embedder for an index: {@code spec} if given, else the one the metadata names when it is built in. */
   static Embedder forIndex(IndexMetadata m, String spec, Path indexDir) {
+    return forEmbedder(m.embedder(), spec, indexDir.toString());
+  }
+
+  /** The query embedder for passages embedded with {@code e} in {@code where} (an index directory or a collection). */
+  static Embedder forEmbedder(EmbedderInfo e, String spec, String where) {
     if (spec != null) {
       return open(spec);
     }
-    EmbedderInfo e = m.embedder();
     if (e.name().equals("all-MiniLM-L6-v2")) {
       return OnnxEmbedder.allMiniLmL6V2();
     }
     if (e.name().equals("hashing-bow-v1")) {
       return new HashingEmbedder(e.dimension());
     }
-    throw new ConfigurationException(indexDir + " was embedded with " + m.describeEmbedder()
-        + "; pass the same model with --embedder DIR");
+    throw new ConfigurationException(where + " was embedded with " + e.name() + " (dimension " + e.dimension()
+        + "); pass the same model with --embedder DIR");
   }
 }

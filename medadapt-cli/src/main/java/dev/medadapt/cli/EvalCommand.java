@@ -20,7 +20,6 @@ import dev.medadapt.eval.run.RunResult;
 import dev.medadapt.eval.score.AnswerExtractors;
 import dev.medadapt.eval.score.LoglikelihoodScorer;
 import dev.medadapt.eval.stats.Bootstrap;
-import dev.medadapt.rag.index.RagIndex;
 import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -116,6 +115,9 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--rag-index", paramLabel = "DIR",
       description = "retrieve context from this medadapt-rag index with the question text (MedRAG style)")
   Path ragIndex;
+
+  @ArgGroup(exclusive = false, heading = "Or retrieve from a SolrCloud collection%n")
+  RetrievalTarget.Solr ragSolr;
 
   @Option(names = "--rag-mode", paramLabel = "MODE",
       description = "bm25, dense or hybrid (default: hybrid for an index with vectors, bm25 for a BM25-only one)")
@@ -227,19 +229,22 @@ public final class EvalCommand implements Callable<Integer> {
     ProgressBar bar = noProgress ? null : ProgressBar.onStderr();
     b.progress(bar == null ? ProgressListener.NONE : bar);
     RunResult result;
-    if (ragIndex == null) {
+    if (ragIndex != null && ragSolr != null) {
+      throw new ConfigurationException("--rag-index and --collection are alternatives: give one retrieval target");
+    }
+    if (ragIndex == null && ragSolr == null) {
       result = b.build().run();
     } else {
       Ensure.between(ragK, 1, 100, "--rag-k");
-      try (RagIndex index = RagIndex.open(ragIndex);
-          RagRetrievers rr = RagRetrievers.open(index, ragIndex, ragMode, embedder, rrfK, "--rag-mode")) {
+      try (RetrievalTarget.Opened index = ragIndex != null ? RetrievalTarget.local(ragIndex) : RetrievalTarget.solr(ragSolr);
+          RagRetrievers rr = RagRetrievers.open(index, ragMode, embedder, rrfK, "--rag-mode")) {
         Retriever retriever = rr.retriever();
         // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
         b.retrieval(
             q -> retriever.retrieve(q.question(), ragK).stream()
                 .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
                 .toList(),
-            rr.description() + " k=" + ragK + " index=" + ragIndex.toAbsolutePath().normalize()
+            rr.description() + " k=" + ragK + " index=" + (ragIndex != null ? ragIndex.toAbsolutePath().normalize().toString() : index.where())
                 + " (" + index.size() + " chunks)");
         result = b.build().run();
       }

@@ -7,10 +7,15 @@ import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.index.IndexReport;
 import dev.medadapt.rag.index.RagIndexWriter;
+import dev.medadapt.solr.CollectionNotFoundException;
+import dev.medadapt.solr.SolrCollection;
+import dev.medadapt.solr.SolrIndexWriter;
+import dev.medadapt.solr.SolrTarget;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,8 +33,15 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--corpus", required = true, arity = "1..*", paramLabel = "FILE", description = "Corpus files or folders, indexed in order.")
   List<Path> corpus;
 
-  @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index directory (created if missing).")
-  Path index;
+  @ArgGroup(exclusive = true, multiplicity = "1",
+      heading = "Index: a local directory (created if missing) or a SolrCloud collection (created if missing)%n")
+  RetrievalTarget target;
+
+  @Option(names = "--shards", paramLabel = "N", defaultValue = "1", description = "Shards of a new SolrCloud collection (default ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(names = "--replicas", paramLabel = "M", defaultValue = "1", description = "Replicas of each shard of a new SolrCloud collection (default ${DEFAULT-VALUE}).")
+  int replicas;
 
   @Option(names = "--embedder", paramLabel = "SPEC", defaultValue = "default", description = "Passage embedder: " + Embedders.HELP + ". Default: ${DEFAULT-VALUE}.")
   String embedder;
@@ -60,17 +72,30 @@ public final class IndexCommand implements Callable<Integer> {
         };
     Embedder e = bm25Only ? null : Embedders.open(embedder);
     IndexReport r;
+    String where;
     try (ProgressBar bar = ProgressBar.onStderr()) {
-      RagIndexWriter.Builder b = RagIndexWriter.builder(index).progress(bar).commitEvery(commitEvery).batchSize(batchSize);
-      if (bm25Only) {
-        b.bm25Only();
-      } else {
-        b.embedder(e);
-      }
       String key = RagIndexWriter.sourceKey(corpus) + "split=" + splitLongerThan;
-      try (RagIndexWriter w = b.build();
-          ChunkSource src = open(policy)) {
-        r = w.index(src, key);
+      if (target.index != null) {
+        where = target.index.toString();
+        RagIndexWriter.Builder b = RagIndexWriter.builder(target.index).progress(bar).commitEvery(commitEvery).batchSize(batchSize);
+        if (bm25Only) {
+          b.bm25Only();
+        } else {
+          b.embedder(e);
+        }
+        try (RagIndexWriter w = b.build();
+            ChunkSource src = open(policy)) {
+          r = w.index(src, key);
+        }
+      } else {
+        SolrTarget t = target.solr.target();
+        where = t.describe();
+        try (SolrCollection c = openOrCreate(t, e);
+            SolrIndexWriter w = SolrIndexWriter.builder(c).embedder(e).progress(bar).commitEvery(commitEvery)
+                .batchSize(batchSize).build();
+            ChunkSource src = open(policy)) {
+          r = w.index(src, key);
+        }
       }
     } finally {
       if (e != null) {
@@ -79,8 +104,18 @@ public final class IndexCommand implements Callable<Integer> {
     }
     System.out.printf(Locale.ROOT,
         "indexed %,d chunks in %.1f s (%,.0f chunks/s); %,d already committed by an earlier run; %,d bad rows skipped; %s now holds %,d documents%n",
-        r.chunksIndexed(), r.elapsed().toNanos() / 1e9, r.chunksPerSecond(), r.chunksResumed(), r.badRowsSkipped(), index, r.documentsInIndex());
+        r.chunksIndexed(), r.elapsed().toNanos() / 1e9, r.chunksPerSecond(), r.chunksResumed(), r.badRowsSkipped(), where, r.documentsInIndex());
     return 0;
+  }
+
+  /** The collection, created with --shards x --replicas when it does not exist yet. */
+  private SolrCollection openOrCreate(SolrTarget t, Embedder e) {
+    try {
+      return SolrCollection.open(t);
+    } catch (CollectionNotFoundException missing) {
+      SolrCollection.Creator c = SolrCollection.creator(t).shards(shards).replicas(replicas);
+      return (e == null ? c.bm25Only() : c.embedder(e.info())).create();
+    }
   }
 
   private ChunkSource open(BadRowPolicy policy) {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       LogitsCommand.class,
       IndexCommand.class,
       SearchCommand.class,
+      SolrClusterCommand.class,
       AskCommand.class,
       IrEvalCommand.class,
       TrainCommand.class,

@@ -1,7 +1,6 @@
 package dev.medadapt.cli;
 
 import dev.medadapt.core.progress.Progress;
-import dev.medadapt.rag.index.RagIndex;
 import dev.medadapt.rag.ireval.QueryFile;
 import dev.medadapt.rag.ireval.TrecRunWriter;
 import dev.medadapt.rag.retrieve.Hit;
@@ -28,8 +27,8 @@ import picocli.CommandLine.Option;
       "(to --run-out, or stdout) for `medadapt ir-eval`."
     })
 public final class SearchCommand implements Callable<Integer> {
-  @Option(names = "--index", required = true, paramLabel = "DIR")
-  Path index;
+  @ArgGroup(exclusive = true, multiplicity = "1", heading = "Index: a local directory or a SolrCloud collection%n")
+  RetrievalTarget target;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Input input;
@@ -62,8 +61,8 @@ public final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    try (RagIndex idx = RagIndex.open(index)) {
-      try (RagRetrievers rr = RagRetrievers.open(idx, index, mode, embedder, rrfK, "--mode")) {
+    try (RetrievalTarget.Opened idx = target.open()) {
+      try (RagRetrievers rr = RagRetrievers.open(idx, mode, embedder, rrfK, "--mode")) {
         Retriever retriever = rr.retriever();
         if (input.query != null) {
           List<Hit> hits = retriever.retrieve(input.query, k);
