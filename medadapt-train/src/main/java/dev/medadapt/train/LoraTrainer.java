@@ -16,6 +16,7 @@ import dev.medadapt.train.data.Batch;
 import dev.medadapt.train.data.TokenizedDataset;
 import dev.medadapt.train.data.TokenizedSequence;
 import dev.medadapt.train.internal.ChunkedLmHeadLoss;
+import dev.medadapt.train.internal.MicroBatchPass;
 import dev.medadapt.train.internal.Provenance;
 import dev.medadapt.train.lora.LoraModel;
 import dev.medadapt.train.metrics.MetricsLog;
@@ -116,7 +117,8 @@ public final class LoraTrainer {
     LrSchedule schedule = switch (config.schedule()) {
       case COSINE -> LrSchedule.cosine(totalSteps, warmupSteps);
       case LINEAR -> LrSchedule.linear(totalSteps, warmupSteps);
-      case CONSTANT -> step -> step < warmupSteps ? (double) step / Math.max(1, warmupSteps) : 1.0;
+      case CONSTANT -> LrSchedule.constant();
+      case CONSTANT_WITH_WARMUP -> LrSchedule.constantWithWarmup(warmupSteps);
     };
     Map<String, String> runConfig = new LinkedHashMap<>(config.describe());
     runConfig.put("lora", lora.config().toString());
@@ -169,6 +171,7 @@ public final class LoraTrainer {
         totalSteps, warmupSteps, config.seed());
 
     long microPerEpoch = (train.size() + config.microBatchSize() - 1) / config.microBatchSize();
+    boolean embeddingTrains = lora.modules().contains("model.embed_tokens");
     long start = System.nanoTime();
     try (MetricsLog log = new MetricsLog(outputDir, task, history)) {
       int[] order = epochOrder(train.size(), epoch);
@@ -200,19 +203,19 @@ public final class LoraTrainer {
             Batch b = batches.get(k);
             lora.trainingContext(config.seed(), step, batchInEpoch + k);
             try (NDManager sub = lora.model().manager().newSubManager()) {
-              Loss l = loss(sub, b, true);
-              double s = l.sum();
+              MicroBatchPass pass = config.gradientCheckpointing()
+                  ? MicroBatchPass.checkpointed(lora.model(), sub, b, embeddingTrains)
+                  : MicroBatchPass.eager(lora.model(), sub, b);
+              double s = pass.forward();
               if (!Double.isFinite(s)) {
                 throw diverged("loss is " + s, step + 1, k, lastCheckpoint);
               }
               lossSum += s;
               if (targets > 0) {
-                // Divide by a tensor of the micro-batch's manager, not div(float): see LoraModel on scalars in the graph.
-                NDArray mean = l.objective().div(sub.create((float) targets));
                 if (beforeBackward != null) {
                   beforeBackward.run();
                 }
-                gc.backward(mean);
+                pass.backward(gc, (float) targets);
               }
             }
           }
@@ -291,59 +294,25 @@ public final class LoraTrainer {
     for (int i = 0; i < eval.size(); i += mb) {
       Batch b = Batch.of(eval.sequences().subList(i, Math.min(i + mb, eval.size())), 0);
       try (NDManager sub = lora.model().manager().newSubManager()) {
-        sum += loss(sub, b, false).sum();
+        sum += evalLoss(sub, b);
       }
       targets += b.supervisedTargets();
     }
     return targets == 0 ? Double.NaN : sum / targets;
   }
 
-  /** A micro-batch's summed loss and the scalar to backpropagate (its gradient is the loss's), or null for eval. */
-  private record Loss(double sum, NDArray objective) {}
-
   /**
-   * The summed loss of {@code b}. With a frozen float32 lm_head (no LoRA on it) the loss is computed from the hidden
-   * states in chunks over the supervised positions only ({@link ChunkedLmHeadLoss}): the {@code [tokens, vocab]}
-   * logits never exist whole, which is what bounds memory at long sequences; otherwise through the full logits.
+   * The summed loss of {@code b} without gradients. With a frozen dense lm_head (no LoRA on it) the loss is computed
+   * from the hidden states in chunks over the supervised positions only ({@link ChunkedLmHeadLoss}), so the
+   * {@code [tokens, vocab]} logits never exist whole; otherwise through the full logits.
    */
-  private Loss loss(NDManager sub, Batch b, boolean withGradient) {
+  private double evalLoss(NDManager sub, Batch b) {
+    NDArray ids = MicroBatchPass.ids(sub, b);
+    long[][] mask = MicroBatchPass.attentionMask(b);
     if (ChunkedLmHeadLoss.supports(lora.model())) {
-      ChunkedLmHeadLoss.Pass p = ChunkedLmHeadLoss.run(lora.model(), ids(sub, b), attentionMask(b), b, withGradient);
-      return new Loss(p.lossSum(), p.surrogate());
+      return ChunkedLmHeadLoss.run(lora.model(), ids, mask, b, false).lossSum();
     }
-    NDArray logits = forward(sub, b);
-    NDArray sum = CausalLmLoss.sum(withGradient ? logits : logits.stopGradient(), b);
-    return new Loss(sum.getFloat(), withGradient ? sum : null);
-  }
-
-  private static NDArray ids(NDManager sub, Batch b) {
-    long[] ids = new long[b.inputIds().length];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = b.inputIds()[i];
-    }
-    return dev.medadapt.train.internal.OwnedArrays.of(sub, ids, new Shape(b.batchSize(), b.length()));
-  }
-
-  /** The attention mask as the model takes it, or null when no position is padding. */
-  private static long[][] attentionMask(Batch b) {
-    boolean padded = false;
-    for (int v : b.attentionMask()) {
-      padded |= v == 0;
-    }
-    if (!padded) {
-      return null;
-    }
-    long[][] mask = new long[b.batchSize()][b.length()];
-    for (int r = 0; r < b.batchSize(); r++) {
-      for (int t = 0; t < b.length(); t++) {
-        mask[r][t] = b.attentionMask()[r * b.length() + t];
-      }
-    }
-    return mask;
-  }
-
-  private NDArray forward(NDManager sub, Batch b) {
-    return lora.model().forward(ids(sub, b), attentionMask(b), null);
+    return CausalLmLoss.sum(lora.model().forward(ids, mask, null), b).getFloat();
   }
 
   private Batch batch(TokenizedDataset data, int[] order, long microBatch) {

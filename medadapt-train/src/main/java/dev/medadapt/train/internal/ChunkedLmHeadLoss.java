@@ -67,6 +67,12 @@ public final class ChunkedLmHeadLoss {
     return loss(hidden, head.weight(), batch, withGradient, chunkFloats);
   }
 
+  /** The loss of {@code batch} from the final-normed hidden states {@code [B, T, H]} under the model's lm_head. */
+  public static Pass loss(Qwen2Model model, NDArray normedHidden, Batch batch, boolean withGradient) {
+    return loss(normedHidden, ((LinearProjection) model.projection("lm_head")).weight(), batch, withGradient,
+        CHUNK_FLOATS);
+  }
+
   /** The loss of hidden states {@code [B, T, H]} under the frozen {@code weight [V, H]}; see the class comment. */
   static Pass loss(NDArray hidden, NDArray weight, Batch batch, boolean withGradient, long chunkFloats) {
     NDManager m = hidden.getManager();

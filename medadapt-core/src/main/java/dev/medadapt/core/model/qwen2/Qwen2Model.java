@@ -395,6 +395,11 @@ public final class Qwen2Model implements AutoCloseable {
       return mask;
     }
 
+    /** Positions already in the cache (0 for a standalone pass). */
+    public int past() {
+      return past;
+    }
+
     /** {@code 1/sqrt(head_dim)} as a scalar tensor of the pass's manager. */
     public NDArray scale() {
       return scale;
@@ -545,23 +550,35 @@ public final class Qwen2Model implements AutoCloseable {
     NDArray v5 = qkv.v().expandDims(2);
     int total = (int) k5.getShape().get(3);
     int rows = attentionBlockRows(heads, total, blockFloats);
-    NDArray out;
-    if (rows >= t) {
-      out = attentionBlock(q5, k5, v5, pos.mask, pos.scale);
-    } else {
-      java.util.List<NDArray> blocks = new java.util.ArrayList<>();
-      for (int r0 = 0; r0 < t; r0 += rows) {
-        int r1 = Math.min(t, r0 + rows);
-        int keys = pos.past + r1;
-        blocks.add(attentionBlock(q5.get(":, :, :, " + r0 + ":" + r1 + ", :"),
-            k5.get(":, :, :, :" + keys + ", :"), v5.get(":, :, :, :" + keys + ", :"),
-            pos.mask == null ? null : pos.mask.get(":, :, :, " + r0 + ":" + r1 + ", :" + keys), pos.scale));
+    NDManager m = q5.getManager();
+    java.util.List<NDArray> blocks = new java.util.ArrayList<>();
+    for (int r0 = 0; r0 < t; r0 += rows) {
+      int r1 = Math.min(t, r0 + rows);
+      int keys = pos.past + r1;
+      // Each block's scores and probabilities live in a sub-manager closed when the block is done (DJL would
+      // otherwise hold every block's until the caller's manager closes; under autograd, torch keeps what it saved).
+      try (NDManager bm = m.newSubManager()) {
+        NDArray out = attentionBlock(
+            slice(q5, bm, ":, :, :, " + r0 + ":" + r1 + ", :"), slice(k5, bm, ":, :, :, :" + keys + ", :"),
+            slice(v5, bm, ":, :, :, :" + keys + ", :"),
+            pos.mask == null ? null : slice(pos.mask, bm, ":, :, :, " + r0 + ":" + r1 + ", :" + keys), pos.scale);
+        out.attach(m);
+        blocks.add(out);
       }
-      out = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(blocks), 3);
     }
+    NDArray out = blocks.size() == 1 ? blocks.get(0)
+        : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(blocks), 3);
     return out.reshape(b, heads, t, d).transpose(0, 2, 1, 3).reshape(b, t, heads * d);
   }
 
+  /** {@code x[index]} as an array of {@code owner}. */
+  private static NDArray slice(NDArray x, NDManager owner, String index) {
+    NDArray s = x.get(index);
+    s.attach(owner);
+    return s;
+  }
+
+  /** Softmax attention of one block: {@code q [B, KV, g, R, d]}, {@code k, v [B, KV, 1, K, d]}, mask {@code [.., R, K]}. */
   private static NDArray attentionBlock(NDArray q5, NDArray k5, NDArray v5, NDArray mask, NDArray scale) {
     NDArray scores = q5.matMul(k5.transpose(0, 1, 2, 4, 3)).mul(scale);
     if (mask != null) {
