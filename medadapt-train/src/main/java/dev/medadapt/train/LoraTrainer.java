@@ -20,6 +20,7 @@ import dev.medadapt.train.internal.MicroBatchPass;
 import dev.medadapt.train.internal.Provenance;
 import dev.medadapt.train.lora.LoraModel;
 import dev.medadapt.train.metrics.MetricsLog;
+import dev.medadapt.train.metrics.PhaseMemory;
 import dev.medadapt.train.metrics.StepMetrics;
 import dev.medadapt.train.optim.AdamW;
 import dev.medadapt.train.optim.GradientClipping;
@@ -170,6 +171,7 @@ public final class LoraTrainer {
     LOG.info("{}: {} trainable LoRA parameters, {} steps, {} warmup, seed {}", task, lora.trainableParameters(),
         totalSteps, warmupSteps, config.seed());
 
+    PhaseMemory memory = PhaseMemory.startAfterLoad();
     long microPerEpoch = (train.size() + config.microBatchSize() - 1) / config.microBatchSize();
     boolean embeddingTrains = lora.modules().contains("model.embed_tokens");
     long start = System.nanoTime();
@@ -196,6 +198,7 @@ public final class LoraTrainer {
         if (step == poisonStep) {
           params.values().iterator().next().muli(Float.NaN);
         }
+        memory.begin();
         long t0 = System.nanoTime();
         double lossSum = 0;
         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -241,27 +244,37 @@ public final class LoraTrainer {
           step++;
           batchInEpoch = windowEnd;
           double secs = (System.nanoTime() - t0) / 1e9;
+          long stepPeak = memory.end("train_step");
           double loss = targets == 0 ? 0 : lossSum / targets;
           Double evalLoss = null;
           if (hasEval && ((config.evalEvery() > 0 && step % config.evalEvery() == 0) || step == totalSteps)) {
+            memory.begin();
             evalLoss = evaluate(eval);
+            memory.end("eval");
           }
           StepMetrics sm = new StepMetrics(step, epoch, loss, config.learningRate() * factor, norm, tokens,
-              tokens / Math.max(secs, 1e-9), evalLoss);
+              tokens / Math.max(secs, 1e-9), evalLoss, stepPeak);
           log.append(sm);
-          Map<String, Object> shown = new LinkedHashMap<>();
-          shown.put("loss", loss);
-          shown.put("lr", config.learningRate() * factor);
-          shown.put("tokens/s", sm.tokensPerSecond());
-          if (evalLoss != null) {
-            shown.put("eval_loss", evalLoss);
+          if (step % config.loggingSteps() == 0 || step == totalSteps) {
+            Map<String, Object> shown = new LinkedHashMap<>();
+            shown.put("loss", loss);
+            shown.put("lr", config.learningRate() * factor);
+            shown.put("tokens/s", sm.tokensPerSecond());
+            if (evalLoss != null) {
+              shown.put("eval_loss", evalLoss);
+            }
+            LOG.info("{} step {}/{}: loss {}, lr {}, grad norm {}, {} s, peak RSS {} MB{}", task, step, totalSteps,
+                loss, config.learningRate() * factor, norm, String.format(java.util.Locale.ROOT, "%.2f", secs),
+                stepPeak >> 20, evalLoss == null ? "" : ", eval loss " + evalLoss);
+            progress.onProgress(Progress.of(task, step, totalSteps, "steps",
+                Duration.ofNanos(System.nanoTime() - start), shown));
           }
-          progress.onProgress(Progress.of(task, step, totalSteps, "steps",
-              Duration.ofNanos(System.nanoTime() - start), shown));
           if ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || step == totalSteps) {
             TrainingState st = new TrainingState(step, step, epoch, batchInEpoch, config.seed(), Map.of(),
                 lora.toAdapter(), opt.exportState(), log.history(), runConfig);
+            memory.begin();
             lastCheckpoint = store.save(st, base);
+            memory.end("checkpoint");
           }
         } finally {
           for (NDArray g : grads.values()) {
@@ -273,13 +286,17 @@ public final class LoraTrainer {
       history = log.history();
     }
     Path adapterDir = outputDir.resolve("adapter");
+    memory.begin();
     PeftAdapterIO.write(adapterDir, lora.toAdapter(), base);
+    memory.end("save_adapter");
+    memory.write(outputDir);
     Map<String, String> prov = new LinkedHashMap<>(provenance);
     prov.putAll(runConfig);
     prov.put("task", task);
     prov.put("base_model", base);
     prov.put("trainable_parameters", Long.toString(lora.trainableParameters()));
     prov.put("resumed_from_step", Long.toString(resumedFrom));
+    memory.peaks().forEach((phase, bytes) -> prov.put("peak_rss_bytes_" + phase, Long.toString(bytes)));
     Provenance.write(adapterDir, prov);
     Provenance.write(outputDir, prov);
     return new TrainingResult(step, resumedFrom, lora.trainableParameters(), history, adapterDir, outputDir);

@@ -93,7 +93,7 @@ public final class Qwen2Model implements AutoCloseable {
    */
   public static Qwen2Model load(Path dir, Device device, Precision precision, LinearLoader linearLoader) {
     Ensure.notNull(dir, "modelPath");
-    Ensure.notNull(device, "device");
+    dev.medadapt.core.model.Devices.require(Ensure.notNull(device, "device"));
     Ensure.notNull(precision, "precision");
     Qwen2Config cfg = Qwen2Config.load(dir);
     long t0 = System.nanoTime();
