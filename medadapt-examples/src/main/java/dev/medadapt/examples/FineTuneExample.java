@@ -1,5 +1,6 @@
 package dev.medadapt.examples;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.llm.LoglikelihoodRequest;
 import dev.medadapt.core.model.LocalLanguageModel;
@@ -12,9 +13,8 @@ import dev.medadapt.train.data.SftDatasets;
 import dev.medadapt.train.data.SftExample;
 import dev.medadapt.train.metrics.StepMetrics;
 import dev.medadapt.train.optim.Warmup;
-import dev.medadapt.train.pipeline.AdaptationPipeline;
+import dev.medadapt.train.peft.AdapterMerger;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -97,7 +97,7 @@ public final class FineTuneExample {
     if (Files.isRegularFile(merged.resolve("config.json"))) {
       LOG.info("{} already holds the merged model", merged);
     } else {
-      AdaptationPipeline.merge(baseModel, r.adapterDir(), merged, null);
+      AdapterMerger.merge(baseModel, r.adapterDir(), merged, null);
     }
     System.out.println("Merged model: " + merged);
 
@@ -135,7 +135,7 @@ public final class FineTuneExample {
     try (Stream<Path> s = Files.list(dir)) {
       return s.sorted().toList();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir, e);
+      throw new StorageException("cannot list", dir, e);
     }
   }
 }

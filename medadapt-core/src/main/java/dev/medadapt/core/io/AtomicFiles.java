@@ -1,5 +1,6 @@
 package dev.medadapt.core.io;
 
+import dev.medadapt.core.StorageException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -79,7 +80,7 @@ public final class AtomicFiles {
     try {
       return write(file, out -> mapper.writeValue(out, value));
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot write " + file, e);
+      throw new StorageException("cannot write", file, e);
     }
   }
 

@@ -151,7 +151,10 @@ public final class LocalLanguageModel implements LanguageModel {
 
   @Override
   public List<Generation> generateBatch(List<String> prompts, GenerationOptions options) {
-    Ensure.notEmpty(prompts, "prompts");
+    Ensure.notNull(prompts, "prompts");
+    if (prompts.isEmpty()) {
+      return List.of(); // as the interface's default and every other implementation
+    }
     List<int[]> ids = new ArrayList<>(prompts.size());
     for (String p : prompts) {
       ids.add(tokenizer.encode(Ensure.notNull(p, "prompt"), true));

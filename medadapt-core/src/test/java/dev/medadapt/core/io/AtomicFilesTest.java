@@ -60,8 +60,9 @@ class AtomicFilesTest {
     assertThat(json.readTree(f.toFile()).get("steps").asInt()).isEqualTo(3);
     Path blocked = f.resolve("child.json"); // its parent is a file
     assertThatThrownBy(() -> AtomicFiles.writeJson(blocked, json, java.util.Map.of()))
-        .isInstanceOf(java.io.UncheckedIOException.class)
-        .hasMessage("cannot write " + blocked);
+        .isInstanceOf(dev.medadapt.core.StorageException.class)
+        .hasMessageStartingWith("cannot write " + blocked + ": ")
+        .satisfies(e -> assertThat(((dev.medadapt.core.StorageException) e).path()).isEqualTo(blocked));
   }
 
   @Test

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.rag.chunk.Chunk;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -186,7 +186,7 @@ public final class MedRagJsonlReader implements ChunkSource {
       bad(e.getMessage());
       return null;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new StorageException("cannot read", file, e);
     }
     if (content == null) {
       content = beirText;

@@ -55,6 +55,7 @@ public record IndexMetadata(
     try {
       return JSON.writeValueAsString(this);
     } catch (IOException e) {
+      // Serializing a record of strings and numbers to a String does no I/O; Jackson declares it all the same.
       throw new UncheckedIOException(e);
     }
   }

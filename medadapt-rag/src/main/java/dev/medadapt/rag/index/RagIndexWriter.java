@@ -1,5 +1,6 @@
 package dev.medadapt.rag.index;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.Ensure;
@@ -11,7 +12,6 @@ import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.embed.EmbedderInfo;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -221,13 +221,13 @@ public final class RagIndexWriter implements AutoCloseable {
                 sum[0] += Files.size(f);
                 sum[1] = Math.max(sum[1], Files.getLastModifiedTime(f).toMillis());
               } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new StorageException("cannot read the size and time of corpus file", f, e);
               }
             });
             sb.append("|dir|").append(sum[0]).append('|').append(sum[1]);
           }
         }
-      } catch (IOException | UncheckedIOException e) {
+      } catch (IOException | StorageException e) {
         sb.append("|unreadable");
       }
       sb.append('\n');

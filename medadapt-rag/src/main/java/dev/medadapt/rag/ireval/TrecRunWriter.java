@@ -1,11 +1,11 @@
 package dev.medadapt.rag.ireval;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.rag.retrieve.Hit;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ public final class TrecRunWriter implements AutoCloseable {
         out.newLine();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(file + ": write failed", e);
+      throw new StorageException("cannot write TREC run", file, e);
     }
   }
 
@@ -69,7 +69,7 @@ public final class TrecRunWriter implements AutoCloseable {
     try {
       out.close();
     } catch (IOException e) {
-      throw new UncheckedIOException(file + ": close failed", e);
+      throw new StorageException("cannot close TREC run", file, e);
     }
   }
 }

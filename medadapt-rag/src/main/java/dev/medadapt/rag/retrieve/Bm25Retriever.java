@@ -1,5 +1,6 @@
 package dev.medadapt.rag.retrieve;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.index.IndexFields;
@@ -78,7 +79,7 @@ public final class Bm25Retriever implements IdRanker {
           try {
             return loader.load(s, s.search(q, k));
           } catch (IOException e) {
-            throw new UncheckedIOException(index.directory() + ": search failed", e);
+            throw new StorageException("search failed in index", index.directory(), e);
           }
         });
   }
@@ -100,6 +101,7 @@ public final class Bm25Retriever implements IdRanker {
       }
       ts.end();
     } catch (IOException e) {
+      // Analyzing a String reads no file; Lucene's TokenStream API declares IOException all the same.
       throw new UncheckedIOException(e);
     }
     if (counts.isEmpty()) {

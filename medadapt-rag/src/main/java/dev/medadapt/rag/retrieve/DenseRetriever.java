@@ -1,5 +1,6 @@
 package dev.medadapt.rag.retrieve;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
@@ -8,7 +9,6 @@ import dev.medadapt.rag.embed.EmbedderInfo;
 import dev.medadapt.rag.index.IndexFields;
 import dev.medadapt.rag.index.RagIndex;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -82,7 +82,7 @@ public final class DenseRetriever implements IdRanker {
           try {
             return Hits.ids(s, exact ? exact(s, v, n) : hnsw(s, v, n));
           } catch (IOException e) {
-            throw new UncheckedIOException(index.directory() + ": dense search failed", e);
+            throw new StorageException("dense search failed in index", index.directory(), e);
           }
         });
   }
@@ -148,7 +148,7 @@ public final class DenseRetriever implements IdRanker {
             ScoreDoc[] docs = exact ? exact(s, q, k) : hnsw(s, q, k);
             return Hits.load(s, docs);
           } catch (IOException e) {
-            throw new UncheckedIOException(index.directory() + ": dense search failed", e);
+            throw new StorageException("dense search failed in index", index.directory(), e);
           }
         });
   }

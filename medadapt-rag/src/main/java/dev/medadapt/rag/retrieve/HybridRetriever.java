@@ -1,5 +1,6 @@
 package dev.medadapt.rag.retrieve;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import java.util.ArrayList;
@@ -143,7 +144,7 @@ public final class HybridRetriever implements Retriever {
           try {
             return Hits.loadByIds(s, top);
           } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(sharedIndex.directory() + ": loading hits failed", e);
+            throw new StorageException("loading hits failed in index", sharedIndex.directory(), e);
           }
         });
   }

@@ -1,6 +1,7 @@
 package dev.medadapt.rag.ireval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.medadapt.core.testing.TestResources;
 import dev.medadapt.rag.corpus.BadRowPolicy;
@@ -84,11 +85,14 @@ class MedQuadRetrievalIT {
       IrEvaluation e = IrMetrics.evaluate(new TrecRun(run), set.qrels(), List.of(10, 100));
       System.out.printf(Locale.ROOT, "MedQuAD question->answer BM25, %d queries: nDCG@10 %.4f recall@10 %.4f MRR@10 %.4f recall@100 %.4f%n",
           e.queries(), e.mean().get("ndcg@10"), e.mean().get("recall@10"), e.mean().get("mrr@10"), e.mean().get("recall@100"));
-      // BM25 on question->answer is far from trivial (the answer need not repeat the question) but
-      // the topic title makes it much better than chance (10/16,407).
-      assertThat(e.mean().get("recall@10")).isBetween(0.3, 0.95);
-      assertThat(e.mean().get("ndcg@10")).isBetween(0.2, 0.9);
-      assertThat(e.mean().get("recall@100")).isGreaterThan(e.mean().get("recall@10"));
+      // BM25 is deterministic: the seeded 1,000-question sample gives these values to the printed precision
+      // (measured 2026-12-06: nDCG@10 0.6225, recall@10 0.8985, MRR@10 0.5420, recall@100 0.9758). A change to the
+      // analyzer, the BM25 parameters, the index fields or the metrics moves them beyond the tolerance.
+      assertThat(e.queries()).isEqualTo(1000);
+      assertThat(e.mean().get("ndcg@10")).isCloseTo(0.6225, within(5e-4));
+      assertThat(e.mean().get("recall@10")).isCloseTo(0.8985, within(5e-4));
+      assertThat(e.mean().get("mrr@10")).isCloseTo(0.5420, within(5e-4));
+      assertThat(e.mean().get("recall@100")).isCloseTo(0.9758, within(5e-4));
     }
   }
 }

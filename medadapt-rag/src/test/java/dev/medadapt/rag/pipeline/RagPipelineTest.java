@@ -3,6 +3,7 @@ package dev.medadapt.rag.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.medadapt.core.testing.ScriptedLanguageModel;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.llm.ChatMessage;
 import dev.medadapt.rag.retrieve.Hit;
@@ -37,7 +38,7 @@ class RagPipelineTest {
 
   @Test
   void referenceStudyTemplateMessagesAndCitations() {
-    ScriptedLanguageModel lm = new ScriptedLanguageModel(null, "Metformin [2], with diet [1][7] and again [2, 1].");
+    ScriptedLanguageModel lm = ScriptedLanguageModel.builder().chatOnly().answers("Metformin [2], with diet [1][7] and again [2, 1].").build();
     RagPipeline rag = RagPipeline.builder().retriever(new FixedRetriever(H1, H2, H3)).languageModel(lm).k(2).build();
     List<String> streamed = new ArrayList<>();
     RagAnswer a = rag.ask("What treats type 2 diabetes?", Map.of(), streamed::add);
@@ -48,7 +49,7 @@ class RagPipelineTest {
     // [7] is not a snippet of the prompt; order of first citation
     assertThat(a.citedIds()).containsExactly("d2", "d1");
     assertThat(a.droppedIds()).isEmpty();
-    assertThat(a.messages()).isEqualTo(lm.received.get(0));
+    assertThat(a.messages()).isEqualTo(lm.chats().get(0));
     assertThat(a.messages()).hasSize(2);
     assertThat(a.messages().get(0).role()).isEqualTo(ChatMessage.Role.SYSTEM);
     assertThat(a.messages().get(1))
@@ -63,7 +64,7 @@ class RagPipelineTest {
   @Test
   void medragTemplateIsMedRagsFormatWithZeroBasedDocuments() {
     ScriptedLanguageModel lm =
-        new ScriptedLanguageModel(null, "{\"step_by_step_thinking\": \"Document [0] says so\", \"answer_choice\": \"B\"}");
+        ScriptedLanguageModel.builder().chatOnly().answers("{\"step_by_step_thinking\": \"Document [0] says so\", \"answer_choice\": \"B\"}").build();
     RagPipeline rag =
         RagPipeline.builder().retriever(new FixedRetriever(H1, H2)).languageModel(lm).template(PromptTemplate.MEDRAG).k(2).build();
     RagAnswer a = rag.ask("First-line drug for type 2 diabetes?", Map.of("B", "Metformin", "A", "Insulin"), t -> {});
@@ -84,7 +85,7 @@ class RagPipelineTest {
     Hit longHit = new Hit("long", "Long", "word ".repeat(50).strip(), 2.5);
     // word tokens: "[1] Diabetes -- Treatment\nMetformin is the first-line drug." = 9;
     // "\n\n[2] Long\nword x50" = 52 (dropped); "\n\n[2] Cats\nA cat sat on the mat." = 8
-    ScriptedLanguageModel lm = new ScriptedLanguageModel(ScriptedLanguageModel.wordTokenizer(), "ok [2]");
+    ScriptedLanguageModel lm = ScriptedLanguageModel.builder().chatOnly().tokenizer(ScriptedLanguageModel.wordTokenizer()).answers("ok [2]").build();
     RagPipeline rag =
         RagPipeline.builder()
             .retriever(new FixedRetriever(H1, longHit, H3))
@@ -109,7 +110,7 @@ class RagPipelineTest {
     assertThat(RagPipeline.approximateTokenCount("abcd")).isEqualTo(2);
     String firstSnippet = PromptTemplate.REFERENCE_STUDY.formatSnippet(0, H1);
     int first = RagPipeline.approximateTokenCount(firstSnippet);
-    ScriptedLanguageModel lm = new ScriptedLanguageModel(null, "x");
+    ScriptedLanguageModel lm = ScriptedLanguageModel.builder().chatOnly().answers("x").build();
     RagAnswer a =
         RagPipeline.builder()
             .retriever(new FixedRetriever(H1, H2))
@@ -139,7 +140,7 @@ class RagPipelineTest {
           @Override
           public void close() {}
         };
-    ScriptedLanguageModel lm = new ScriptedLanguageModel(null, "x");
+    ScriptedLanguageModel lm = ScriptedLanguageModel.builder().chatOnly().answers("x").build();
     RagAnswer a = RagPipeline.builder().retriever(retriever).reranker(reverse).languageModel(lm).k(2).build().ask("q?");
     assertThat(retriever.asked).containsExactly(20); // max(4k, 20) candidates
     assertThat(seen).containsExactly("d1", "d2", "d3");
@@ -148,7 +149,7 @@ class RagPipelineTest {
 
   @Test
   void customTemplatesSubstituteOnceAndAreValidated() {
-    ScriptedLanguageModel lm = new ScriptedLanguageModel(null, "x");
+    ScriptedLanguageModel lm = ScriptedLanguageModel.builder().chatOnly().answers("x").build();
     PromptTemplate t = PromptTemplate.custom("Context:\n{context}\nQ: {question}");
     RagAnswer a = RagPipeline.builder().retriever(new FixedRetriever(H3)).languageModel(lm).template(t).build().ask("why {context}?");
     assertThat(a.messages()).containsExactly(ChatMessage.user("Context:\n[1] Cats\nA cat sat on the mat.\nQ: why {context}?"));
@@ -164,7 +165,7 @@ class RagPipelineTest {
 
   @Test
   void builderValidates() {
-    ScriptedLanguageModel lm = new ScriptedLanguageModel(null);
+    ScriptedLanguageModel lm = ScriptedLanguageModel.builder().chatOnly().answers().build();
     assertThatThrownBy(() -> RagPipeline.builder().languageModel(lm).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("retriever must be set");

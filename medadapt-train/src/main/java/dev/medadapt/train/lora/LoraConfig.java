@@ -52,6 +52,11 @@ public record LoraConfig(int rank, double alpha, double dropout, boolean rsLora,
     return new Builder();
   }
 
+  /** A builder holding this configuration's values, to derive a changed copy. */
+  public Builder toBuilder() {
+    return new Builder().rank(rank).alpha(alpha).dropout(dropout).rsLora(rsLora).targetModules(targetModules);
+  }
+
   /** The factor applied to B·A·x: alpha/sqrt(r) with rsLoRA, alpha/r otherwise (PEFT lora/layer.py update_layer). */
   public double scaling() {
     return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;

@@ -3,9 +3,12 @@ package dev.medadapt.train.peft;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.UnsupportedFeatureException;
+import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.core.model.Qwen2Config;
 import dev.medadapt.core.safetensors.DType;
 import dev.medadapt.core.safetensors.SafetensorsReader;
@@ -15,7 +18,6 @@ import dev.medadapt.train.internal.Provenance;
 import dev.medadapt.train.lora.LoraAdapter;
 import dev.medadapt.train.lora.LoraPair;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,9 +44,23 @@ public final class AdapterMerger {
   private AdapterMerger() {}
 
   /**
-   * Writes {@code base + adapter} to {@code outDir}.
+   * Merges the PEFT adapter in {@code adapterDir} (adapter_config.json + adapter_model.safetensors) into the base;
+   * see {@link #merge(Path, LoraAdapter, Path, DType)}.
+   */
+  public static void merge(Path baseDir, Path adapterDir, Path outDir, DType outputDtype) {
+    Ensure.notNull(adapterDir, "adapter");
+    merge(baseDir, PeftAdapterIO.read(adapterDir), outDir, outputDtype);
+  }
+
+  /**
+   * Writes {@code base + adapter} to {@code outDir}, atomically: the checkpoint is written to
+   * {@code outDir.partial/} and renamed to {@code outDir} when complete, so an interrupted merge never looks
+   * finished. An earlier merged checkpoint in {@code outDir} (a folder with config.json) is replaced; an empty folder
+   * is used; any other existing {@code outDir} is refused, never deleted.
    *
    * @param outputDtype F32, F16 or BF16, or null to keep each tensor's dtype
+   * @throws ConfigurationException when {@code outDir} is a file or a folder that holds something else
+   * @throws StorageException when writing fails (the path is named)
    */
   public static void merge(Path baseDir, LoraAdapter adapter, Path outDir, DType outputDtype) {
     Ensure.notNull(baseDir, "model");
@@ -53,13 +69,56 @@ public final class AdapterMerger {
     if (outputDtype != null && !outputDtype.isFloating()) {
       throw new UnsupportedFeatureException("outputDtype must be F32, F16 or BF16, was " + outputDtype);
     }
+    checkReplaceable(outDir);
+    Path tmp = outDir.resolveSibling(outDir.getFileName() + ".partial");
+    try {
+      AtomicFiles.deleteTree(tmp);
+      Files.createDirectories(tmp);
+    } catch (IOException e) {
+      throw new StorageException("cannot create", tmp, e);
+    }
+    writeMerged(baseDir, adapter, tmp, outputDtype);
+    Path old = outDir.resolveSibling(outDir.getFileName() + ".replaced");
+    try {
+      AtomicFiles.deleteTree(old);
+      if (Files.exists(outDir)) {
+        Files.move(outDir, old);
+      }
+      AtomicFiles.moveReplacing(tmp, outDir);
+      AtomicFiles.deleteTree(old);
+    } catch (IOException e) {
+      throw new StorageException("cannot move the merged model " + tmp + " to", outDir, e);
+    }
+  }
+
+  /** Refuses an output that is a file, or a non-empty folder that is not a Hugging Face checkpoint. */
+  private static void checkReplaceable(Path outDir) {
+    if (!Files.exists(outDir)) {
+      return;
+    }
+    if (!Files.isDirectory(outDir)) {
+      throw new ConfigurationException("cannot merge into " + outDir + ": it is a file, not a folder");
+    }
+    if (Files.isRegularFile(outDir.resolve("config.json"))) {
+      return; // an earlier merged (or any) checkpoint: replaced as a whole
+    }
+    try (Stream<Path> s = Files.list(outDir)) {
+      if (s.findAny().isPresent()) {
+        throw new ConfigurationException("cannot merge into " + outDir
+            + ": the folder holds files but no config.json (not a checkpoint); choose an empty or new folder");
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot list", outDir, e);
+    }
+  }
+
+  private static void writeMerged(Path baseDir, LoraAdapter adapter, Path outDir, DType outputDtype) {
     Qwen2Config cfg = Qwen2Config.load(baseDir);
     boolean adaptsEmbedOrHead = adapter.modules().containsKey("model.embed_tokens")
         || adapter.modules().containsKey("lm_head");
     boolean untie = cfg.tieWordEmbeddings() && adaptsEmbedOrHead;
     double scaling = adapter.config().scaling();
     try {
-      Files.createDirectories(outDir);
       try (SafetensorsReader r = SafetensorsReader.open(baseDir)) {
         for (String module : adapter.modules().keySet()) {
           String w = module + ".weight";
@@ -85,19 +144,11 @@ public final class AdapterMerger {
           DType dt = outputDtype != null ? outputDtype : e.dtype();
           writer.add("lm_head.weight", dt, e.shape(), lazy(r, e.name(), adapter.modules().get("lm_head"), scaling));
         }
-        try (Stream<Path> old = Files.list(outDir)) {
-          for (Path f : old.toList()) {
-            String n = f.getFileName().toString();
-            if (n.endsWith(".safetensors") || n.equals("model.safetensors.index.json")) {
-              Files.delete(f);
-            }
-          }
-        }
         writer.writeSharded(outDir, SHARD_BYTES);
       }
       copyModelFiles(baseDir, outDir, untie);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write merged model to " + outDir, e);
+      throw new StorageException("cannot write merged model to", outDir, e);
     }
     Map<String, String> prov = new LinkedHashMap<>();
     prov.put("operation", "merge LoRA adapter into base");
@@ -186,7 +237,7 @@ public final class AdapterMerger {
           ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
           ObjectNode c = (ObjectNode) m.readTree(f.toFile());
           c.put("tie_word_embeddings", false);
-          Files.writeString(outDir.resolve(n), m.writeValueAsString(c));
+          AtomicFiles.writeString(outDir.resolve(n), m.writeValueAsString(c));
           continue;
         }
         Files.copy(f, outDir.resolve(n), StandardCopyOption.REPLACE_EXISTING);

@@ -1,21 +1,19 @@
 package dev.medadapt.train.pipeline;
 
-import dev.medadapt.core.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
+import dev.medadapt.core.StorageException;
+import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.core.safetensors.DType;
 import dev.medadapt.train.CptTrainer;
 import dev.medadapt.train.SftTrainer;
 import dev.medadapt.train.TrainingResult;
 import dev.medadapt.train.peft.AdapterMerger;
-import dev.medadapt.train.peft.PeftAdapterIO;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -75,7 +73,11 @@ public final class AdaptationPipeline {
     Path cptDir = b.cptDir != null ? b.cptDir : out.resolve("cpt");
     Path merged = b.mergedDir != null ? b.mergedDir : out.resolve("cpt-merged");
     Path sftDir = b.sftDir != null ? b.sftDir : out.resolve("sft");
-    mkdirs(out);
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      throw new StorageException("cannot create", out, e);
+    }
 
     LOG.info("pipeline: CPT of {} in {}", b.model, cptDir);
     TrainingResult cpt = b.cpt.model(b.model).outputDir(cptDir).build().run();
@@ -85,7 +87,7 @@ public final class AdaptationPipeline {
     if (Files.isRegularFile(merged.resolve("config.json"))) {
       LOG.info("pipeline: CPT model already merged at {}", merged);
     } else {
-      merge(b.model, cpt.adapterDir(), merged, b.mergeDtype);
+      AdapterMerger.merge(b.model, cpt.adapterDir(), merged, b.mergeDtype);
       LOG.info("pipeline: merged the CPT adapter into {}", merged);
     }
 
@@ -121,42 +123,6 @@ public final class AdaptationPipeline {
 
   private static Double finiteOrNull(double v) {
     return Double.isFinite(v) ? v : null;
-  }
-
-  /**
-   * Merges the adapter in {@code adapterDir} into {@code base}, writing {@code merged.partial/} first and renaming
-   * it to {@code merged} when complete.
-   */
-  public static void merge(Path base, Path adapterDir, Path merged, DType outputDtype) {
-    Path tmp = merged.resolveSibling(merged.getFileName() + ".partial");
-    deleteTree(tmp);
-    if (Files.exists(merged)) {
-      // a folder without config.json: left by something else than a finished merge
-      throw new ConfigurationException("cannot merge into " + merged + ": it exists but has no config.json");
-    }
-    mkdirs(merged.toAbsolutePath().getParent());
-    AdapterMerger.merge(base, PeftAdapterIO.read(adapterDir), tmp, outputDtype);
-    try {
-      Files.move(tmp, merged, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot move merged model " + tmp + " to " + merged, e);
-    }
-  }
-
-  private static Path mkdirs(Path dir) {
-    try {
-      return Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dir, e);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try {
-      AtomicFiles.deleteTree(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + dir, e);
-    }
   }
 
   /** Builder: {@code model}, {@code outputDir}, {@code cpt} and {@code sft} are required. */

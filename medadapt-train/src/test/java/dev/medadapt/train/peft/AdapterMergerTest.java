@@ -1,10 +1,12 @@
 package dev.medadapt.train.peft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.Qwen2Config;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
@@ -15,7 +17,9 @@ import dev.medadapt.train.lora.LoraAdapter;
 import dev.medadapt.train.lora.LoraConfig;
 import dev.medadapt.train.lora.LoraModel;
 import dev.medadapt.train.lora.LoraPair;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,5 +107,64 @@ class AdapterMergerTest {
     assertThat(out.resolve("tokenizer_config.json")).exists();
     assertThat(out.resolve("generation_config.json")).exists();
     assertThat(out.resolve("model.safetensors")).exists();
+  }
+
+  private LoraAdapter bytesAdapter(long seed) {
+    try (Qwen2Model m = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-bytes-chat"), Device.cpu(),
+        Precision.FP32)) {
+      return randomAdapter(m, seed);
+    }
+  }
+
+  @Test
+  void aSecondMergeReplacesTheFirstWholeAndLeavesNoWorkFolders() throws Exception {
+    Path base = TestResources.tinyModel("qwen2-tiny-bytes-chat");
+    Path out = tmp.resolve("merged");
+    AdapterMerger.merge(base, bytesAdapter(3), out, null);
+    byte[] first = Files.readAllBytes(out.resolve("model.safetensors"));
+    // A leftover of a merge that was killed half-way is not mistaken for a result: it is cleared first.
+    Files.createDirectories(tmp.resolve("merged.partial"));
+    Files.writeString(tmp.resolve("merged.partial/model.safetensors"), "torn");
+    AdapterMerger.merge(base, bytesAdapter(4), out, null);
+    assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isNotEqualTo(first);
+    assertThat(tmp.resolve("merged.partial")).doesNotExist();
+    assertThat(tmp.resolve("merged.replaced")).doesNotExist();
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("merged");
+    }
+  }
+
+  @Test
+  void aFolderThatIsNotACheckpointIsRefusedAndLeftAlone() throws Exception {
+    Path out = Files.createDirectories(tmp.resolve("notes"));
+    Files.writeString(out.resolve("todo.txt"), "keep me");
+    assertThatThrownBy(() -> AdapterMerger.merge(TestResources.tinyModel("qwen2-tiny-bytes-chat"), bytesAdapter(3),
+        out, null))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(out.toString())
+        .hasMessageContaining("no config.json");
+    assertThat(Files.readString(out.resolve("todo.txt"))).isEqualTo("keep me");
+    assertThat(tmp.resolve("notes.partial")).doesNotExist();
+  }
+
+  @Test
+  void aFileAsOutputIsRefusedByName() throws Exception {
+    Path out = Files.writeString(tmp.resolve("merged.bin"), "x");
+    assertThatThrownBy(() -> AdapterMerger.merge(TestResources.tinyModel("qwen2-tiny-bytes-chat"), bytesAdapter(3),
+        out, null))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(out + ": it is a file");
+  }
+
+  @Test
+  void theAdapterFolderOverloadReadsThePeftFiles() {
+    Path base = TestResources.tinyModel("qwen2-tiny-bytes-chat");
+    LoraAdapter adapter = bytesAdapter(5);
+    Path adapterDir = tmp.resolve("adapter");
+    PeftAdapterIO.write(adapterDir, adapter, base.toString());
+    AdapterMerger.merge(base, adapterDir, tmp.resolve("from-folder"), null);
+    AdapterMerger.merge(base, adapter, tmp.resolve("from-memory"), null);
+    assertThat(tmp.resolve("from-folder/model.safetensors")).hasSameBinaryContentAs(
+        tmp.resolve("from-memory/model.safetensors"));
   }
 }

@@ -4,7 +4,7 @@ package dev.medadapt.core.chat.internal;
  * Applies Jinja2's explicit whitespace control ({@code {%-}, {@code -%}}, {@code {{-}, {@code -}}},
  * {@code {#-}, {@code -#}}) to a template's text, and removes the markers.
  *
- * <p>Why: Jinjava 2.8 does not strip the whitespace before {@code {{-}, so Qwen2.5's indented template
+ * <p>Why: Jinjava 2.8 does not strip the whitespace before <code>&#123;&#123;-</code>, so Qwen2.5's indented template
  * renders with stray indentation. Jinja2 (jinja2/lexer.py) strips all whitespace, newlines included,
  * between the text and a tag with a {@code -} on that side. Doing it here, before Jinjava parses, gives
  * Jinja2's output for every tag kind; {@code trim_blocks}/{@code lstrip_blocks} are still applied by

@@ -37,6 +37,7 @@ import dev.medadapt.train.TrainingConfig;
 import dev.medadapt.train.TrainingResult;
 import dev.medadapt.train.data.SftTemplate;
 import dev.medadapt.train.optim.Warmup;
+import dev.medadapt.train.peft.AdapterMerger;
 import dev.medadapt.train.pipeline.AdaptationPipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -307,7 +308,7 @@ public final class Study {
 
   /** Merges the run's adapter into the (16/32-bit) base; written to a temporary folder and renamed when complete. */
   private static Path merge(Path base, TrainingResult r, Path merged) {
-    AdaptationPipeline.merge(base, r.adapterDir(), merged, null);
+    AdapterMerger.merge(base, r.adapterDir(), merged, null);
     return merged;
   }
 
@@ -424,7 +425,7 @@ public final class Study {
       return this;
     }
 
-    /** Benchmark names ({@link StandardLayout#names()}); default medqa, medmcqa, mmlu, pubmedqa. */
+    /** Benchmark names ({@code StandardLayout.names()}); default medqa, medmcqa, mmlu, pubmedqa. */
     public Builder benchmarks(List<String> benchmarks) {
       this.benchmarks = List.copyOf(benchmarks);
       return this;

@@ -2,7 +2,6 @@ package dev.medadapt.cli;
 
 import dev.medadapt.core.safetensors.DType;
 import dev.medadapt.train.peft.AdapterMerger;
-import dev.medadapt.train.peft.PeftAdapterIO;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -29,7 +28,7 @@ public final class MergeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    AdapterMerger.merge(model, PeftAdapterIO.read(adapter), out, dtype);
+    AdapterMerger.merge(model, adapter, out, dtype);
     spec.commandLine().getOut().println(out.toAbsolutePath());
     return 0;
   }

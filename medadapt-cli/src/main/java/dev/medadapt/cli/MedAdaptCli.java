@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       ScoreCommand.class,
       ContaminationCommand.class,
       BaselineCommand.class,
+      ExampleCommand.class,
     })
 public final class MedAdaptCli implements Runnable {
 

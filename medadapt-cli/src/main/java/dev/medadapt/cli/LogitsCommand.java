@@ -66,6 +66,7 @@ public final class LogitsCommand implements Callable<Integer> {
         g.writeEndArray();
         g.writeEndObject();
       } catch (IOException e) {
+        // The generator writes to the command's PrintWriter (stdout), which reports errors by a flag, not by throwing.
         throw new UncheckedIOException(e);
       }
       out.println();
