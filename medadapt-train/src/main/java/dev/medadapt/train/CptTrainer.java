@@ -72,7 +72,7 @@ public final class CptTrainer {
       throw new ConfigurationException("no CPT documents: give corpus files or documents");
     }
     try (HfTokenizer tok = HfTokenizer.load(b.model);
-        Qwen2Model model = BaseModels.load(b.model, b.precision, b.quantization)) {
+        Qwen2Model model = BaseModels.load(b.model, b.device, b.precision, b.quantization)) {
       int eos = EosToken.resolve(b.model, tok, model.config());
       TokenizedDataset all = CptEncoder.of(tok, eos, b.blockLength).encode(docs);
       if (all.size() == 0) {
@@ -87,6 +87,7 @@ public final class CptTrainer {
       prov.put("eval_fraction", Double.toString(b.evalFraction));
       prov.put("quantization", b.quantization.name());
       prov.put("precision", b.precision.name());
+      prov.put("device", b.device.toString());
       LoraModel lora = LoraModel.attach(model, b.lora, b.training.seed());
       return new LoraTrainer(lora, b.training, b.outputDir, "train cpt", b.progress, prov).train(split[0], split[1]);
     }

@@ -1,5 +1,6 @@
 package dev.medadapt.train;
 
+import ai.djl.Device;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.Quantization;
@@ -20,6 +21,7 @@ public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
   TrainingConfig training;
   Precision precision = Precision.FP32;
   Quantization quantization = Quantization.NONE;
+  Device device = Device.cpu();
   Path outputDir;
   ProgressListener progress = ProgressListener.NONE;
 
@@ -63,6 +65,16 @@ public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
     return self();
   }
 
+  /**
+   * Where the frozen base, the LoRA factors, their gradients, the optimizer state and NF4 dequantization live:
+   * {@code Device.cpu()} (default) or {@code Device.gpu(n)}, which needs DJL's CUDA build of libtorch on the class
+   * path (see the README). Parse user input with {@link dev.medadapt.core.model.Devices#parse(String)}.
+   */
+  public B device(Device v) {
+    device = v;
+    return self();
+  }
+
   /** The run folder (adapter, checkpoints, metrics, provenance). Required. */
   public B outputDir(Path v) {
     outputDir = v;
@@ -82,6 +94,7 @@ public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
     Ensure.notNull(training, "training");
     Ensure.notNull(precision, "precision");
     Ensure.notNull(quantization, "quantization");
+    Ensure.notNull(device, "device");
     Ensure.notNull(progress, "progress");
   }
 }

@@ -16,9 +16,11 @@ import dev.medadapt.train.data.Batch;
 import dev.medadapt.train.data.TokenizedDataset;
 import dev.medadapt.train.data.TokenizedSequence;
 import dev.medadapt.train.internal.ChunkedLmHeadLoss;
+import dev.medadapt.train.internal.MicroBatchPass;
 import dev.medadapt.train.internal.Provenance;
 import dev.medadapt.train.lora.LoraModel;
 import dev.medadapt.train.metrics.MetricsLog;
+import dev.medadapt.train.metrics.PhaseMemory;
 import dev.medadapt.train.metrics.StepMetrics;
 import dev.medadapt.train.optim.AdamW;
 import dev.medadapt.train.optim.GradientClipping;
@@ -116,7 +118,8 @@ public final class LoraTrainer {
     LrSchedule schedule = switch (config.schedule()) {
       case COSINE -> LrSchedule.cosine(totalSteps, warmupSteps);
       case LINEAR -> LrSchedule.linear(totalSteps, warmupSteps);
-      case CONSTANT -> step -> step < warmupSteps ? (double) step / Math.max(1, warmupSteps) : 1.0;
+      case CONSTANT -> LrSchedule.constant();
+      case CONSTANT_WITH_WARMUP -> LrSchedule.constantWithWarmup(warmupSteps);
     };
     Map<String, String> runConfig = new LinkedHashMap<>(config.describe());
     runConfig.put("lora", lora.config().toString());
@@ -168,7 +171,9 @@ public final class LoraTrainer {
     LOG.info("{}: {} trainable LoRA parameters, {} steps, {} warmup, seed {}", task, lora.trainableParameters(),
         totalSteps, warmupSteps, config.seed());
 
+    PhaseMemory memory = PhaseMemory.startAfterLoad();
     long microPerEpoch = (train.size() + config.microBatchSize() - 1) / config.microBatchSize();
+    boolean embeddingTrains = lora.modules().contains("model.embed_tokens");
     long start = System.nanoTime();
     try (MetricsLog log = new MetricsLog(outputDir, task, history)) {
       int[] order = epochOrder(train.size(), epoch);
@@ -193,6 +198,7 @@ public final class LoraTrainer {
         if (step == poisonStep) {
           params.values().iterator().next().muli(Float.NaN);
         }
+        memory.begin();
         long t0 = System.nanoTime();
         double lossSum = 0;
         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -200,19 +206,19 @@ public final class LoraTrainer {
             Batch b = batches.get(k);
             lora.trainingContext(config.seed(), step, batchInEpoch + k);
             try (NDManager sub = lora.model().manager().newSubManager()) {
-              Loss l = loss(sub, b, true);
-              double s = l.sum();
+              MicroBatchPass pass = config.gradientCheckpointing()
+                  ? MicroBatchPass.checkpointed(lora.model(), sub, b, embeddingTrains)
+                  : MicroBatchPass.eager(lora.model(), sub, b);
+              double s = pass.forward();
               if (!Double.isFinite(s)) {
                 throw diverged("loss is " + s, step + 1, k, lastCheckpoint);
               }
               lossSum += s;
               if (targets > 0) {
-                // Divide by a tensor of the micro-batch's manager, not div(float): see LoraModel on scalars in the graph.
-                NDArray mean = l.objective().div(sub.create((float) targets));
                 if (beforeBackward != null) {
                   beforeBackward.run();
                 }
-                gc.backward(mean);
+                pass.backward(gc, (float) targets);
               }
             }
           }
@@ -238,27 +244,37 @@ public final class LoraTrainer {
           step++;
           batchInEpoch = windowEnd;
           double secs = (System.nanoTime() - t0) / 1e9;
+          long stepPeak = memory.end("train_step");
           double loss = targets == 0 ? 0 : lossSum / targets;
           Double evalLoss = null;
           if (hasEval && ((config.evalEvery() > 0 && step % config.evalEvery() == 0) || step == totalSteps)) {
+            memory.begin();
             evalLoss = evaluate(eval);
+            memory.end("eval");
           }
           StepMetrics sm = new StepMetrics(step, epoch, loss, config.learningRate() * factor, norm, tokens,
-              tokens / Math.max(secs, 1e-9), evalLoss);
+              tokens / Math.max(secs, 1e-9), evalLoss, stepPeak);
           log.append(sm);
-          Map<String, Object> shown = new LinkedHashMap<>();
-          shown.put("loss", loss);
-          shown.put("lr", config.learningRate() * factor);
-          shown.put("tokens/s", sm.tokensPerSecond());
-          if (evalLoss != null) {
-            shown.put("eval_loss", evalLoss);
+          if (step % config.loggingSteps() == 0 || step == totalSteps) {
+            Map<String, Object> shown = new LinkedHashMap<>();
+            shown.put("loss", loss);
+            shown.put("lr", config.learningRate() * factor);
+            shown.put("tokens/s", sm.tokensPerSecond());
+            if (evalLoss != null) {
+              shown.put("eval_loss", evalLoss);
+            }
+            LOG.info("{} step {}/{}: loss {}, lr {}, grad norm {}, {} s, peak RSS {} MB{}", task, step, totalSteps,
+                loss, config.learningRate() * factor, norm, String.format(java.util.Locale.ROOT, "%.2f", secs),
+                stepPeak >> 20, evalLoss == null ? "" : ", eval loss " + evalLoss);
+            progress.onProgress(Progress.of(task, step, totalSteps, "steps",
+                Duration.ofNanos(System.nanoTime() - start), shown));
           }
-          progress.onProgress(Progress.of(task, step, totalSteps, "steps",
-              Duration.ofNanos(System.nanoTime() - start), shown));
           if ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || step == totalSteps) {
             TrainingState st = new TrainingState(step, step, epoch, batchInEpoch, config.seed(), Map.of(),
                 lora.toAdapter(), opt.exportState(), log.history(), runConfig);
+            memory.begin();
             lastCheckpoint = store.save(st, base);
+            memory.end("checkpoint");
           }
         } finally {
           for (NDArray g : grads.values()) {
@@ -270,13 +286,17 @@ public final class LoraTrainer {
       history = log.history();
     }
     Path adapterDir = outputDir.resolve("adapter");
+    memory.begin();
     PeftAdapterIO.write(adapterDir, lora.toAdapter(), base);
+    memory.end("save_adapter");
+    memory.write(outputDir);
     Map<String, String> prov = new LinkedHashMap<>(provenance);
     prov.putAll(runConfig);
     prov.put("task", task);
     prov.put("base_model", base);
     prov.put("trainable_parameters", Long.toString(lora.trainableParameters()));
     prov.put("resumed_from_step", Long.toString(resumedFrom));
+    memory.peaks().forEach((phase, bytes) -> prov.put("peak_rss_bytes_" + phase, Long.toString(bytes)));
     Provenance.write(adapterDir, prov);
     Provenance.write(outputDir, prov);
     return new TrainingResult(step, resumedFrom, lora.trainableParameters(), history, adapterDir, outputDir);
@@ -291,59 +311,25 @@ public final class LoraTrainer {
     for (int i = 0; i < eval.size(); i += mb) {
       Batch b = Batch.of(eval.sequences().subList(i, Math.min(i + mb, eval.size())), 0);
       try (NDManager sub = lora.model().manager().newSubManager()) {
-        sum += loss(sub, b, false).sum();
+        sum += evalLoss(sub, b);
       }
       targets += b.supervisedTargets();
     }
     return targets == 0 ? Double.NaN : sum / targets;
   }
 
-  /** A micro-batch's summed loss and the scalar to backpropagate (its gradient is the loss's), or null for eval. */
-  private record Loss(double sum, NDArray objective) {}
-
   /**
-   * The summed loss of {@code b}. With a frozen float32 lm_head (no LoRA on it) the loss is computed from the hidden
-   * states in chunks over the supervised positions only ({@link ChunkedLmHeadLoss}): the {@code [tokens, vocab]}
-   * logits never exist whole, which is what bounds memory at long sequences; otherwise through the full logits.
+   * The summed loss of {@code b} without gradients. With a frozen dense lm_head (no LoRA on it) the loss is computed
+   * from the hidden states in chunks over the supervised positions only ({@link ChunkedLmHeadLoss}), so the
+   * {@code [tokens, vocab]} logits never exist whole; otherwise through the full logits.
    */
-  private Loss loss(NDManager sub, Batch b, boolean withGradient) {
+  private double evalLoss(NDManager sub, Batch b) {
+    NDArray ids = MicroBatchPass.ids(sub, b);
+    long[][] mask = MicroBatchPass.attentionMask(b);
     if (ChunkedLmHeadLoss.supports(lora.model())) {
-      ChunkedLmHeadLoss.Pass p = ChunkedLmHeadLoss.run(lora.model(), ids(sub, b), attentionMask(b), b, withGradient);
-      return new Loss(p.lossSum(), p.surrogate());
+      return ChunkedLmHeadLoss.run(lora.model(), ids, mask, b, false).lossSum();
     }
-    NDArray logits = forward(sub, b);
-    NDArray sum = CausalLmLoss.sum(withGradient ? logits : logits.stopGradient(), b);
-    return new Loss(sum.getFloat(), withGradient ? sum : null);
-  }
-
-  private static NDArray ids(NDManager sub, Batch b) {
-    long[] ids = new long[b.inputIds().length];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = b.inputIds()[i];
-    }
-    return dev.medadapt.train.internal.OwnedArrays.of(sub, ids, new Shape(b.batchSize(), b.length()));
-  }
-
-  /** The attention mask as the model takes it, or null when no position is padding. */
-  private static long[][] attentionMask(Batch b) {
-    boolean padded = false;
-    for (int v : b.attentionMask()) {
-      padded |= v == 0;
-    }
-    if (!padded) {
-      return null;
-    }
-    long[][] mask = new long[b.batchSize()][b.length()];
-    for (int r = 0; r < b.batchSize(); r++) {
-      for (int t = 0; t < b.length(); t++) {
-        mask[r][t] = b.attentionMask()[r * b.length() + t];
-      }
-    }
-    return mask;
-  }
-
-  private NDArray forward(NDManager sub, Batch b) {
-    return lora.model().forward(ids(sub, b), attentionMask(b), null);
+    return CausalLmLoss.sum(lora.model().forward(ids, mask, null), b).getFloat();
   }
 
   private Batch batch(TokenizedDataset data, int[] order, long microBatch) {

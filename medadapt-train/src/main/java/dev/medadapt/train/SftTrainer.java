@@ -96,7 +96,7 @@ public final class SftTrainer {
       throw new ConfigurationException("no SFT examples: give data files or examples");
     }
     try (HfTokenizer tok = HfTokenizer.load(b.model);
-        Qwen2Model model = BaseModels.load(b.model, b.precision, b.quantization)) {
+        Qwen2Model model = BaseModels.load(b.model, b.device, b.precision, b.quantization)) {
       int eos = EosToken.resolve(b.model, tok, model.config());
       TokenizedDataset all = SftEncoder.builder().tokenizer(tok).eosTokenId(eos).maxLength(b.maxLength)
           .lossMode(b.lossMode).build().encode(examples);
@@ -110,6 +110,7 @@ public final class SftTrainer {
       prov.put("eval_fraction", Double.toString(b.evalFraction));
       prov.put("quantization", b.quantization.name());
       prov.put("precision", b.precision.name());
+      prov.put("device", b.device.toString());
       prov.put("truncated_examples", Integer.toString(all.stats().truncated()));
       LoraModel lora = LoraModel.attach(model, b.lora, b.training.seed());
       LOG.info("{}", lora.toAdapter().describeTrainable(0).replaceAll(" \\|\\| all.*", ""));

@@ -28,7 +28,11 @@ import java.util.Map;
  * @param maxGradNorm global-norm clipping threshold; 0 disables clipping
  * @param evalEvery evaluate every N optimizer steps (and at the end); 0 evaluates only at the end
  * @param checkpointEvery checkpoint every N optimizer steps (and at the end); 0 only at the end
- * @param keepCheckpoints how many checkpoints to keep
+ * @param keepCheckpoints how many checkpoints to keep ({@code save_total_limit})
+ * @param gradientCheckpointing recompute each decoder layer during backward instead of keeping its activations
+ *     ({@code gradient_checkpointing}); the same gradients within float rounding, far less memory, about a third
+ *     more compute
+ * @param loggingSteps log and report progress every N optimizer steps (and at the last); metrics.csv keeps every step
  */
 public record TrainingConfig(
     long seed,
@@ -44,13 +48,44 @@ public record TrainingConfig(
     double maxGradNorm,
     int evalEvery,
     int checkpointEvery,
-    int keepCheckpoints) {
+    int keepCheckpoints,
+    boolean gradientCheckpointing,
+    int loggingSteps) {
 
-  /** Learning-rate schedules after warmup. */
+  /** Learning-rate schedules, as transformers' {@code SchedulerType}. */
   public enum Schedule {
+    /** Linear warmup, then a half cosine to 0. */
     COSINE,
+    /** Linear warmup, then linear decay to 0. */
     LINEAR,
-    CONSTANT
+    /** The peak rate from the first step; transformers' {@code constant} ignores warmup, so warmup is refused. */
+    CONSTANT,
+    /** Linear warmup, then the peak rate. */
+    CONSTANT_WITH_WARMUP;
+
+    /** The transformers name ({@code cosine}, {@code constant_with_warmup}, …). */
+    public String hfName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The schedule named {@code name} as transformers spells it. */
+    public static Schedule fromHfName(String name) {
+      for (Schedule s : values()) {
+        if (s.hfName().equals(name)) {
+          return s;
+        }
+      }
+      throw new ConfigurationException("lrSchedulerType must be one of cosine, linear, constant, "
+          + "constant_with_warmup, was '" + name + "'");
+    }
+  }
+
+  /** The settings of the record before gradientCheckpointing and loggingSteps (checkpointing on, log every step). */
+  public TrainingConfig(long seed, int epochs, long maxSteps, int microBatchSize, int gradientAccumulation,
+      double learningRate, double embeddingLearningRate, double weightDecay, Schedule schedule, Warmup warmup,
+      double maxGradNorm, int evalEvery, int checkpointEvery, int keepCheckpoints) {
+    this(seed, epochs, maxSteps, microBatchSize, gradientAccumulation, learningRate, embeddingLearningRate,
+        weightDecay, schedule, warmup, maxGradNorm, evalEvery, checkpointEvery, keepCheckpoints, true, 1);
   }
 
   public TrainingConfig {
@@ -60,9 +95,9 @@ public record TrainingConfig(
     }
     Ensure.between(microBatchSize, 1, 4096, "microBatchSize");
     Ensure.between(gradientAccumulation, 1, 1 << 20, "gradientAccumulation");
-    Ensure.between(learningRate, 0.0, 10.0, "learningRate");
+    positiveRate(learningRate, "learningRate");
     if (!Double.isNaN(embeddingLearningRate)) {
-      Ensure.between(embeddingLearningRate, 0.0, 10.0, "embeddingLearningRate");
+      positiveRate(embeddingLearningRate, "embeddingLearningRate");
     }
     Ensure.between(weightDecay, 0.0, 10.0, "weightDecay");
     Ensure.notNull(schedule, "schedule");
@@ -70,7 +105,42 @@ public record TrainingConfig(
     Ensure.between(maxGradNorm, 0.0, 1e9, "maxGradNorm");
     Ensure.between(evalEvery, 0, Integer.MAX_VALUE, "evalEvery");
     Ensure.between(checkpointEvery, 0, Integer.MAX_VALUE, "checkpointEvery");
-    Ensure.between(keepCheckpoints, 1, 1_000_000, "keepCheckpoints");
+    Ensure.between(keepCheckpoints, 1, 1_000_000, "saveTotalLimit");
+    Ensure.between(loggingSteps, 1, Integer.MAX_VALUE, "loggingSteps");
+    if (schedule == Schedule.CONSTANT && (warmup.steps() > 0 || warmup.ratio() > 0)) {
+      throw new ConfigurationException("lrSchedulerType constant has no warmup (transformers ignores it); use "
+          + "constant_with_warmup for warmup " + (warmup.steps() > 0 ? warmup.steps() + " steps"
+          : "ratio " + warmup.ratio()));
+    }
+  }
+
+  /** A learning rate in (0, 10]: 0 would train nothing, like a negative one. */
+  private static void positiveRate(double v, String name) {
+    if (!(v > 0 && v <= 10.0)) {
+      throw new ConfigurationException(name + " must be in (0, 10], was " + v);
+    }
+  }
+
+  /** A builder holding these settings, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.seed = seed;
+    b.epochs = epochs;
+    b.maxSteps = maxSteps;
+    b.microBatchSize = microBatchSize;
+    b.gradientAccumulation = gradientAccumulation;
+    b.learningRate = learningRate;
+    b.embeddingLearningRate = embeddingLearningRate;
+    b.weightDecay = weightDecay;
+    b.schedule = schedule;
+    b.warmup = warmup;
+    b.maxGradNorm = maxGradNorm;
+    b.evalEvery = evalEvery;
+    b.checkpointEvery = checkpointEvery;
+    b.keepCheckpoints = keepCheckpoints;
+    b.gradientCheckpointing = gradientCheckpointing;
+    b.loggingSteps = loggingSteps;
+    return b;
   }
 
   public static Builder builder() {
@@ -93,10 +163,15 @@ public record TrainingConfig(
     m.put("learning_rate", Double.toString(learningRate));
     m.put("embedding_learning_rate", Double.toString(effectiveEmbeddingLearningRate()));
     m.put("weight_decay", Double.toString(weightDecay));
-    m.put("lr_scheduler_type", schedule.name().toLowerCase(java.util.Locale.ROOT));
+    m.put("lr_scheduler_type", schedule.hfName());
     m.put("warmup_steps", Integer.toString(warmup.steps()));
     m.put("warmup_ratio", Double.toString(warmup.ratio()));
     m.put("max_grad_norm", Double.toString(maxGradNorm));
+    m.put("eval_steps", Integer.toString(evalEvery));
+    m.put("save_steps", Integer.toString(checkpointEvery));
+    m.put("save_total_limit", Integer.toString(keepCheckpoints));
+    m.put("logging_steps", Integer.toString(loggingSteps));
+    m.put("gradient_checkpointing", Boolean.toString(gradientCheckpointing));
     return m;
   }
 
@@ -116,6 +191,8 @@ public record TrainingConfig(
     private int evalEvery;
     private int checkpointEvery;
     private int keepCheckpoints = 2;
+    private boolean gradientCheckpointing = true;
+    private int loggingSteps = 1;
 
     public Builder seed(long v) {
       seed = v;
@@ -187,13 +264,55 @@ public record TrainingConfig(
       return this;
     }
 
+    /** transformers' {@code warmup_steps}: linear warmup over this many optimizer steps. */
+    public Builder warmupSteps(int v) {
+      warmup = Warmup.steps(v);
+      return this;
+    }
+
+    /** transformers' {@code warmup_ratio}: warmup over this fraction of the total steps. */
+    public Builder warmupRatio(double v) {
+      warmup = Warmup.ratio(v);
+      return this;
+    }
+
+    /** transformers' {@code lr_scheduler_type}. */
+    public Builder lrSchedulerType(Schedule v) {
+      schedule = v;
+      return this;
+    }
+
+    /** transformers' {@code save_steps}: a checkpoint every N optimizer steps (and at the end); 0 only at the end. */
+    public Builder saveSteps(int v) {
+      checkpointEvery = v;
+      return this;
+    }
+
+    /** transformers' {@code save_total_limit}: checkpoints kept (the oldest are deleted). */
+    public Builder saveTotalLimit(int v) {
+      keepCheckpoints = v;
+      return this;
+    }
+
+    /** transformers' {@code logging_steps}: log and report progress every N steps. Default 1. */
+    public Builder loggingSteps(int v) {
+      loggingSteps = v;
+      return this;
+    }
+
+    /** transformers' {@code gradient_checkpointing}; default true. */
+    public Builder gradientCheckpointing(boolean v) {
+      gradientCheckpointing = v;
+      return this;
+    }
+
     public TrainingConfig build() {
       if (maxSteps == 0) {
         throw new ConfigurationException("maxSteps must be in [1, " + Long.MAX_VALUE + "] or -1, was 0");
       }
       return new TrainingConfig(seed, epochs, maxSteps, microBatchSize, gradientAccumulation, learningRate,
           embeddingLearningRate, weightDecay, schedule, warmup, maxGradNorm, evalEvery, checkpointEvery,
-          keepCheckpoints);
+          keepCheckpoints, gradientCheckpointing, loggingSteps);
     }
   }
 }

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A run killed with SIGKILL (kill -9) in a child JVM and resumed gives the losses of an uninterrupted run, bit for bit. */
@@ -22,10 +23,11 @@ class KillResumeTest {
     }
   }
 
-  @Test
-  void killedAndResumedRunIsBitIdenticalToUninterruptedRun() throws Exception {
+  @ParameterizedTest(name = "gradient checkpointing {0}")
+  @ValueSource(booleans = {true, false})
+  void killedAndResumedRunIsBitIdenticalToUninterruptedRun(boolean checkpointing) throws Exception {
     List<Double> reference =
-        KillResumeChild.run(tmp.resolve("uninterrupted"), false).metrics().stream().map(StepMetrics::loss).toList();
+        KillResumeChild.run(tmp.resolve("uninterrupted"), false, checkpointing).metrics().stream().map(StepMetrics::loss).toList();
 
     Path out = tmp.resolve("killed");
     List<String> cmd = new ArrayList<>();
@@ -40,6 +42,7 @@ class KillResumeTest {
     cmd.add(KillResumeChild.class.getName());
     cmd.add(out.toString());
     cmd.add("slow");
+    cmd.add(checkpointing ? "checkpointed" : "eager");
     Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(tmp.resolve("child.log").toFile()).start();
     try {
@@ -63,7 +66,7 @@ class KillResumeTest {
     long killedAt = new CheckpointStore(out.resolve("checkpoints"), 2).latest().orElseThrow().step();
     assertThat(killedAt).isBetween(3L, 7L);
 
-    TrainingResult resumed = KillResumeChild.run(out, false);
+    TrainingResult resumed = KillResumeChild.run(out, false, checkpointing);
     assertThat(resumed.resumedFromStep()).isEqualTo(killedAt);
     assertThat(resumed.metrics().stream().map(StepMetrics::loss).toList()).containsExactlyElementsOf(reference);
     assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(9);

@@ -148,4 +148,61 @@ class LoraTrainerTest {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  @Test
+  void runFolderRecordsPeakRssPerPhaseAndTheRecipeKnobs() throws Exception {
+    TokenizedDataset d = data();
+    try (Qwen2Model m = Qwen2Model.load(MODEL, Device.cpu(), Precision.FP32)) {
+      LoraModel lm = LoraModel.attach(m, lora(), 4242);
+      TrainingConfig cfg = config().maxSteps(2).evalEvery(1).saveSteps(1).saveTotalLimit(1).loggingSteps(2)
+          .lrSchedulerType(TrainingConfig.Schedule.CONSTANT_WITH_WARMUP).warmupSteps(1).maxGradNorm(0.5)
+          .gradientCheckpointing(false).build();
+      TrainingResult r = new LoraTrainer(lm, cfg, tmp, "sft test", null, null).train(d, d);
+      com.fasterxml.jackson.databind.JsonNode mem =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("memory.json").toFile());
+      assertThat(mem.get("format").asText()).isEqualTo("medadapt.memory.v1");
+      long rssNow = dev.medadapt.core.runtime.ProcessMemory.rssBytes();
+      for (String phase : List.of("load", "train_step", "eval", "checkpoint", "save_adapter")) {
+        // a JVM with libtorch loaded is resident in at least 50 MB; no phase can exceed the machine's memory
+        assertThat(mem.get("peak_rss_bytes").get(phase).asLong()).as(phase).isGreaterThan(50L << 20)
+            .isLessThan(1L << 40);
+      }
+      assertThat(rssNow).isGreaterThan(50L << 20);
+      for (StepMetrics s : r.metrics()) {
+        assertThat(s.peakRssBytes()).isGreaterThan(50L << 20)
+            .isLessThanOrEqualTo(mem.get("peak_rss_bytes").get("train_step").asLong());
+      }
+      assertThat(java.nio.file.Files.readAllLines(tmp.resolve("metrics.csv")).get(1)).endsWith(
+          "," + r.metrics().get(0).peakRssBytes());
+      com.fasterxml.jackson.databind.JsonNode run = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(tmp.resolve("provenance.json").toFile()).get("run");
+      assertThat(run.get("lr_scheduler_type").asText()).isEqualTo("constant_with_warmup");
+      assertThat(run.get("warmup_steps").asText()).isEqualTo("1");
+      assertThat(run.get("max_grad_norm").asText()).isEqualTo("0.5");
+      assertThat(run.get("save_steps").asText()).isEqualTo("1");
+      assertThat(run.get("save_total_limit").asText()).isEqualTo("1");
+      assertThat(run.get("logging_steps").asText()).isEqualTo("2");
+      assertThat(run.get("gradient_checkpointing").asText()).isEqualTo("false");
+      assertThat(run.get("weight_decay").asText()).isEqualTo("0.01");
+      assertThat(run.get("embedding_learning_rate").asText()).isEqualTo("0.03");
+      // warmup 1: the first update has factor 0, the second the peak rate
+      assertThat(r.metrics().get(0).learningRate()).isZero();
+      assertThat(r.metrics().get(1).learningRate()).isEqualTo(3e-2);
+    }
+  }
+
+  @Test
+  void learningRateZeroAndConstantWithWarmupAreRefusedWithTheParameterNamed() {
+    assertThatThrownBy(() -> config().learningRate(0).build())
+        .hasMessage("learningRate must be in (0, 10], was 0.0");
+    assertThatThrownBy(() -> config().embeddingLearningRate(0).build())
+        .hasMessage("embeddingLearningRate must be in (0, 10], was 0.0");
+    assertThatThrownBy(() -> config().lrSchedulerType(TrainingConfig.Schedule.CONSTANT).warmupSteps(10).build())
+        .hasMessageContaining("constant_with_warmup");
+    assertThatThrownBy(() -> TrainingConfig.Schedule.fromHfName("cosine_with_restarts"))
+        .hasMessageContaining("lrSchedulerType must be one of");
+    TrainingConfig c = config().build();
+    assertThat(c.toBuilder().build()).isEqualTo(c);
+    assertThat(c.toBuilder().loggingSteps(5).build().loggingSteps()).isEqualTo(5);
+  }
 }

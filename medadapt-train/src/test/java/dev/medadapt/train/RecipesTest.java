@@ -77,7 +77,7 @@ class RecipesTest {
         var s = m.manager().newSubManager()) {
       f32 = m.forward(s.create(ids)).toFloatArray();
     }
-    try (Qwen2Model m = dev.medadapt.train.internal.BaseModels.load(MODEL, Precision.FP32, Quantization.NF4);
+    try (Qwen2Model m = dev.medadapt.train.internal.BaseModels.load(MODEL, ai.djl.Device.cpu(), Precision.FP32, Quantization.NF4);
         var s = m.manager().newSubManager()) {
       LoraModel.attach(m, LoraConfig.builder().targetModules("q_proj").build(), 1); // B = 0: no change
       nf4 = m.forward(s.create(ids)).toFloatArray();

@@ -1,8 +1,6 @@
 package dev.medadapt.train.internal;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -13,25 +11,37 @@ import dev.medadapt.core.model.qwen2.Projection;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.train.data.Batch;
 import dev.medadapt.train.data.TokenizedSequence;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * The causal-LM loss of a frozen float32 lm_head computed from the final hidden states in row chunks, over the
- * supervised positions only, with its gradient formed chunk by chunk, so the {@code [tokens, vocab]} logits never
- * exist whole. Same value and gradients as {@code CausalLmLoss.sum(model.forward(ids), batch)} up to float rounding
- * (the same formulas: loss = Σ (logsumexp(z) − z_y); ∂loss/∂z = softmax(z) − onehot(y); ∂loss/∂h = (∂loss/∂z)·W).
+ * The causal-LM loss of a frozen lm_head computed from the final hidden states over the supervised positions only,
+ * in chunks of the vocabulary with a running (online) softmax, with its gradient formed chunk by chunk, so the
+ * {@code [tokens, vocab]} logits never exist whole. Same value and gradients as
+ * {@code CausalLmLoss.sum(model.forward(ids), batch)} up to float rounding. With {@code z = h·Wᵀ}:
+ *
+ * <pre>
+ * loss   = Σ (logsumexp(z) − z_y)
+ * ∂loss/∂h = softmax(z)·W − W_y = (Σ_c exp(z_c − m)·W_c) / (Σ_c Σ exp(z_c − m)) − W_y
+ * </pre>
+ *
+ * where {@code m} is the running row maximum: when a chunk raises it, the sums so far are rescaled by
+ * {@code exp(m_old − m_new)} (the online softmax of Milakov and Gimelshein, 2018, as FlashAttention uses it).
  *
  * <p>Why: at 4096 tokens and Qwen2's 151,936-token vocabulary one float32 logits tensor is 2.5 GB, and the plain
  * autograd path holds the logits, their log-softmax and, during backward, two gradients of that size (about 10 GB).
  * Here the hidden states {@code h} stay in the autograd graph and the loss enters it as the surrogate
- * {@code Σ h·g} with the detached chunk gradients {@code g}: its gradient with respect to every LoRA factor equals the
+ * {@code Σ h·g} with the detached gradient {@code g}: its gradient with respect to every LoRA factor equals the
  * loss's. This is the scheme of fused linear-cross-entropy kernels (e.g. Liger-Kernel's), done with plain ops.
+ * Chunking over the vocabulary (not over positions) reads each weight row once per pass, so a float16 lm_head (the
+ * NF4 base keeps it in 16 bits) is widened to float32 one chunk at a time, once.
  *
- * <p>Used only when lm_head is a plain float32 {@link LinearProjection} (no LoRA on lm_head, not float16). Not API.
+ * <p>Used only when lm_head is a plain float32 or float16 {@link LinearProjection} without bias (no LoRA on lm_head).
+ * Not API.
  */
 public final class ChunkedLmHeadLoss {
-  /** Rows per chunk are chosen so that one chunk of logits holds at most this many floats (64 MB). */
+  /**
+   * Vocabulary rows per chunk are chosen so that one chunk of logits, and one chunk of the widened weight, hold at
+   * most this many floats (64 MB).
+   */
   static final long CHUNK_FLOATS = 16L << 20;
 
   private ChunkedLmHeadLoss() {}
@@ -41,8 +51,8 @@ public final class ChunkedLmHeadLoss {
 
   /** Whether {@code model}'s lm_head can take this path. */
   public static boolean supports(Qwen2Model model) {
-    return model.projection("lm_head") instanceof LinearProjection lp
-        && lp.weight().getDataType() == DataType.FLOAT32 && lp.bias() == null;
+    return model.projection("lm_head") instanceof LinearProjection lp && lp.bias() == null
+        && (lp.weight().getDataType() == DataType.FLOAT32 || lp.weight().getDataType() == DataType.FLOAT16);
   }
 
   /**
@@ -65,6 +75,12 @@ public final class ChunkedLmHeadLoss {
       model.wrapProjections((name, p) -> name.equals("lm_head") ? head : p);
     }
     return loss(hidden, head.weight(), batch, withGradient, chunkFloats);
+  }
+
+  /** The loss of {@code batch} from the final-normed hidden states {@code [B, T, H]} under the model's lm_head. */
+  public static Pass loss(Qwen2Model model, NDArray normedHidden, Batch batch, boolean withGradient) {
+    return loss(normedHidden, ((LinearProjection) model.projection("lm_head")).weight(), batch, withGradient,
+        CHUNK_FLOATS);
   }
 
   /** The loss of hidden states {@code [B, T, H]} under the frozen {@code weight [V, H]}; see the class comment. */
@@ -92,39 +108,52 @@ public final class ChunkedLmHeadLoss {
     }
     NDArray idx = OwnedArrays.of(m, rows, new Shape(n));
     NDArray selected = hidden.reshape(-1, h).get(new NDIndex("{}", idx)); // [n, H], in the graph
-    NDArray detached = selected.stopGradient();
-    int chunk = (int) Math.max(1, Math.min(n, chunkFloats / vocab));
-    double lossSum = 0;
-    List<NDArray> grads = new ArrayList<>();
-    for (int start = 0; start < n; start += chunk) {
-      int end = Math.min(n, start + chunk);
-      try (NDManager cm = m.newSubManager()) {
-        NDArray hc = detached.get(start + ":" + end);
-        hc.attach(cm);
-        NDArray y = cm.create(java.util.Arrays.copyOfRange(targets, start, end), new Shape(end - start, 1));
-        NDArray logp = Linear.linear(hc, weight, null).singletonOrThrow().logSoftmax(-1); // [c, V]
-        NDArray picked = logp.gather(y, -1);
-        lossSum -= picked.sum().toType(DataType.FLOAT64, false).getDouble();
-        if (withGradient) {
-          // softmax − onehot(y), written as a scatter of (p_y − 1) into exp(logp)
-          NDArray p = logp.exp();
-          long[] flat = new long[end - start];
-          for (int r = 0; r < flat.length; r++) {
-            flat[r] = r * vocab + targets[start + r];
+    NDArray x = selected.stopGradient();
+    int chunk = (int) Math.max(1, Math.min(vocab, chunkFloats / Math.max(n, h)));
+    double lossSum;
+    NDArray gradient = null;
+    try (NDManager cm = m.newSubManager()) {
+      x.attach(cm);
+      NDArray targetRows = weight.get(new NDIndex("{}", OwnedArrays.of(cm, targets, new Shape(n))));
+      targetRows.attach(cm); // results of weight.get belong to the model's manager: move them to this scope
+      NDArray wy = widen(targetRows); // W_y [n, H]
+      NDArray zy = x.mul(wy).sum(new int[] {-1}, true); // the target logits [n, 1]
+      NDArray runMax = cm.full(new Shape(n, 1), Float.NEGATIVE_INFINITY, DataType.FLOAT32);
+      NDArray expSum = cm.zeros(new Shape(n, 1), DataType.FLOAT32);
+      NDArray acc = withGradient ? cm.zeros(new Shape(n, h), DataType.FLOAT32) : null;
+      for (long v0 = 0; v0 < vocab; v0 += chunk) {
+        long v1 = Math.min(vocab, v0 + chunk);
+        try (NDManager km = cm.newSubManager()) {
+          NDArray wSlice = weight.get(v0 + ":" + v1);
+          wSlice.attach(km);
+          NDArray wc = widen(wSlice); // [c, H] float32
+          NDArray z = Linear.linear(x, wc, null).singletonOrThrow(); // [n, c]
+          z.attach(km);
+          runMax.attach(km); // the old maximum goes with this chunk's scope
+          NDArray newMax = runMax.maximum(z.max(new int[] {-1}, true));
+          NDArray alpha = runMax.sub(newMax).exp(); // rescales the sums so far (0 on the first chunk)
+          NDArray e = z.sub(newMax).exp();
+          expSum.muli(alpha).addi(e.sum(new int[] {-1}, true));
+          if (acc != null) {
+            acc.muli(alpha).addi(e.matMul(wc));
           }
-          NDArray g = p.reshape(-1).put(cm.create(flat), picked.exp().sub(cm.create(1f)).reshape(-1))
-              .reshape(end - start, vocab);
-          NDArray gh = g.matMul(weight); // [c, H]
-          gh.attach(m);
-          grads.add(gh);
+          newMax.attach(cm);
+          runMax = newMax;
         }
       }
+      NDArray lse = runMax.add(expSum.log());
+      lossSum = lse.sub(zy).sum().toType(DataType.FLOAT64, false).getDouble();
+      if (acc != null) {
+        gradient = acc.div(expSum).sub(wy); // softmax(z)·W − W_y
+        gradient.attach(m);
+      }
     }
-    NDArray surrogate = null;
-    if (withGradient) {
-      NDArray g = grads.size() == 1 ? grads.get(0) : NDArrays.concat(new NDList(grads), 0);
-      surrogate = selected.mul(g).sum();
-    }
+    NDArray surrogate = withGradient ? selected.mul(gradient).sum() : null;
     return new Pass(lossSum, surrogate);
+  }
+
+  /** {@code w} as float32 (a float16 lm_head is widened; the result belongs to w's manager). */
+  private static NDArray widen(NDArray w) {
+    return w.getDataType() == DataType.FLOAT32 ? w : w.toType(DataType.FLOAT32, false);
   }
 }

@@ -24,7 +24,7 @@ import java.util.List;
 public final class MetricsLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
   /** CSV header. */
-  public static final String CSV_HEADER = "step,epoch,loss,learning_rate,grad_norm,tokens,tokens_per_second,eval_loss";
+  public static final String CSV_HEADER = "step,epoch,loss,learning_rate,grad_norm,tokens,tokens_per_second,eval_loss,peak_rss_bytes";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private final Path dir;
@@ -93,7 +93,7 @@ public final class MetricsLog implements AutoCloseable {
   private void writeLine(StepMetrics m) throws IOException {
     csv.write(
         m.step() + "," + m.epoch() + "," + m.loss() + "," + m.learningRate() + "," + m.gradNorm() + "," + m.tokens()
-            + "," + m.tokensPerSecond() + "," + (m.evalLoss() == null ? "" : m.evalLoss()));
+            + "," + m.tokensPerSecond() + "," + (m.evalLoss() == null ? "" : m.evalLoss()) + "," + (m.peakRssBytes() < 0 ? "" : Long.toString(m.peakRssBytes())));
     csv.newLine();
     jsonl.write(json(m));
     jsonl.newLine();
@@ -112,6 +112,11 @@ public final class MetricsLog implements AutoCloseable {
       o.putNull("eval_loss");
     } else {
       o.put("eval_loss", m.evalLoss());
+    }
+    if (m.peakRssBytes() < 0) {
+      o.putNull("peak_rss_bytes");
+    } else {
+      o.put("peak_rss_bytes", m.peakRssBytes());
     }
     try {
       return MAPPER.writeValueAsString(o);

@@ -11,6 +11,8 @@ package dev.medadapt.train.metrics;
  * @param tokens input tokens processed in the step
  * @param tokensPerSecond tokens / wall time of the step
  * @param evalLoss eval loss measured after this step, or null when none was measured
+ * @param peakRssBytes the process's peak resident memory during the step's forward, backward and update (VmHWM), or
+ *     -1 where it cannot be measured
  */
 public record StepMetrics(
     long step,
@@ -20,4 +22,12 @@ public record StepMetrics(
     double gradNorm,
     long tokens,
     double tokensPerSecond,
-    Double evalLoss) {}
+    Double evalLoss,
+    long peakRssBytes) {
+
+  /** A step without a memory figure (-1). */
+  public StepMetrics(long step, int epoch, double loss, double learningRate, double gradNorm, long tokens,
+      double tokensPerSecond, Double evalLoss) {
+    this(step, epoch, loss, learningRate, gradNorm, tokens, tokensPerSecond, evalLoss, -1);
+  }
+}

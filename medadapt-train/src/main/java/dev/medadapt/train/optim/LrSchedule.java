@@ -16,6 +16,12 @@ public interface LrSchedule {
     return s -> 1.0;
   }
 
+  /** transformers' {@code get_constant_schedule_with_warmup}: {@code step/max(1,w)} during warmup, then 1. */
+  static LrSchedule constantWithWarmup(int warmupSteps) {
+    Ensure.between(warmupSteps, 0, Integer.MAX_VALUE, "warmupSteps");
+    return step -> step < warmupSteps ? (double) step / Math.max(1, warmupSteps) : 1.0;
+  }
+
   /**
    * transformers' {@code get_cosine_schedule_with_warmup} (num_cycles 0.5), lambda
    * {@code _get_cosine_schedule_with_warmup_lr_lambda}: {@code step/max(1,w)} during warmup, then

@@ -1,6 +1,8 @@
 package dev.medadapt.train.quant;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -13,9 +15,14 @@ import java.nio.ByteOrder;
 
 /**
  * A frozen linear layer stored as NF4 (QLoRA's base): the weight is kept packed (about 0.5 byte per parameter plus
- * the absmax statistics) and dequantized into a buffer shared by all layers, then copied into a per-call NDArray on
- * the activation's manager, so the full-precision weight of only one layer exists at a time and no gradient flows
- * into it. Bias stays float32.
+ * the absmax statistics) and dequantized on every call, so no gradient flows into it and the full-precision weight
+ * exists only while the layer runs. Bias stays float32.
+ *
+ * <p>On the CPU the codes are unpacked in Java into a buffer shared by all layers; when the input needs no gradient
+ * (inference, and the forward pass of activation checkpointing) the product reads that buffer directly, otherwise a
+ * torch-owned copy is made, which autograd keeps for the backward pass of this one layer. On a GPU the packed codes
+ * and the block scales are copied to the device once, and each call dequantizes there with tensor operations (a
+ * codebook lookup and a multiplication), so no per-step Java loop touches device memory.
  *
  * <p>Use {@link #loader(Nf4Codec)} as the {@link Qwen2Model.LinearLoader} when loading the base.
  */
@@ -25,6 +32,8 @@ public final class Nf4FrozenLinear implements Projection {
   private final NDArray bias;
   /** Dequantization buffers shared by all layers of a model. */
   private final Workspace[] shared;
+  /** Packed codes and block scales on the model's device, when that is not the CPU (or a test asks for it). */
+  private DeviceCodes deviceCodes;
 
   private Nf4FrozenLinear(Nf4Codec codec, Nf4Tensor weight, NDArray bias, Workspace[] shared) {
     this.codec = codec;
@@ -44,9 +53,23 @@ public final class Nf4FrozenLinear implements Projection {
       NDArray bias = hasBias
           ? dev.medadapt.train.internal.OwnedArrays.of(w.manager(), w.floats(module + ".bias", out), new Shape(out))
           : null;
-      shared[0].ensure(out * in);
-      return new Nf4FrozenLinear(codec, q, bias, shared);
+      Nf4FrozenLinear p = new Nf4FrozenLinear(codec, q, bias, shared);
+      if (w.manager().getDevice().isGpu()) {
+        p.deviceCodes = DeviceCodes.of(w.manager(), q);
+      } else {
+        shared[0].ensure(out * in);
+      }
+      return p;
     };
+  }
+
+  /** Tests: dequantize with tensor operations (the GPU path) on {@code owner}'s device, whatever it is. */
+  void useTensorOps(NDManager owner) {
+    deviceCodes = DeviceCodes.of(owner, weight);
+  }
+
+  DeviceCodes deviceCodesForTest() {
+    return deviceCodes;
   }
 
   /** The packed weight {@code [out, in]}. */
@@ -66,20 +89,32 @@ public final class Nf4FrozenLinear implements Projection {
 
   @Override
   public NDArray apply(NDArray x) {
-    int n = (int) weight.numel();
     int[] s = weight.shape();
+    if (deviceCodes != null) {
+      try (NDManager scope = x.getManager().newSubManager()) {
+        NDArray w = deviceCodes.dequantize(scope, s[0], s[1]);
+        NDArray y = Linear.linear(x, w, bias).singletonOrThrow();
+        y.attach(x.getManager()); // autograd keeps w if it needs it; the handles can go
+        return y;
+      }
+    }
+    int n = (int) weight.numel();
     Workspace ws = shared[0];
     ws.ensure(n);
-    // Unpacked straight into a reused native buffer, then a torch-owned copy (autograd keeps the weight for the
-    // backward pass, so it must not alias the buffer). A fresh direct buffer per call cost page faults on every layer.
+    // Unpacked straight into a reused native buffer; a fresh direct buffer per call cost page faults on every layer.
     codec.dequantizeParallel(weight, ws.direct.asFloatBuffer());
-    NDArray w;
     try (NDArray blob = x.getManager().create(
         ws.direct.duplicate().order(ByteOrder.nativeOrder()).limit(n * 4).slice().order(ByteOrder.nativeOrder()),
         new Shape(s[0], s[1]), DataType.FLOAT32)) {
-      w = blob.duplicate();
+      if (!x.hasGradient()) {
+        // Nothing is recorded (x needs no gradient, the weight is frozen): the product can read the buffer itself.
+        return Linear.linear(x, blob, bias).singletonOrThrow();
+      }
+      // Autograd keeps the weight for the backward pass, so it must not alias the buffer the next layer overwrites.
+      try (NDArray w = blob.duplicate()) {
+        return Linear.linear(x, w, bias).singletonOrThrow();
+      }
     }
-    return Linear.linear(x, w, bias).singletonOrThrow();
   }
 
   /** The dequantization buffer shared by all layers of a model, grown to the largest weight. */
@@ -90,6 +125,54 @@ public final class Nf4FrozenLinear implements Projection {
       if (direct.capacity() < n * 4) {
         direct = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
       }
+    }
+  }
+
+  /**
+   * The packed codes (two per byte, the first in the high nibble) and the float32 scale of each block, on a device,
+   * with the NF4 codebook: {@code w[i] = codebook[code(i)] · absmax[i / blockSize]}, the arithmetic of
+   * {@link Nf4Codec#dequantize} (float32 product of the same two numbers), so both give the same bits.
+   */
+  static final class DeviceCodes {
+    private final NDArray packed;
+    private final NDArray absmax;
+    private final NDArray codebook;
+    private final NDArray sixteen; // float32 16, the nibble base
+    private final int blockSize;
+
+    private DeviceCodes(NDArray packed, NDArray absmax, NDArray codebook, NDArray sixteen, int blockSize) {
+      this.packed = packed;
+      this.absmax = absmax;
+      this.codebook = codebook;
+      this.sixteen = sixteen;
+      this.blockSize = blockSize;
+    }
+
+    static DeviceCodes of(NDManager m, Nf4Tensor t) {
+      if ((t.numel() & 1) != 0 || t.numel() % t.blockSize() != 0) {
+        throw new IllegalArgumentException("on-device NF4 needs an even element count in whole blocks, was "
+            + t.numel() + " with block size " + t.blockSize());
+      }
+      ByteBuffer direct = ByteBuffer.allocateDirect(t.packed().length).put(t.packed()).flip();
+      NDArray packed;
+      try (NDArray blob = m.create(direct, new Shape(t.packed().length), DataType.UINT8)) {
+        packed = blob.duplicate(); // torch-owned, on the device
+      }
+      float[] scales = Nf4Codec.absmaxValues(t);
+      return new DeviceCodes(packed, m.create(scales, new Shape(scales.length, 1)), m.create(Nf4Codec.codebook()),
+          m.create(16f), t.blockSize());
+    }
+
+    /** The float32 weight {@code [out, in]} on {@code scope}'s device. */
+    NDArray dequantize(NDManager scope, int out, int in) {
+      NDArray p = packed.toType(DataType.FLOAT32, false); // 0 .. 255, exact in float32
+      p.attach(scope);
+      NDArray hi = p.div(sixteen).floor(); // the first element of each byte
+      NDArray lo = p.sub(hi.mul(sixteen));
+      NDArray codes = hi.expandDims(1).concat(lo.expandDims(1), 1).reshape(-1).toType(DataType.INT64, false);
+      NDArray values = codebook.get(new NDIndex("{}", codes));
+      values.attach(scope);
+      return values.reshape(-1, blockSize).mul(absmax).reshape(out, in);
     }
   }
 }

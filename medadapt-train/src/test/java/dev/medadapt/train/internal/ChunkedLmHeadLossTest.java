@@ -145,4 +145,48 @@ class ChunkedLmHeadLossTest {
       assertThat(ChunkedLmHeadLoss.supports(m)).isFalse();
     }
   }
+
+  @Test
+  void aFloat16HeadWidenedChunkByChunkEqualsItsFloat32Copy() {
+    long seed = 77;
+    DeterministicRandom r = new DeterministicRandom(seed);
+    Batch b = batch();
+    try (NDManager mgr = NDManager.newBaseManager("PyTorch")) {
+      int h = 48;
+      int vocab = 256;
+      float[] hid = new float[b.batchSize() * b.length() * h];
+      float[] w = new float[vocab * h];
+      for (int i = 0; i < hid.length; i++) {
+        hid[i] = (float) r.nextGaussian();
+      }
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) (0.3 * r.nextGaussian());
+      }
+      NDArray w16 = mgr.create(w, new Shape(vocab, h)).toType(ai.djl.ndarray.types.DataType.FLOAT16, false);
+      NDArray w32 = w16.toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // the same (rounded) weights
+      float[][] grads = new float[2][];
+      double[] losses = new double[2];
+      NDArray[] weights = {w16, w32};
+      for (int k = 0; k < 2; k++) {
+        NDArray hidden = mgr.create(hid, new Shape(b.batchSize(), b.length(), h));
+        hidden.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+          ChunkedLmHeadLoss.Pass p = ChunkedLmHeadLoss.loss(hidden, weights[k], b, true, 5L * h);
+          losses[k] = p.lossSum();
+          gc.backward(p.surrogate());
+          grads[k] = hidden.getGradient().toFloatArray();
+        }
+      }
+      assertThat(losses[0]).as("seed %d", seed).isGreaterThan(1.0)
+          .isCloseTo(losses[1], org.assertj.core.api.Assertions.within(1e-5 * losses[1]));
+      double scale = 0;
+      double diff = 0;
+      for (int i = 0; i < grads[1].length; i++) {
+        scale = Math.max(scale, Math.abs(grads[1][i]));
+        diff = Math.max(diff, Math.abs(grads[0][i] - grads[1][i]));
+      }
+      assertThat(scale).isGreaterThan(1e-3);
+      assertThat(diff / scale).as("seed %d", seed).isLessThanOrEqualTo(1e-6);
+    }
+  }
 }

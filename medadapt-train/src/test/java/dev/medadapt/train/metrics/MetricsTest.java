@@ -79,7 +79,7 @@ class MetricsTest {
     List<String> csv = Files.readAllLines(tmp.resolve("metrics.csv"));
     assertThat(csv).hasSize(7);
     assertThat(csv.get(0)).isEqualTo(MetricsLog.CSV_HEADER);
-    assertThat(csv.get(5)).isEqualTo("5,0," + 4.0 / Math.sqrt(5) + "," + 1e-4 * 5 / 20 + ",0.5,256,1005.0," + (3.0 / 5 + 0.5));
+    assertThat(csv.get(5)).isEqualTo("5,0," + 4.0 / Math.sqrt(5) + "," + 1e-4 * 5 / 20 + ",0.5,256,1005.0," + (3.0 / 5 + 0.5) + ",");
     assertThat(csv.get(1)).endsWith(",");
     List<String> jsonl = Files.readAllLines(tmp.resolve("metrics.jsonl"));
     assertThat(jsonl).hasSize(6);

@@ -20,7 +20,7 @@ class Nf4FrozenLinearTest {
   /** Every layer (they share one dequantization workspace) computes x·Wᵀ with exactly the codec's dequantized W. */
   @Test
   void appliesTheDequantizedWeightOfEachLayer() {
-    try (Qwen2Model m = BaseModels.load(TestResources.tinyModel("qwen2-tiny-f32"), Precision.FP32, Quantization.NF4);
+    try (Qwen2Model m = BaseModels.load(TestResources.tinyModel("qwen2-tiny-f32"), ai.djl.Device.cpu(), Precision.FP32, Quantization.NF4);
         NDManager s = m.manager().newSubManager()) {
       Nf4Codec codec = Nf4Codec.builder().doubleQuant(true).build();
       DeterministicRandom r = new DeterministicRandom(3);
@@ -43,6 +43,33 @@ class Nf4FrozenLinearTest {
         checked++;
       }
       assertThat(checked).isEqualTo(4);
+    }
+  }
+
+  /** The GPU path (codebook lookup and scale as tensor operations) gives the bits of the Java dequantization. */
+  @Test
+  void tensorOpDequantizationEqualsTheCodecBitForBit() {
+    try (Qwen2Model m = BaseModels.load(TestResources.tinyModel("qwen2-tiny-f32"), ai.djl.Device.cpu(), Precision.FP32, Quantization.NF4);
+        NDManager s = m.manager().newSubManager()) {
+      DeterministicRandom r = new DeterministicRandom(8);
+      for (String name : new String[] {"model.layers.0.mlp.down_proj", "model.layers.1.self_attn.q_proj"}) {
+        Nf4FrozenLinear p = (Nf4FrozenLinear) m.projection(name);
+        int[] shape = p.packed().shape();
+        float[] xs = new float[5 * shape[1]];
+        for (int i = 0; i < xs.length; i++) {
+          xs[i] = (float) r.nextGaussian();
+        }
+        NDArray x = s.create(xs, new Shape(5, shape[1]));
+        float[] java = p.apply(x).toFloatArray();
+        p.useTensorOps(m.manager());
+        float[] tensorOps = p.apply(x).toFloatArray();
+        assertThat(tensorOps).as(name).containsExactly(java);
+        float[] w = new float[shape[0] * shape[1]];
+        Nf4Codec.builder().doubleQuant(true).build().dequantize(p.packed(), w);
+        try (NDManager scope = s.newSubManager()) {
+          assertThat(p.deviceCodesForTest().dequantize(scope, shape[0], shape[1]).toFloatArray()).containsExactly(w);
+        }
+      }
     }
   }
 }

@@ -93,7 +93,7 @@ public final class Qwen2Model implements AutoCloseable {
    */
   public static Qwen2Model load(Path dir, Device device, Precision precision, LinearLoader linearLoader) {
     Ensure.notNull(dir, "modelPath");
-    Ensure.notNull(device, "device");
+    dev.medadapt.core.model.Devices.require(Ensure.notNull(device, "device"));
     Ensure.notNull(precision, "precision");
     Qwen2Config cfg = Qwen2Config.load(dir);
     long t0 = System.nanoTime();
@@ -319,11 +319,104 @@ public final class Qwen2Model implements AutoCloseable {
     if (s.dimension() != 2) {
       throw new IllegalArgumentException("inputIds must be [batch, tokens], was " + s);
     }
-    int b = (int) s.get(0);
-    int t = (int) s.get(1);
-    if (cache != null && cache.batchSize() != b) {
-      throw new IllegalArgumentException("cache holds " + cache.batchSize() + " rows, inputIds has " + b);
+    if (cache != null && cache.batchSize() != s.get(0)) {
+      throw new IllegalArgumentException("cache holds " + cache.batchSize() + " rows, inputIds has " + s.get(0));
     }
+    NDManager m = inputIds.getManager();
+    Positions pos = positions(m, (int) s.get(0), (int) s.get(1), attentionMask, cache);
+    NDArray x = embed(inputIds);
+    // Without autograd, each layer's intermediates live in a sub-manager closed when the layer ends:
+    // otherwise a 512-token prefill of a 28-layer model holds ~200 MB per layer until it returns.
+    // Under a GradientCollector they stay on the caller's manager (backward needs the graph).
+    boolean freePerLayer = !JniUtils.isGradMode();
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      NDManager lm = freePerLayer ? m.newSubManager() : m;
+      if (freePerLayer) {
+        x.attach(lm);
+      }
+      Qkv qkv = attentionInputs(l, x, pos);
+      if (cache != null) {
+        NDArray[] kv = cache.append(l, qkv.k(), qkv.v(), lm);
+        qkv = new Qkv(qkv.q(), kv[0], kv[1]);
+      }
+      x = afterAttention(l, x, attention(qkv, pos));
+      if (freePerLayer) {
+        x.attach(m);
+        lm.close();
+      }
+    }
+    if (cache != null) {
+      cache.advance(pos.newMask);
+    }
+    if (lastPositionOnly && pos.tokens > 1) {
+      x = x.get(":, -1:, :");
+    }
+    return projections.get("lm_head").apply(finalNorm(x));
+  }
+
+  /**
+   * Rotary tables, the additive attention mask and the attention scale of one pass over {@code [batch, tokens]}
+   * new tokens, created on the pass's manager. Obtain with {@link #positions(NDManager, int, int, long[][])}.
+   */
+  public static final class Positions {
+    private final int batch;
+    private final int tokens;
+    private final int past;
+    private final long[][] newMask;
+    private final NDArray cos;
+    private final NDArray sin;
+    private final NDArray mask;
+    private final NDArray scale;
+
+    private Positions(int batch, int tokens, int past, long[][] newMask, NDArray cos, NDArray sin, NDArray mask,
+        NDArray scale) {
+      this.batch = batch;
+      this.tokens = tokens;
+      this.past = past;
+      this.newMask = newMask;
+      this.cos = cos;
+      this.sin = sin;
+      this.mask = mask;
+      this.scale = scale;
+    }
+
+    /** Rows of the pass. */
+    public int batch() {
+      return batch;
+    }
+
+    /** New tokens per row. */
+    public int tokens() {
+      return tokens;
+    }
+
+    /** The additive mask {@code [B, 1, 1, T, past + T]} (0 or -1e30), or null when nothing is masked. */
+    public NDArray mask() {
+      return mask;
+    }
+
+    /** Positions already in the cache (0 for a standalone pass). */
+    public int past() {
+      return past;
+    }
+
+    /** {@code 1/sqrt(head_dim)} as a scalar tensor of the pass's manager. */
+    public NDArray scale() {
+      return scale;
+    }
+  }
+
+  /**
+   * The positions of a standalone pass (no cache) over {@code [batch, tokens]} ids, for running the model layer
+   * by layer ({@link #embed}, {@link #layer}, {@link #finalNorm}) as activation checkpointing does.
+   *
+   * @param attentionMask 1 = real token, 0 = padding; null means all real
+   */
+  public Positions positions(NDManager m, int batch, int tokens, long[][] attentionMask) {
+    return positions(m, batch, tokens, attentionMask, null);
+  }
+
+  private Positions positions(NDManager m, int b, int t, long[][] attentionMask, KvCache cache) {
     long[][] newMask = attentionMask;
     if (newMask == null) {
       newMask = new long[b][t];
@@ -337,12 +430,7 @@ public final class Qwen2Model implements AutoCloseable {
     int total = past + t;
     long[][] pastMask = cache == null ? new long[b][0] : cache.mask();
     long[] pastReal = cache == null ? new long[b] : cache.realTokens();
-
-    NDManager m = inputIds.getManager();
     int d = config.headDim();
-    int heads = config.numAttentionHeads();
-    int kvHeads = config.numKeyValueHeads();
-    int group = config.groupSize();
 
     // Rotary tables [B, 1, T, d] in double precision, then float32.
     float[] cos = new float[b * t * d];
@@ -386,65 +474,136 @@ public final class Qwen2Model implements AutoCloseable {
       }
       maskA = m.create(mk, new Shape(b, 1, 1, t, total));
     }
-
-    NDArray x = projections.get("model.embed_tokens").apply(inputIds);
-    // A scalar tensor owned by the request's manager, not mul(float): DJL wraps a Number in a temporary tensor over a
+    // A scalar tensor owned by the pass's manager, not mul(float): DJL wraps a Number in a temporary tensor over a
     // Java direct buffer and closes it at once, but autograd saves it for the backward pass, which would then read
     // freed memory once a garbage collection releases the buffer (non-finite LoRA gradients).
     NDArray scale = m.create((float) (1.0 / Math.sqrt(d)));
-    // Without autograd, each layer's intermediates live in a sub-manager closed when the layer ends:
-    // otherwise a 512-token prefill of a 28-layer model holds ~200 MB per layer until it returns.
-    // Under a GradientCollector they stay on the caller's manager (backward needs the graph).
-    boolean freePerLayer = !JniUtils.isGradMode();
-    for (int l = 0; l < config.numHiddenLayers(); l++) {
-      String p = "model.layers." + l + ".";
-      NDManager lm = freePerLayer ? m.newSubManager() : m;
-      if (freePerLayer) {
-        x.attach(lm);
-      }
-      NDArray hNorm = rmsNorm(x, inputNorm[l]);
-      NDArray q = projections.get(p + "self_attn.q_proj").apply(hNorm)
-          .reshape(b, t, heads, d).transpose(0, 2, 1, 3);
-      NDArray k = projections.get(p + "self_attn.k_proj").apply(hNorm)
-          .reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
-      NDArray v = projections.get(p + "self_attn.v_proj").apply(hNorm)
-          .reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
-      q = rope(q, cosA, sinA, half);
-      k = rope(k, cosA, sinA, half);
-      if (cache != null) {
-        NDArray[] kv = cache.append(l, k, v, lm);
-        k = kv[0];
-        v = kv[1];
-      }
-      // Grouped-query attention without copying K/V per query head: q [B, KV, g, T, d] against
-      // k, v [B, KV, 1, total, d] (transformers' repeat_kv maps kv head i to query heads i*g .. i*g+g-1).
-      NDArray q5 = q.reshape(b, kvHeads, group, t, d);
-      NDArray k5 = k.expandDims(2);
-      NDArray v5 = v.expandDims(2);
-      NDArray scores = q5.matMul(k5.transpose(0, 1, 2, 4, 3)).mul(scale);
-      if (maskA != null) {
-        scores = scores.add(maskA);
-      }
-      NDArray attn = scores.softmax(-1).matMul(v5)
-          .reshape(b, heads, t, d).transpose(0, 2, 1, 3).reshape(b, t, heads * d);
-      x = x.add(projections.get(p + "self_attn.o_proj").apply(attn));
-      NDArray h2 = rmsNorm(x, postNorm[l]);
-      NDArray gate = projections.get(p + "mlp.gate_proj").apply(h2);
-      NDArray up = projections.get(p + "mlp.up_proj").apply(h2);
-      NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SiLU(gate) * up
-      x = x.add(projections.get(p + "mlp.down_proj").apply(act));
-      if (freePerLayer) {
-        x.attach(m);
-        lm.close();
+    return new Positions(b, t, past, newMask, cosA, sinA, maskA, scale);
+  }
+
+  /** Token embeddings {@code [B, T, hidden]} (float32) of int64 ids {@code [B, T]}. */
+  public NDArray embed(NDArray inputIds) {
+    return projections.get("model.embed_tokens").apply(inputIds);
+  }
+
+  /** Decoder layer {@code layer} of a standalone pass: {@code [B, T, hidden]} to {@code [B, T, hidden]}. */
+  public NDArray layer(int layer, NDArray x, Positions pos) {
+    return afterAttention(layer, x, attention(attentionInputs(layer, x, pos), pos));
+  }
+
+  /**
+   * Queries {@code [B, heads, T, d]}, keys and values {@code [B, kv_heads, T, d]} after rotary embedding, the
+   * inputs of the attention core.
+   */
+  public record Qkv(NDArray q, NDArray k, NDArray v) {}
+
+  /** The first part of decoder layer {@code layer}: input RMSNorm, q/k/v projections, rotary embedding. */
+  public Qkv attentionInputs(int layer, NDArray x, Positions pos) {
+    String p = "model.layers." + layer + ".";
+    int b = pos.batch;
+    int t = pos.tokens;
+    int d = config.headDim();
+    NDArray hNorm = rmsNorm(x, inputNorm[layer]);
+    NDArray q = projections.get(p + "self_attn.q_proj").apply(hNorm)
+        .reshape(b, t, config.numAttentionHeads(), d).transpose(0, 2, 1, 3);
+    NDArray k = projections.get(p + "self_attn.k_proj").apply(hNorm)
+        .reshape(b, t, config.numKeyValueHeads(), d).transpose(0, 2, 1, 3);
+    NDArray v = projections.get(p + "self_attn.v_proj").apply(hNorm)
+        .reshape(b, t, config.numKeyValueHeads(), d).transpose(0, 2, 1, 3);
+    return new Qkv(rope(q, pos.cos, pos.sin, d / 2), rope(k, pos.cos, pos.sin, d / 2), v);
+  }
+
+  /**
+   * Rows of queries per block of the attention core are chosen so that one block's scores hold at most this many
+   * floats (64 MB): at 4,096 tokens and 12 heads a whole {@code [heads, T, T]} score tensor is 805 MB.
+   */
+  public static final long ATTENTION_BLOCK_FLOATS = 16L << 20;
+
+  /**
+   * Query rows per block of the attention core for {@code heads} heads over {@code keys} key positions, at least 1.
+   */
+  public static int attentionBlockRows(int heads, int keys, long blockFloats) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, blockFloats / ((long) heads * keys)));
+  }
+
+  /**
+   * The attention core {@code softmax(q kᵀ/√d + mask) v}, heads concatenated: {@code [B, T, heads·d]} (float32).
+   * Computed in blocks of query rows ({@link #ATTENTION_BLOCK_FLOATS}); a block of rows {@code [r0, r1)} reads only
+   * the keys {@code [0, past + r1)} (the later ones are causally masked), so the full {@code [heads, T, T]}
+   * probabilities never exist at once and about half of the causal products are skipped.
+   */
+  public NDArray attention(Qkv qkv, Positions pos) {
+    return attention(qkv, pos, ATTENTION_BLOCK_FLOATS);
+  }
+
+  /** {@link #attention(Qkv, Positions)} with an explicit block size (tests). */
+  public NDArray attention(Qkv qkv, Positions pos, long blockFloats) {
+    int b = pos.batch;
+    int t = pos.tokens;
+    int d = config.headDim();
+    int heads = config.numAttentionHeads();
+    int kvHeads = config.numKeyValueHeads();
+    // Grouped-query attention without copying K/V per query head: q [B, KV, g, T, d] against
+    // k, v [B, KV, 1, total, d] (transformers' repeat_kv maps kv head i to query heads i*g .. i*g+g-1).
+    NDArray q5 = qkv.q().reshape(b, kvHeads, config.groupSize(), t, d);
+    NDArray k5 = qkv.k().expandDims(2);
+    NDArray v5 = qkv.v().expandDims(2);
+    int total = (int) k5.getShape().get(3);
+    int rows = attentionBlockRows(heads, total, blockFloats);
+    NDManager m = q5.getManager();
+    java.util.List<NDArray> blocks = new java.util.ArrayList<>();
+    for (int r0 = 0; r0 < t; r0 += rows) {
+      int r1 = Math.min(t, r0 + rows);
+      int keys = pos.past + r1;
+      // Each block's scores and probabilities live in a sub-manager closed when the block is done (DJL would
+      // otherwise hold every block's until the caller's manager closes; under autograd, torch keeps what it saved).
+      try (NDManager bm = m.newSubManager()) {
+        NDArray out = attentionBlock(
+            slice(q5, bm, ":, :, :, " + r0 + ":" + r1 + ", :"), slice(k5, bm, ":, :, :, :" + keys + ", :"),
+            slice(v5, bm, ":, :, :, :" + keys + ", :"),
+            pos.mask == null ? null : slice(pos.mask, bm, ":, :, :, " + r0 + ":" + r1 + ", :" + keys), pos.scale);
+        out.attach(m);
+        blocks.add(out);
       }
     }
-    if (cache != null) {
-      cache.advance(newMask);
+    NDArray out = blocks.size() == 1 ? blocks.get(0)
+        : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(blocks), 3);
+    return out.reshape(b, heads, t, d).transpose(0, 2, 1, 3).reshape(b, t, heads * d);
+  }
+
+  /** {@code x[index]} as an array of {@code owner}. */
+  private static NDArray slice(NDArray x, NDManager owner, String index) {
+    NDArray s = x.get(index);
+    s.attach(owner);
+    return s;
+  }
+
+  /** Softmax attention of one block: {@code q [B, KV, g, R, d]}, {@code k, v [B, KV, 1, K, d]}, mask {@code [.., R, K]}. */
+  private static NDArray attentionBlock(NDArray q5, NDArray k5, NDArray v5, NDArray mask, NDArray scale) {
+    NDArray scores = q5.matMul(k5.transpose(0, 1, 2, 4, 3)).mul(scale);
+    if (mask != null) {
+      scores = scores.add(mask);
     }
-    if (lastPositionOnly && t > 1) {
-      x = x.get(":, -1:, :");
-    }
-    return projections.get("lm_head").apply(rmsNorm(x, finalNorm));
+    return scores.softmax(-1).matMul(v5);
+  }
+
+  /**
+   * The rest of decoder layer {@code layer} after the attention core: o_proj and residual, post-attention RMSNorm,
+   * SwiGLU MLP and residual. {@code x} is the layer's input, {@code attn} the attention core's output.
+   */
+  public NDArray afterAttention(int layer, NDArray x, NDArray attn) {
+    String p = "model.layers." + layer + ".";
+    NDArray h = x.add(projections.get(p + "self_attn.o_proj").apply(attn));
+    NDArray h2 = rmsNorm(h, postNorm[layer]);
+    NDArray gate = projections.get(p + "mlp.gate_proj").apply(h2);
+    NDArray up = projections.get(p + "mlp.up_proj").apply(h2);
+    NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SiLU(gate) * up
+    return h.add(projections.get(p + "mlp.down_proj").apply(act));
+  }
+
+  /** The final RMSNorm, whose output lm_head maps to logits. */
+  public NDArray finalNorm(NDArray x) {
+    return rmsNorm(x, finalNorm);
   }
 
   private static boolean hasPadding(long[][] mask) {

@@ -73,6 +73,63 @@ class Qwen2ModelTest {
   }
 
   @Test
+  void attentionInQueryBlocksEqualsOneBlockWithPaddingAndLayerByLayerEqualsForward() throws Exception {
+    Path dir = TestResources.tinyModel("qwen2-tiny-f32");
+    long seed = 20261206L;
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+    int b = 2;
+    int t = 37;
+    long[][] ids = new long[b][t];
+    long[][] mask = new long[b][t];
+    for (int r = 0; r < b; r++) {
+      for (int i = 0; i < t; i++) {
+        ids[r][i] = rnd.nextInt(256);
+        mask[r][i] = r == 1 && i < 5 ? 0 : 1; // left padding in the second row
+      }
+    }
+    try (Qwen2Model m = Qwen2Model.load(dir, Device.cpu(), Precision.FP32);
+        NDManager req = m.manager().newSubManager()) {
+      NDArray idArr = req.create(ids);
+      Qwen2Model.Positions pos = m.positions(req, b, t, mask);
+      Qwen2Model.Qkv qkv = m.attentionInputs(0, m.embed(idArr), pos);
+      // Padding query rows attend to nothing (all keys masked); their outputs are never read by real positions or
+      // the loss, and a block sees fewer keys than the whole sequence, so they are zeroed before comparing.
+      float[] realRows = new float[b * t];
+      for (int r = 0; r < b; r++) {
+        for (int i = 0; i < t; i++) {
+          realRows[r * t + i] = mask[r][i];
+        }
+      }
+      NDArray real = req.create(realRows, new ai.djl.ndarray.types.Shape(b, t, 1));
+      float[] whole = m.attention(qkv, pos, Long.MAX_VALUE).mul(real).toFloatArray();
+      int heads = m.config().numAttentionHeads();
+      // 3-row blocks (13 blocks, the last one short), and 1-row blocks
+      for (long blockFloats : new long[] {3L * heads * t, 1}) {
+        float[] blocks = m.attention(qkv, pos, blockFloats).mul(real).toFloatArray();
+        assertThat(maxRel(blocks, whole)).as("seed %d, block floats %d", seed, blockFloats).isLessThan(1e-6);
+      }
+      // embed + layers + finalNorm + lm_head is the forward pass
+      NDArray x = m.embed(idArr);
+      for (int l = 0; l < m.config().numHiddenLayers(); l++) {
+        x = m.layer(l, x, pos);
+      }
+      float[] layered = m.projection("lm_head").apply(m.finalNorm(x)).toFloatArray();
+      assertThat(maxRel(layered, m.forward(idArr, mask, null).toFloatArray())).isLessThan(1e-6);
+    }
+  }
+
+  private static double maxRel(float[] got, float[] ref) {
+    assertThat(got).hasSameSizeAs(ref);
+    double diff = 0;
+    double scale = 0;
+    for (int i = 0; i < got.length; i++) {
+      diff = Math.max(diff, Math.abs(got[i] - ref[i]));
+      scale = Math.max(scale, Math.abs(ref[i]));
+    }
+    return diff / scale;
+  }
+
+  @Test
   void fp16IsCloseButNotExact() throws Exception {
     Path dir = TestResources.tinyModel("qwen2-tiny-f32");
     Reference ref = Reference.of(dir);
