@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.quant.Nf4Codec;
+import dev.medadapt.core.quant.Nf4MatMul;
 import dev.medadapt.core.safetensors.internal.DirectBuffers;
 import dev.medadapt.core.quant.Nf4Tensor;
 import java.nio.ByteBuffer;
@@ -26,10 +27,13 @@ import java.util.Map;
  * fresh weight tensor on the manager of {@code x}, which a trainer can backpropagate through (the
  * frozen NF4 base of QLoRA).
  *
- * <p>The workspace holds the weight as float32 (the product is exact for the dequantized weights) or
- * as float16 ({@link #loader(Nf4Codec, Precision)} with {@code FP16}): half the bytes written and read
- * per call, which is what bounds decoding speed, at the cost of rounding each dequantized weight to
- * float16 and computing the product in float16, as a {@link Precision#FP16} dense model does.
+ * <p>With a workspace, a call on at most {@link #FUSED_MAX_ROWS} rows (a decode step) that needs no
+ * gradient skips the float weight altogether: {@link Nf4MatMul} multiplies straight from the packed codes,
+ * in float32, on all cores (the Vector API kernel where the JVM has {@code jdk.incubator.vector}). Longer
+ * inputs (a prompt's prefill) dequantize into the workspace and run PyTorch's matrix product there: the
+ * workspace holds the weight as float32 (the product is exact for the dequantized weights) or as float16
+ * ({@link #loader(Nf4Codec, Precision)} with {@code FP16}): half the bytes written and read per call, at the
+ * cost of rounding each dequantized weight to float16, as a {@link Precision#FP16} dense model does.
  */
 public final class Nf4Projection implements Projection {
   private final Nf4Codec codec;
@@ -38,6 +42,15 @@ public final class Nf4Projection implements Projection {
   private final Workspace workspace;
   private final int out;
   private final int in;
+  /** The bias as Java floats for the fused product (null without bias or workspace). */
+  private final float[] biasValues;
+
+  /**
+   * Input rows up to which the fused product runs. It reads the packed weight once per row, so a few rows
+   * cost a few passes over 0.56 bytes per weight; dequantizing writes and re-reads 2 or 4 bytes per weight
+   * once and then runs PyTorch's matrix product, which wins for a prompt.
+   */
+  static final int FUSED_MAX_ROWS = 8;
 
   private Nf4Projection(Nf4Codec codec, Nf4Tensor weight, NDArray bias, Workspace workspace) {
     this.codec = codec;
@@ -46,6 +59,7 @@ public final class Nf4Projection implements Projection {
     this.workspace = workspace;
     this.out = weight.shape()[0];
     this.in = weight.shape()[1];
+    this.biasValues = workspace != null && bias != null ? bias.toType(DataType.FLOAT32, false).toFloatArray() : null;
   }
 
   /** A projection that dequantizes into fresh tensors (safe under a GradientCollector). */
@@ -100,9 +114,30 @@ public final class Nf4Projection implements Projection {
       dequantize(w);
       return new LinearProjection(x.getManager().create(w, new Shape(out, in)), bias).apply(x);
     }
+    long rows = x.getShape().size() / in;
+    if (rows <= FUSED_MAX_ROWS && !x.hasGradient()) {
+      return fused(x, (int) rows);
+    }
     synchronized (workspace) {
       return new LinearProjection(workspace.load(this), bias).apply(x);
     }
+  }
+
+  /** {@code x W^T + b} from the packed weight ({@link Nf4MatMul}), float32, on the manager of {@code x}. */
+  private NDArray fused(NDArray x, int rows) {
+    float[] xs = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
+    float[] y = new float[rows * out];
+    Nf4MatMul.multiply(weight, xs, rows, y);
+    if (biasValues != null) {
+      for (int m = 0; m < rows; m++) {
+        for (int r = 0; r < out; r++) {
+          y[m * out + r] += biasValues[r];
+        }
+      }
+    }
+    long[] shape = x.getShape().getShape().clone();
+    shape[shape.length - 1] = out;
+    return x.getManager().create(y, new Shape(shape));
   }
 
   /** Dequantizes the whole weight into {@code dst}, split over the available cores. */

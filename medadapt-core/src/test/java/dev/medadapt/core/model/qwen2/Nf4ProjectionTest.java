@@ -54,6 +54,34 @@ class Nf4ProjectionTest {
   }
 
   @Test
+  void decodeStepsTakeTheFusedProductAndGiveThePrefillLogits() throws Exception {
+    Path dir = TestResources.tinyModel("qwen2-tiny-f32");
+    Nf4Codec codec = Nf4Codec.builder().build();
+    for (Precision precision : Precision.values()) {
+      try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), precision, Nf4Projection.loader(codec, precision));
+          NDManager req = nf4.manager().newSubManager()) {
+        // 12 rows: above FUSED_MAX_ROWS, so every NF4 layer dequantizes into the workspace and runs PyTorch's product.
+        assertThat(IDS.length).isGreaterThan(Nf4Projection.FUSED_MAX_ROWS);
+        float[] full = nf4.forward(req.create(new long[][] {IDS})).toFloatArray();
+        int v = nf4.config().vocabSize();
+        float[] stepped = new float[full.length];
+        try (KvCache cache = nf4.newCache(req, 1)) {
+          for (int i = 0; i < IDS.length; i++) {
+            try (NDManager step = req.newSubManager()) {
+              float[] row = nf4.forward(step.create(new long[][] {{IDS[i]}}), null, cache).toFloatArray();
+              System.arraycopy(row, 0, stepped, i * v, v);
+            }
+          }
+        }
+        // One row per step: the fused product from the packed codes, in float32 whatever the precision. FP32:
+        // the same weights, so equal up to summation order; FP16: the prefill rounded the weights to half.
+        double tol = precision == Precision.FP32 ? 1e-4 : 1e-2;
+        assertThat(KvCacheTest.relError(stepped, full)).as(precision.name()).isLessThanOrEqualTo(tol);
+      }
+    }
+  }
+
+  @Test
   void fp16WorkspaceComputesWithTheDequantizedWeightsRoundedToHalf() throws Exception {
     Path dir = TestResources.tinyModel("qwen2-tiny-f32");
     Nf4Codec codec = Nf4Codec.builder().build();
