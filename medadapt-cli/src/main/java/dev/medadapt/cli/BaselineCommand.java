@@ -5,24 +5,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.baseline.IrSolver;
-import dev.medadapt.eval.baseline.PassageScorer;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
 import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.bench.Subsets;
-import dev.medadapt.eval.contamination.WordNgrams;
 import dev.medadapt.eval.stats.Interval;
 import dev.medadapt.eval.stats.Proportions;
-import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.rag.retrieve.Retriever;
+import dev.medadapt.study.IrBaseline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -39,9 +33,6 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "IR baseline (Clark et al. 2016) over a medadapt-rag index: no LLM; option whose question+option query has the best BM25 hit.")
 public final class BaselineCommand implements Callable<Integer> {
-  /** BM25 hits examined per option for one that passes the overlap filter. */
-  static final int HITS = 20;
-
   @ArgGroup(exclusive = true, multiplicity = "1", heading = "Index: a medadapt-rag index folder or a SolrCloud collection%n")
   RetrievalTarget target;
 
@@ -72,7 +63,7 @@ public final class BaselineCommand implements Callable<Integer> {
     List<IrSolver.Answer> answers;
     try (RetrievalTarget.Opened idx = target.open()) {
       Retriever bm25 = idx.bm25();
-      answers = new IrSolver(new OverlapFilteredBm25(bm25, HITS)).answerAll(questions, ProgressListener.NONE);
+      answers = new IrSolver(IrBaseline.scorer(bm25)).answerAll(questions, ProgressListener.NONE);
     }
     int correct = (int) answers.stream().filter(IrSolver.Answer::correct).count();
     int ties = (int) answers.stream().filter(IrSolver.Answer::tied).count();
@@ -102,47 +93,5 @@ public final class BaselineCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
-  }
-
-  /**
-   * Clark et al. (2016), Sec. 3.1: the score of the top passage for question + option that shares at
-   * least one non-stopword with the question and at least one with the option, among the first
-   * {@code hits} BM25 hits ({@link Double#NEGATIVE_INFINITY} when none does). Words are
-   * {@link WordNgrams#tokens}; stopwords are Lucene's English set. An option made only of stopwords
-   * (BioASQ's "no") cannot overlap, so for it only the question overlap is required.
-   */
-  static final class OverlapFilteredBm25 implements PassageScorer {
-    private final Retriever bm25;
-    private final int hits;
-
-    OverlapFilteredBm25(Retriever bm25, int hits) {
-      this.bm25 = bm25;
-      this.hits = hits;
-    }
-
-    @Override
-    public double bestScore(String query) {
-      List<Hit> top = bm25.retrieve(query, 1);
-      return top.isEmpty() ? Double.NEGATIVE_INFINITY : top.get(0).score();
-    }
-
-    @Override
-    public double bestScore(String question, String option) {
-      Set<String> q = contentWords(question);
-      Set<String> o = contentWords(option);
-      for (Hit h : bm25.retrieve(question + " " + option, hits)) {
-        Set<String> words = new HashSet<>(WordNgrams.tokens(h.title() + " " + h.content()));
-        if (!Collections.disjoint(words, q) && (o.isEmpty() || !Collections.disjoint(words, o))) {
-          return h.score();
-        }
-      }
-      return Double.NEGATIVE_INFINITY;
-    }
-
-    private static Set<String> contentWords(String text) {
-      Set<String> out = new HashSet<>(WordNgrams.tokens(text));
-      out.removeIf(w -> EnglishAnalyzer.ENGLISH_STOP_WORDS_SET.contains(w));
-      return out;
-    }
   }
 }

@@ -85,6 +85,18 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
     }
   }
 
+  /** Prints a line of text (a stage announcement), ending an open bar line first; the next update redraws the bar. */
+  public synchronized void message(String line) {
+    if (open) {
+      out.println();
+      open = false;
+      lastLength = 0;
+    }
+    out.println(line);
+    out.flush();
+    lastDraw = Long.MIN_VALUE;
+  }
+
   /** Draws the last state if it was throttled away and ends the line. */
   @Override
   public synchronized void close() {

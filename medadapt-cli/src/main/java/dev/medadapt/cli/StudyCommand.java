@@ -2,8 +2,6 @@ package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.model.Quantization;
-import dev.medadapt.eval.report.Comparison;
-import dev.medadapt.eval.report.RunSummary;
 import dev.medadapt.study.EmbeddedDefault;
 import dev.medadapt.study.Study;
 import dev.medadapt.study.StudyResult;
@@ -100,6 +98,16 @@ public final class StudyCommand implements Callable<Integer> {
           + "default, whose byte-level tokenizer makes each 1,000-character snippet about 1,000 tokens)")
   Integer ragK;
 
+  @Option(names = "--baselines", split = ",", defaultValue = "ir-bm25,ir-dense,ir-hybrid",
+      description = "LLM-free IR baselines (Clark et al. 2016) over the corpus, compared pairwise; \"none\" for none "
+          + "(default: ${DEFAULT-VALUE})")
+  List<String> baselines;
+
+  @Option(names = "--chunk-size", paramLabel = "CHARS",
+      description = "split corpus passages longer than CHARS characters, overlap CHARS/5 (default: 1000 as MedRAG; 500 "
+          + "on the embedded default, whose byte-level tokenizer makes every character a token)")
+  Integer chunkSize;
+
   @Option(names = "--out", defaultValue = "runs/study", paramLabel = "DIR", description = "study folder (default: ${DEFAULT-VALUE})")
   Path out;
 
@@ -116,16 +124,21 @@ public final class StudyCommand implements Callable<Integer> {
         .scoring(parseScoring())
         .promptFormat(format)
         .maxNewTokens(maxNewTokens)
-        .sftQuantization(noQlora ? Quantization.NONE : Quantization.NF4);
+        .sftQuantization(noQlora ? Quantization.NONE : Quantization.NF4)
+        .baselines(parseBaselines());
     PrintWriter err = spec.commandLine().getErr();
+    OutPaths.requireDirectory(out, "--out");
     if (model == null) {
       if (data != null || !corpus.isEmpty() || !sftData.isEmpty()) {
         throw new ConfigurationException("--data, --corpus and --sft-data need --model (without it the embedded default is used)");
       }
       EmbeddedDefault d = EmbeddedDefault.extract(out.resolve("embedded"));
-      err.println("study: embedded default (tiny random Qwen2 model, sample data) in " + d.root()
-          + "; its accuracies are chance-level by design, the pipeline and statistics are real");
-      b.model(d.model()).data(d.data()).corpus(List.of(d.corpus()))
+      err.println("study: no --model, so the embedded default runs (extracted to " + d.root() + "): a tiny RANDOM "
+          + "Qwen2 model, whose arms demonstrate the pipeline at chance level, and the LLM-free IR solver with BM25, "
+          + "dense and hybrid retrieval over the sample corpus, a real comparison");
+      b.model(d.model())
+          .modelProvenance(EmbeddedDefault.MODEL_DESCRIPTION, true)
+          .chunkSize(chunkSize == null ? 500 : chunkSize).data(d.data()).corpus(List.of(d.corpus()))
           .sftData(List.of(d.corpus()), SftTrainer.Format.INSTRUCTION)
           .sftTemplate(EmbeddedDefault.SFT_TEMPLATE, java.util.Map.of())
           .n(n == null ? 40 : n)
@@ -142,28 +155,53 @@ public final class StudyCommand implements Callable<Integer> {
           .trainSteps(trainSteps == null ? -1 : trainSteps)
           .maxLength(maxLength == null ? 4096 : maxLength)
           .learningRate(learningRate == null ? Double.NaN : learningRate)
-          .ragK(ragK == null ? 3 : ragK);
+          .ragK(ragK == null ? 3 : ragK)
+          .chunkSize(chunkSize == null ? 1000 : chunkSize)
+          .modelProvenance(model.toString(), false);
     }
     StudyResult r;
+    long start = System.nanoTime();
     try (ProgressBar bar = noProgress ? null : ProgressBar.onStderr()) {
       if (bar != null) {
         b.progress(bar);
       }
+      b.stages((number, total, description) -> {
+        String line = String.format(Locale.ROOT, "study [%d/%d] %s  (%s elapsed)", number, total, description,
+            ProgressBar.duration(java.time.Duration.ofNanos(System.nanoTime() - start)));
+        if (bar != null) {
+          bar.message(line);
+        } else {
+          err.println(line);
+          err.flush();
+        }
+      });
       r = b.build().run();
     }
     PrintWriter o = spec.commandLine().getOut();
-    for (RunSummary s : r.summaries()) {
-      o.print(s.table().toMarkdown());
-      o.println();
-    }
-    for (Comparison c : r.comparisons()) {
-      o.print(c.table().toMarkdown());
-      o.println();
-    }
+    o.print(java.nio.file.Files.exists(r.report()) ? readReport(r.report()) : "");
     o.flush();
-    err.println("report: " + r.report().toAbsolutePath());
+    err.printf(Locale.ROOT, "report: %s (%s)%n", r.report().toAbsolutePath(),
+        ProgressBar.duration(java.time.Duration.ofNanos(System.nanoTime() - start)));
     err.flush();
     return 0;
+  }
+
+  private static String readReport(Path report) {
+    try {
+      return java.nio.file.Files.readString(report);
+    } catch (java.io.IOException e) {
+      throw new dev.medadapt.core.MedAdaptException("cannot read the report " + report + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Set<Study.Baseline> parseBaselines() {
+    Set<Study.Baseline> set = EnumSet.noneOf(Study.Baseline.class);
+    for (String x : baselines) {
+      if (!x.isBlank() && !x.trim().equalsIgnoreCase("none")) {
+        set.add(Study.Baseline.parse(x));
+      }
+    }
+    return set;
   }
 
   private Set<Study.Arm> parseArms() {

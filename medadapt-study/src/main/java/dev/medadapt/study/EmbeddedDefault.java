@@ -15,13 +15,19 @@ import java.util.List;
 
 /**
  * The study's embedded default, shipped inside this jar (see {@code dev/medadapt/study/default/PROVENANCE.md}): a
- * tiny random Qwen2 checkpoint, 40 questions of each benchmark and 300 MedQuAD passages. It runs every stage of
+ * tiny random Qwen2 checkpoint, 40 questions of MedQA, MedMCQA and PubMedQA, 36 of MMLU (6 from each of its 6
+ * medical subjects) and 300 MedQuAD passages. It runs every stage of
  * {@link Study} in minutes; the model is random, so its accuracies are chance-level.
  *
  * @param root folder the files were extracted to
  */
 public record EmbeddedDefault(Path root) {
   private static final String BASE = "/dev/medadapt/study/default/";
+
+  /** What the embedded model is, for reports (see PROVENANCE.md). */
+  public static final String MODEL_DESCRIPTION =
+      "qwen2-tiny-bytes-chat: a 2-layer Qwen2 with random weights, byte-level tokenizer and ChatML template "
+          + "(the project's test fixture, embedded in medadapt-study)";
 
   /**
    * SFT on the corpus sample: MedQuAD's question is the prompt, its answer the completion (the JSON fields

@@ -29,7 +29,11 @@ import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.index.RagIndex;
 import dev.medadapt.rag.index.RagIndexWriter;
+import dev.medadapt.rag.embed.Embedder;
+import dev.medadapt.rag.embed.OnnxEmbedder;
 import dev.medadapt.rag.retrieve.Bm25Retriever;
+import dev.medadapt.rag.retrieve.DenseRetriever;
+import dev.medadapt.rag.retrieve.HybridRetriever;
 import dev.medadapt.rag.retrieve.Retriever;
 import dev.medadapt.train.CptTrainer;
 import dev.medadapt.train.SftTrainer;
@@ -113,7 +117,55 @@ public final class Study {
     GENERATE
   }
 
+  /**
+   * The LLM-free baselines: the information-retrieval solver of Clark et al. (2016) ({@link IrBaseline}) over the
+   * corpus with each retrieval mode. They answer from the corpus alone, so even with a random model the study
+   * compares real methods.
+   */
+  public enum Baseline {
+    /** Lucene BM25 over the chunks. */
+    BM25,
+    /** all-MiniLM-L6-v2 embeddings (bundled), exact cosine search. */
+    DENSE,
+    /** Reciprocal rank fusion of BM25 and dense (k = 60). */
+    HYBRID;
+
+    /** Name used for folders and table labels: {@code ir-bm25}, {@code ir-dense}, {@code ir-hybrid}. */
+    public String label() {
+      return "ir-" + name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code ir-bm25}, {@code bm25}, ... */
+    public static Baseline parse(String s) {
+      String t = s.trim().toLowerCase(Locale.ROOT);
+      for (Baseline x : values()) {
+        if (x.label().equals(t) || x.name().toLowerCase(Locale.ROOT).equals(t)) {
+          return x;
+        }
+      }
+      throw new ConfigurationException("unknown baseline \"" + s + "\", expected ir-bm25, ir-dense or ir-hybrid");
+    }
+  }
+
+  /** Hears which stage of the study starts; the CLI prints it. Called on the study's thread. */
+  @FunctionalInterface
+  public interface StageListener {
+    StageListener NONE = (number, total, description) -> {};
+
+    /**
+     * @param number 1-based number of the stage
+     * @param total stages in this run
+     * @param description what the stage does, e.g. "score arm rag (bm25 k=1)"
+     */
+    void onStage(int number, int total, String description);
+  }
+
+  /** Reciprocal rank fusion constant of the hybrid baseline: the RRF paper's (Cormack et al. 2009). */
+  static final int RRF_K = 60;
+
   private final Builder b;
+  private int stage;
+  private int stages;
 
   private Study(Builder b) {
     this.b = b;
@@ -132,62 +184,221 @@ public final class Study {
     for (String name : b.benchmarks) {
       questions.addAll(StandardLayout.load(b.data, name, b.n, b.seed));
     }
-    LOG.info("study: {} questions from {} in {}", questions.size(), b.benchmarks, b.data);
+    Map<String, Integer> perBenchmark = new LinkedHashMap<>();
+    questions.forEach(q -> perBenchmark.merge(q.benchmark(), 1, Integer::sum));
+    LOG.info("study: {} questions {} from {}", questions.size(), perBenchmark, b.data);
+
+    boolean needsIndex = b.arms.contains(Arm.RAG) || !b.baselines.isEmpty();
+    boolean dense = b.baselines.contains(Baseline.DENSE) || b.baselines.contains(Baseline.HYBRID);
+    stages = (needsIndex ? 1 : 0) + (b.arms.contains(Arm.SFT) ? 1 : 0)
+        + (b.arms.contains(Arm.MSFT) || b.arms.contains(Arm.CPT) ? 1 : 0)
+        + 1 + (int) b.arms.stream().filter(a -> a != Arm.BASE).count() + b.baselines.size() + 1;
+
+    Path indexDir = null;
+    if (needsIndex) {
+      stage("index the corpus (" + b.corpus.size() + " file(s), chunks of " + b.chunkSize + " characters"
+          + (dense ? ", BM25 + all-MiniLM-L6-v2 vectors" : ", BM25 only") + ")");
+      indexDir = index(dense);
+    }
 
     Map<Arm, Path> models = new LinkedHashMap<>();
     models.put(Arm.BASE, b.model);
     if (b.arms.contains(Arm.SFT)) {
+      stage("train sft (" + trainingNote() + ") and merge it");
       models.put(Arm.SFT, sft(b.model, Arm.SFT));
     }
     if (b.arms.contains(Arm.MSFT)) {
+      stage("train cpt, merge, then sft of the merged model (msft" + (b.arms.contains(Arm.CPT) ? "; its merged cpt "
+          + "model is the cpt arm" : "") + "; " + trainingNote() + ")");
       Path cpt = msft(); // trains CPT once: its merged model also serves the CPT arm
       if (b.arms.contains(Arm.CPT)) {
         models.put(Arm.CPT, cpt);
       }
       models.put(Arm.MSFT, b.outDir.resolve("models").resolve(Arm.MSFT.label()));
     } else if (b.arms.contains(Arm.CPT)) {
+      stage("train cpt (" + trainingNote() + ") and merge it");
       models.put(Arm.CPT, cpt(b.model));
     }
 
     Bootstrap bootstrap = new Bootstrap(b.bootstrapResamples, b.seed);
-    Map<Arm, RunResult> results = new LinkedHashMap<>();
+    Map<String, RunResult> results = new LinkedHashMap<>();
     for (Arm arm : Arm.values()) {
       if (arm == Arm.BASE || b.arms.contains(arm)) {
         Path modelDir = arm == Arm.RAG ? b.model : models.get(arm);
-        results.put(arm, evaluate(arm, modelDir, questions));
+        stage("score arm " + arm.label() + " (" + b.scoring.name().toLowerCase(Locale.ROOT)
+            + (arm == Arm.RAG ? ", bm25 k=" + b.ragK : "") + ", " + questions.size() + " questions)");
+        results.put(arm.label(), evaluate(arm, modelDir, questions, indexDir));
+      }
+    }
+    Map<Baseline, String> descriptions = new LinkedHashMap<>();
+    if (!b.baselines.isEmpty()) {
+      try (RagIndex index = RagIndex.open(indexDir);
+          Embedder embedder = dense ? OnnxEmbedder.allMiniLmL6V2() : null) {
+        for (Baseline x : Baseline.values()) {
+          if (b.baselines.contains(x)) {
+            Retriever r = retriever(x, index, embedder);
+            String d = describe(x, index);
+            descriptions.put(x, d);
+            stage("answer with " + x.label() + " (" + d + ", " + questions.size() + " questions)");
+            results.put(x.label(), IrBaseline.run(IrBaseline.scorer(r), d, questions,
+                out.resolve("runs").resolve(x.label()), b.progress));
+          }
+        }
       }
     }
 
-    List<RunSummary> summaries = new ArrayList<>();
-    results.forEach((arm, r) -> summaries.add(RunSummary.of(arm.label(), r.records(), bootstrap, 0.95)));
+    stage("statistics and report");
+    Map<String, RunSummary> summaries = new LinkedHashMap<>();
+    results.forEach((label, r) -> summaries.put(label, RunSummary.of(label, r.records(), bootstrap, 0.95)));
     List<Comparison> comparisons = new ArrayList<>();
+    List<String> details = new ArrayList<>(List.of("accuracy.md"));
     Path compareDir = mkdirs(out.resolve("compare"));
-    RunSummary base = summaries.get(0);
-    for (int i = 1; i < summaries.size(); i++) {
-      RunSummary s = summaries.get(i);
-      Arm arm = Arm.parse(s.label());
-      Comparison c = Comparison.of(s.label(), results.get(arm).records(), base.label(),
-          results.get(Arm.BASE).records(), bootstrap, 0.95, b.alpha);
-      comparisons.add(c);
-      Reports.writeComparison(compareDir, s.label() + "-vs-base", c, s, base, bootstrap);
+    List<String[]> pairs = new ArrayList<>();
+    for (Arm arm : Arm.values()) {
+      if (arm != Arm.BASE && results.containsKey(arm.label())) {
+        pairs.add(new String[] {arm.label(), Arm.BASE.label()});
+      }
     }
-    ReportFiles files = Reports.writeSummary(out, "study", summaries, bootstrap);
+    List<Baseline> ran = List.copyOf(descriptions.keySet());
+    for (int i = 0; i < ran.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        pairs.add(new String[] {ran.get(i).label(), ran.get(j).label()});
+      }
+    }
+    for (String[] p : pairs) {
+      Comparison c = Comparison.of(p[0], results.get(p[0]).records(), p[1], results.get(p[1]).records(),
+          bootstrap, 0.95, b.alpha);
+      comparisons.add(c);
+      String name = p[0] + "-vs-" + p[1];
+      Reports.writeComparison(compareDir, name, c, summaries.get(p[0]), summaries.get(p[1]), bootstrap);
+      details.add("compare/" + name + ".md");
+    }
+    ReportFiles files = Reports.writeSummary(out, "accuracy", List.copyOf(summaries.values()), bootstrap);
     files.warnings().forEach(w -> LOG.warn("{}", w));
-    return new StudyResult(out, summaries, comparisons, out.resolve("study.md"));
+    List<String> charts = files.written().stream()
+        .map(f -> f.getFileName().toString())
+        .filter(f -> f.endsWith(".svg") || f.endsWith(".png"))
+        .toList();
+
+    List<StudyReport.Method> methods = new ArrayList<>();
+    summaries.forEach((label, s) -> methods.add(new StudyReport.Method(s, kind(label))));
+    StudyReport report = new StudyReport(methods, comparisons,
+        provenance(perBenchmark, indexDir, descriptions, results), charts, details, 0.95, bootstrap);
+    Path md = report.write(out);
+    return new StudyResult(out, List.copyOf(summaries.values()), comparisons, md);
+  }
+
+  private void stage(String description) {
+    stage++;
+    LOG.info("study [{}/{}]: {}", stage, stages, description);
+    b.stages.onStage(stage, stages, description);
+  }
+
+  private String trainingNote() {
+    return (b.trainSteps > 0 ? b.trainSteps + " steps" : "the recipe's full epoch")
+        + (Double.isNaN(b.learningRate) ? "" : ", lr " + b.learningRate) + ", max length " + b.maxLength;
+  }
+
+  /** What a row of the grid is. */
+  private String kind(String label) {
+    for (Baseline x : Baseline.values()) {
+      if (x.label().equals(label)) {
+        return "IR solver (Clark et al. 2016), no LLM";
+      }
+    }
+    String prefix = b.randomModel ? "random model, pipeline demonstration: " : "";
+    return prefix + switch (Arm.parse(label)) {
+      case BASE -> "base model";
+      case RAG -> "base model + BM25 retrieval (k=" + b.ragK + ")";
+      case SFT -> "SFT " + (b.sftQuantization == Quantization.NF4 ? "(QLoRA)" : "(LoRA)");
+      case CPT -> "CPT (LoRA), merged";
+      case MSFT -> "CPT, merge, then SFT";
+    };
+  }
+
+  private Map<String, String> provenance(Map<String, Integer> perBenchmark, Path indexDir,
+      Map<Baseline, String> descriptions, Map<String, RunResult> results) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("model", b.model.toAbsolutePath().normalize() + (b.modelDescription == null ? "" : " — " + b.modelDescription));
+    m.put("model weights", b.randomModel
+        ? "RANDOM (untrained): the base/rag/sft/cpt/msft rows demonstrate the adaptation pipeline and are at chance"
+            + " level; they say nothing about medicine"
+        : "as given (not checked for randomness)");
+    m.put("data", b.data.toAbsolutePath().normalize().toString());
+    StringBuilder n = new StringBuilder();
+    perBenchmark.forEach((k, v) -> n.append(n.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+    m.put("questions per benchmark", n + " (asked for " + (b.n == 0 ? "all" : String.valueOf(b.n))
+        + "; seeded shuffle, seed " + b.seed + "; a benchmark with fewer questions contributes all it has)");
+    m.put("scoring of the LLM arms", b.scoring == Scoring.LOGLIKELIHOOD
+        ? "log-likelihood of each option letter (lm-evaluation-harness acc)"
+        : "generation with the " + b.promptFormat + " prompt, max " + b.maxNewTokens + " new tokens");
+    if (b.arms.stream().anyMatch(a -> a == Arm.SFT || a == Arm.CPT || a == Arm.MSFT)) {
+      m.put("training", trainingNote() + "; SFT data " + b.sftData.stream().map(Path::toString).toList()
+          + " (" + b.sftFormat.name().toLowerCase(Locale.ROOT) + "), SFT base " + b.sftQuantization
+          + "; details in train/");
+    }
+    if (indexDir != null) {
+      m.put("corpus", b.corpus.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()
+          + ", split into chunks of " + b.chunkSize + " characters (overlap " + overlap() + "), index " + indexDir);
+    }
+    if (b.arms.contains(Arm.RAG)) {
+      m.put("rag arm", "BM25, question text as the query, k=" + b.ragK + " snippets (MedRAG format)");
+    }
+    descriptions.forEach((x, d) -> {
+      long ties = results.get(x.label()).records().stream().filter(IrBaseline::tied).count();
+      m.put(x.label(), d + "; " + ties + " of " + results.get(x.label()).records().size()
+          + " answers decided by option order (tie or no passing hit: first option)");
+    });
+    m.put("statistics", "Wilson score intervals at 95%; paired bootstrap " + b.bootstrapResamples
+        + " resamples, seed " + b.seed + "; exact McNemar; Holm over benchmarks per comparison, alpha " + b.alpha);
+    m.put("settings file", "study-settings.json");
+    return m;
+  }
+
+  private int overlap() {
+    return b.chunkSize / 5;
+  }
+
+  private static Retriever retriever(Baseline x, RagIndex index, Embedder embedder) {
+    Retriever bm25 = Bm25Retriever.builder(index).build();
+    return switch (x) {
+      case BM25 -> bm25;
+      case DENSE -> DenseRetriever.builder(index, embedder).build();
+      case HYBRID -> HybridRetriever.builder().add(bm25, 1).add(DenseRetriever.builder(index, embedder).build(), 1)
+          .rrfK(RRF_K).build();
+    };
+  }
+
+  private static String describe(Baseline x, RagIndex index) {
+    String over = " over " + index.size() + " chunks, best of " + IrBaseline.HITS + " hits per option passing the overlap filter";
+    return switch (x) {
+      case BM25 -> "bm25" + over;
+      case DENSE -> "dense (" + index.metadata().describeEmbedder() + ")" + over;
+      case HYBRID -> "hybrid rrf-k=" + RRF_K + " (bm25 + " + index.metadata().describeEmbedder() + ")" + over;
+    };
   }
 
   /**
-   * Builds (or finishes) the BM25 index of the corpus. Passages longer than 1,000 characters are split with
-   * MedRAG's textbook setting (recursive character splitter, 1,000 characters, overlap 200), so that k snippets
-   * stay within a small model's context.
+   * Builds (or finishes) the index of the corpus: BM25, plus all-MiniLM-L6-v2 vectors when a dense or hybrid
+   * baseline runs. Passages longer than {@code chunkSize} characters are split with the recursive character splitter
+   * (overlap chunkSize/5; MedRAG's textbook setting is 1,000/200), so that k snippets stay within a small model's
+   * context.
    */
-  private Path index() {
+  private Path index(boolean dense) {
     Path dir = b.outDir.resolve("index");
     RecursiveCharacterSplitter splitter =
-        RecursiveCharacterSplitter.builder().chunkSize(1000).chunkOverlap(200).build();
-    try (RagIndexWriter w = RagIndexWriter.builder(dir).bm25Only().progress(b.progress).build();
-        ChunkSource source = Corpora.splitLong(Corpora.open(b.corpus, BadRowPolicy.FAIL), splitter)) {
-      w.index(source, RagIndexWriter.sourceKey(b.corpus) + "split=1000/200");
+        RecursiveCharacterSplitter.builder().chunkSize(b.chunkSize).chunkOverlap(overlap()).build();
+    try (Embedder embedder = dense ? OnnxEmbedder.allMiniLmL6V2() : null) {
+      RagIndexWriter.Builder wb = RagIndexWriter.builder(dir).progress(b.progress);
+      if (dense) {
+        wb.embedder(embedder);
+      } else {
+        wb.bm25Only();
+      }
+      try (RagIndexWriter w = wb.build();
+          ChunkSource source = Corpora.splitLong(Corpora.open(b.corpus, BadRowPolicy.FAIL), splitter)) {
+        w.index(source, RagIndexWriter.sourceKey(b.corpus) + "split=" + b.chunkSize + "/" + overlap());
+      }
     }
     return dir;
   }
@@ -312,9 +523,8 @@ public final class Study {
     return merged;
   }
 
-  private RunResult evaluate(Arm arm, Path modelDir, List<Question> questions) {
+  private RunResult evaluate(Arm arm, Path modelDir, List<Question> questions, Path indexDir) {
     Path runDir = b.outDir.resolve("runs").resolve(arm.label());
-    LOG.info("study: scoring arm {} ({})", arm.label(), modelDir);
     try (LanguageModel lm = LocalLanguageModel.builder().modelPath(modelDir).build()) {
       EvalRunner.Builder e = EvalRunner.builder()
           .model(lm)
@@ -333,7 +543,6 @@ public final class Study {
       if (arm != Arm.RAG) {
         return e.build().run();
       }
-      Path indexDir = index();
       try (RagIndex index = RagIndex.open(indexDir)) {
         Retriever retriever = Bm25Retriever.builder(index).build();
         // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
@@ -365,6 +574,11 @@ public final class Study {
     m.put("learning_rate", Double.isNaN(b.learningRate) ? "recipe" : b.learningRate);
     m.put("max_length", b.maxLength);
     m.put("rag_k", b.ragK);
+    m.put("baselines", b.baselines.stream().map(Baseline::label).toList());
+    m.put("chunk_size", b.chunkSize);
+    m.put("model_description", b.modelDescription);
+    m.put("random_model", b.randomModel);
+    m.put("bootstrap_resamples", b.bootstrapResamples);
     m.put("alpha", b.alpha);
     AtomicFiles.writeJson(file, JSON, m);
   }
@@ -405,6 +619,11 @@ public final class Study {
     private double alpha = 0.05;
     private int bootstrapResamples = 10_000;
     private ProgressListener progress = ProgressListener.NONE;
+    private StageListener stages = StageListener.NONE;
+    private Set<Baseline> baselines = EnumSet.allOf(Baseline.class);
+    private int chunkSize = 1000;
+    private boolean randomModel;
+    private String modelDescription;
 
     private Builder() {}
 
@@ -531,6 +750,37 @@ public final class Study {
       return this;
     }
 
+    /** Hears each stage as it starts (default: none). */
+    public Builder stages(StageListener stages) {
+      this.stages = stages;
+      return this;
+    }
+
+    /** Which LLM-free IR baselines to run on the corpus and compare pairwise; default all three. */
+    public Builder baselines(Set<Baseline> baselines) {
+      this.baselines = baselines.isEmpty() ? EnumSet.noneOf(Baseline.class) : EnumSet.copyOf(baselines);
+      return this;
+    }
+
+    /**
+     * Corpus passages longer than this many characters are split (overlap a fifth of it); default 1,000 with
+     * overlap 200, MedRAG's textbook setting.
+     */
+    public Builder chunkSize(int chunkSize) {
+      this.chunkSize = chunkSize;
+      return this;
+    }
+
+    /**
+     * What the model is, for the report; {@code random} marks its weights as untrained, so the report labels the
+     * LLM arms as a demonstration of the pipeline, not a result.
+     */
+    public Builder modelProvenance(String description, boolean random) {
+      this.modelDescription = description;
+      this.randomModel = random;
+      return this;
+    }
+
     public Study build() {
       Ensure.notNull(model, "model");
       Ensure.notNull(data, "data");
@@ -540,6 +790,9 @@ public final class Study {
       Ensure.notNull(scoring, "scoring");
       Ensure.positive(maxNewTokens, "maxNewTokens");
       Ensure.between(ragK, 1, 100, "ragK");
+      Ensure.between(chunkSize, 100, 100_000, "chunkSize");
+      Ensure.notNull(stages, "stages");
+      Ensure.notNull(progress, "progress");
       Ensure.between(maxLength, 16, 1 << 20, "maxLength");
       Ensure.between(bootstrapResamples, 100, 10_000_000, "bootstrapResamples");
       if (!(alpha > 0 && alpha < 1)) {
@@ -554,6 +807,10 @@ public final class Study {
       boolean needsCorpus = arms.contains(Arm.RAG) || arms.contains(Arm.CPT) || arms.contains(Arm.MSFT);
       if (needsCorpus && corpus.isEmpty()) {
         throw new ConfigurationException("corpus must be set for the rag, cpt and msft arms");
+      }
+      if (!baselines.isEmpty() && corpus.isEmpty()) {
+        throw new ConfigurationException("corpus must be set for the IR baselines " + baselines
+            + " (or set baselines to none)");
       }
       if ((arms.contains(Arm.SFT) || arms.contains(Arm.MSFT)) && sftData.isEmpty()) {
         throw new ConfigurationException("sftData must be set for the sft and msft arms");
