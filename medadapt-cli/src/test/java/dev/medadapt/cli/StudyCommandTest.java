@@ -44,15 +44,44 @@ class StudyCommandTest {
     assertThat(pipeline.get("cpt_merged_model").asText())
         .isEqualTo(out.resolve("models").resolve("cpt").toAbsolutePath().toString());
     assertThat(pipeline.get("sft").get("model").asText()).isEqualTo(pipeline.get("cpt_merged_model").asText());
+    // One report: the grid has every method, the random-model arms are labelled as such.
     JsonNode study = new ObjectMapper().readTree(out.resolve("study.json").toFile());
-    List<String> labels = new ArrayList<>();
-    study.get("rows").forEach(r -> labels.add(r.get("run").asText()));
-    assertThat(labels).contains("base", "rag", "sft", "cpt", "msft");
-    for (String arm : List.of("rag", "sft", "cpt", "msft")) {
-      assertThat(out.resolve("compare").resolve(arm + "-vs-base.md")).isRegularFile();
-      assertThat(Files.readString(out.resolve("compare").resolve(arm + "-vs-base.md"))).contains("mcnemar_p");
+    java.util.Set<String> methods = new java.util.LinkedHashSet<>();
+    study.get("grid").forEach(r -> methods.add(r.get("method").asText()));
+    assertThat(methods).containsExactly("base", "rag", "sft", "cpt", "msft", "ir-bm25", "ir-dense", "ir-hybrid");
+    study.get("grid").forEach(r -> {
+      if (!r.get("method").asText().startsWith("ir-")) {
+        assertThat(r.get("kind").asText()).startsWith("random model");
+      }
+    });
+    // The paired table's discordant counts are a recount of the two runs' records, question by question.
+    java.util.Map<String, dev.medadapt.eval.run.ItemRecord> bm25 = new java.util.HashMap<>();
+    RunLog.read(out.resolve("runs/ir-bm25/records.jsonl")).records().forEach(r -> bm25.put(r.key(), r));
+    java.util.Map<String, int[]> recount = new java.util.HashMap<>();
+    for (dev.medadapt.eval.run.ItemRecord d : RunLog.read(out.resolve("runs/ir-dense/records.jsonl")).records()) {
+      dev.medadapt.eval.run.ItemRecord b = bm25.get(d.key());
+      int[] c = recount.computeIfAbsent(d.benchmark(), k -> new int[2]);
+      c[0] += d.correct() && !b.correct() ? 1 : 0;
+      c[1] += !d.correct() && b.correct() ? 1 : 0;
     }
-    assertThat(out.resolve("study.svg")).isRegularFile();
+    int rows = 0;
+    for (JsonNode r : study.get("paired")) {
+      if (r.get("comparison").asText().equals("ir-dense vs ir-bm25")) {
+        int[] c = recount.get(r.get("benchmark").asText());
+        assertThat(r.get("discordant_a_only").asInt()).isEqualTo(c[0]);
+        assertThat(r.get("discordant_b_only").asInt()).isEqualTo(c[1]);
+        rows++;
+      }
+    }
+    assertThat(rows).isEqualTo(4);
+    for (String cmp : List.of("rag-vs-base", "sft-vs-base", "cpt-vs-base", "msft-vs-base", "ir-dense-vs-ir-bm25",
+        "ir-hybrid-vs-ir-bm25", "ir-hybrid-vs-ir-dense")) {
+      assertThat(Files.readString(out.resolve("compare").resolve(cmp + ".md"))).contains("mcnemar_p");
+    }
+    String md = Files.readString(out.resolve("study.md"));
+    assertThat(md).contains("## Accuracy", "## Paired comparisons", "## Provenance", "RANDOM", "(accuracy.svg)");
+    assertThat(out.resolve("accuracy.svg")).isRegularFile();
+    assertThat(out.resolve("accuracy.png")).isRegularFile();
     assertThat(first.out()).contains("| medqa").contains("mcnemar_p");
 
     // The merged models and the records are not rewritten by a rerun.
