@@ -2,8 +2,10 @@ package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.llm.GenerationOptions;
-import dev.medadapt.core.llm.LanguageModel;
-import dev.medadapt.core.openai.OpenAiLanguageModel;
+import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.rag.corpus.ChunkSource;
+import dev.medadapt.rag.corpus.Corpora;
+import dev.medadapt.rag.index.RagIndexWriter;
 import dev.medadapt.rag.pipeline.PromptTemplate;
 import dev.medadapt.rag.pipeline.RagAnswer;
 import dev.medadapt.rag.pipeline.RagPipeline;
@@ -42,27 +44,13 @@ public final class AskCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @ArgGroup(exclusive = true, multiplicity = "1", heading = "Index: a local directory or a SolrCloud collection%n")
+  @ArgGroup(exclusive = true, multiplicity = "0..1",
+      heading = "Index: a local directory or a SolrCloud collection (default: a BM25 index of the embedded corpus sample)%n")
   RetrievalTarget target;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  ModelSource source;
+  @picocli.CommandLine.Mixin ModelOptions model = new ModelOptions();
 
-  static final class ModelSource {
-    @Option(names = "--model", paramLabel = "DIR", description = "local Hugging Face model folder (Qwen2 family)")
-    Path modelDir;
-
-    @Option(names = "--openai-url", paramLabel = "URL", description = "OpenAI-compatible server, e.g. http://localhost:8000/v1")
-    String openaiUrl;
-  }
-
-  @picocli.CommandLine.Mixin LocalModelOptions local = new LocalModelOptions();
-
-  @Option(names = "--openai-model", paramLabel = "NAME", defaultValue = "default",
-      description = "model name sent to the OpenAI-compatible server (default: ${DEFAULT-VALUE})")
-  String openaiModel;
-
-  @Option(names = "--question", required = true, paramLabel = "TEXT")
+  @Option(names = "--question", required = true, paramLabel = "TEXT", description = "The question to answer.")
   String question;
 
   @Option(names = "--k", paramLabel = "N", defaultValue = "3", description = "snippets in the prompt (default ${DEFAULT-VALUE}, as the reference study)")
@@ -102,8 +90,9 @@ public final class AskCommand implements Callable<Integer> {
           case "medrag" -> PromptTemplate.MEDRAG;
           default -> throw new ConfigurationException("--template must be reference or medrag, was \"" + template + "\"");
         };
-    try (RetrievalTarget.Opened idx = target.open();
-        LanguageModel model = openModel()) {
+    try (ModelOptions.Opened opened = model.open("ask", spec.commandLine().getErr(), b -> b);
+        EmbeddedFiles sample = target == null ? EmbeddedFiles.all() : null;
+        RetrievalTarget.Opened idx = target == null ? embeddedIndex(sample) : target.open()) {
       Reranker r = null;
       try (RagRetrievers rr = RagRetrievers.open(idx, mode, embedder, rrfK, "--mode")) {
         if (reranker != null) {
@@ -113,7 +102,7 @@ public final class AskCommand implements Callable<Integer> {
             RagPipeline.builder()
                 .retriever(rr.retriever())
                 .reranker(r)
-                .languageModel(model)
+                .languageModel(opened.model())
                 .template(t)
                 .k(k)
                 .contextTokenBudget(contextTokens)
@@ -159,15 +148,22 @@ public final class AskCommand implements Callable<Integer> {
     }
   }
 
+  /** Without --index or --collection: a BM25 index of the embedded corpus sample, in the temporary folder. */
+  private RetrievalTarget.Opened embeddedIndex(EmbeddedFiles sample) {
+    Path corpus = sample.files().corpus();
+    Path dir = sample.files().root().resolve("index");
+    spec.commandLine().getErr().println("ask: no --index or --collection, so a BM25 index of the embedded corpus sample ("
+        + corpus.getFileName() + ", MedQuAD passages) is built in a temporary folder");
+    spec.commandLine().getErr().flush();
+    try (RagIndexWriter w = RagIndexWriter.builder(dir).bm25Only().build();
+        ChunkSource src = Corpora.open(List.of(corpus), BadRowPolicy.FAIL)) {
+      w.index(src, RagIndexWriter.sourceKey(List.of(corpus)));
+    }
+    return RetrievalTarget.local(dir);
+  }
+
   private static Reranker openReranker(Path dir) {
     Path model = Files.isRegularFile(dir.resolve("onnx/model.onnx")) ? dir.resolve("onnx/model.onnx") : dir.resolve("model.onnx");
     return OnnxCrossEncoderReranker.builder().modelPath(model).tokenizerPath(dir.resolve("tokenizer.json")).build();
-  }
-
-  private LanguageModel openModel() {
-    if (source.modelDir != null) {
-      return local.builder(source.modelDir).build();
-    }
-    return OpenAiLanguageModel.builder().baseUrl(source.openaiUrl).model(openaiModel).build();
   }
 }

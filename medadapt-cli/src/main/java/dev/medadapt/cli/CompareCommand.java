@@ -57,6 +57,9 @@ public final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EvalCommand.headless();
+    if (out != null) {
+      OutPaths.requireDirectory(out, "--out");
+    }
     RunMetadata.read(runA); // clear error when a directory is not a run
     RunMetadata.read(runB);
     List<ItemRecord> a = RunLog.readDir(runA).records();

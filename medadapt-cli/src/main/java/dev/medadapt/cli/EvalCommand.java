@@ -4,7 +4,6 @@ import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
-import dev.medadapt.core.openai.OpenAiLanguageModel;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
 import dev.medadapt.eval.bench.Question;
@@ -39,7 +38,7 @@ import picocli.CommandLine.Spec;
  *
  * <pre>
  * ./medadapt eval --openai-url http://localhost:8000/v1 --openai-model qwen --benchmarks medqa,mmlu \
- *     --data ../shared/data --n 200 --seed 4242 --format seed --out runs/base
+ *     --data DATA_DIR --n 200 --seed 4242 --format seed --out runs/base
  * </pre>
  */
 @Command(
@@ -52,34 +51,16 @@ import picocli.CommandLine.Spec;
 public final class EvalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  ModelSource source;
+  @picocli.CommandLine.Mixin ModelOptions model = new ModelOptions();
 
-  static final class ModelSource {
-    @Option(names = "--model", paramLabel = "DIR", description = "local Hugging Face model folder (Qwen2 family)")
-    Path modelDir;
-
-    @Option(names = "--openai-url", paramLabel = "URL", description = "OpenAI-compatible server, e.g. http://localhost:8000/v1")
-    String openAiUrl;
-  }
-
-  @picocli.CommandLine.Mixin LocalModelOptions local = new LocalModelOptions();
-
-  @Option(names = "--openai-model", paramLabel = "NAME", description = "model name sent to the OpenAI-compatible server")
-  String openAiModel;
-
-  @Option(names = "--api-key-env", paramLabel = "VAR",
-      description = "environment variable holding the API key for --openai-url (none by default)")
-  String apiKeyEnv;
-
-  @Option(names = "--benchmarks", required = true, split = ",", paramLabel = "NAME[=PATH]",
+  @Option(names = "--benchmarks", split = ",", paramLabel = "NAME[=PATH]", defaultValue = "medqa,medmcqa,mmlu,pubmedqa",
       description = "benchmarks, comma-separated: medqa, medmcqa, mmlu, pubmedqa, pubmedqa:context, mirage:<set>, ...; "
-          + "NAME=PATH reads that file or folder instead of the standard location under --data")
+          + "NAME=PATH reads that file or folder instead of the standard location under --data (default: ${DEFAULT-VALUE})")
   List<String> benchmarks;
 
-  @Option(names = "--data", paramLabel = "DIR", defaultValue = "${env:MEDADAPT_DATA:-../shared/data}",
+  @Option(names = "--data", paramLabel = "DIR",
       description = "data folder with the standard layout (medqa_us/, medmcqa/, mmlu_medical/, pubmedqa/, mirage/); "
-          + "default: $MEDADAPT_DATA or ${DEFAULT-VALUE}")
+          + "default: the embedded benchmark sample (40 questions of MedQA, MedMCQA and PubMedQA, 36 of MMLU), said so on stderr")
   Path data;
 
   @Option(names = "--n", defaultValue = "200", description = "questions per benchmark, 0 for all (default: ${DEFAULT-VALUE})")
@@ -149,34 +130,31 @@ public final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     headless();
-    List<Question> questions = loadQuestions();
-    try (LanguageModel model = openModel()) {
-      return run(model, questions);
+    OutPaths.requireDirectory(out, "--out");
+    PrintWriter err = spec.commandLine().getErr();
+    try (EmbeddedFiles sample = needsEmbeddedData() ? EmbeddedFiles.all() : null) {
+      Path dataDir = data;
+      if (sample != null) {
+        dataDir = sample.files().data();
+        err.println("eval: no --data, so the embedded benchmark sample is used (40 questions of MedQA, MedMCQA and "
+            + "PubMedQA, 36 of MMLU; see --data)");
+        err.flush();
+      }
+      List<Question> questions = loadQuestions(dataDir);
+      try (ModelOptions.Opened opened =
+          model.open("eval", err, b -> b.seed(seed).loglikelihoodViaEcho(mode.startsWith("loglikelihood")))) {
+        return run(opened.model(), questions);
+      }
     }
   }
 
-  /** Opens the model named on the command line. */
-  private LanguageModel openModel() {
-    if (source.modelDir != null) {
-      return local.builder(source.modelDir).build();
-    }
-    if (openAiModel == null || openAiModel.isBlank()) {
-      throw new ConfigurationException("--openai-model is required with --openai-url (the model name the server serves)");
-    }
-    OpenAiLanguageModel.Builder b =
-        OpenAiLanguageModel.builder()
-            .baseUrl(source.openAiUrl)
-            .model(openAiModel)
-            .seed(seed)
-            .loglikelihoodViaEcho(mode.startsWith("loglikelihood"));
-    if (apiKeyEnv != null) {
-      b.apiKeyEnv(apiKeyEnv);
-    }
-    return b.build();
+  /** True when a benchmark is named without a path and there is no --data to find it in. */
+  private boolean needsEmbeddedData() {
+    return data == null && benchmarks.stream().anyMatch(spec -> spec.indexOf('=') < 0);
   }
 
   /** Loads each benchmark and draws its seeded subset. */
-  List<Question> loadQuestions() {
+  List<Question> loadQuestions(Path dataDir) {
     List<Question> all = new ArrayList<>();
     for (String spec : benchmarks) {
       String name = spec;
@@ -186,7 +164,7 @@ public final class EvalCommand implements Callable<Integer> {
         name = spec.substring(0, eq);
         path = Path.of(spec.substring(eq + 1));
       } else {
-        path = StandardLayout.locate(data, name);
+        path = StandardLayout.locate(dataDir, name);
       }
       if (!Files.exists(path)) {
         throw new ConfigurationException("benchmark " + name + ": " + path + " does not exist");

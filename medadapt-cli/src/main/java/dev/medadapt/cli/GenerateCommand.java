@@ -3,9 +3,8 @@ package dev.medadapt.cli;
 import dev.medadapt.core.llm.ChatMessage;
 import dev.medadapt.core.llm.Generation;
 import dev.medadapt.core.llm.GenerationOptions;
-import dev.medadapt.core.model.LocalLanguageModel;
+import dev.medadapt.core.llm.LanguageModel;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -13,17 +12,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code medadapt generate --model DIR --prompt TEXT [--chat] ...}: streams the model's continuation
+ * {@code medadapt generate [--model DIR | --openai-url URL --openai-model NAME] --prompt TEXT [--chat] ...}: streams
+ * the model's continuation
  * (or, with {@code --chat}, its answer to the prompt as a user message) to stdout; a summary line
  * goes to stderr.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = "Generate text with a local Qwen2-family model, streaming it to stdout.")
+    description = "Generate text with a local Qwen2-family model (or an OpenAI-compatible server), streaming it to stdout.")
 public final class GenerateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, safetensors, tokenizer.json).")
-  Path model;
 
   @Option(names = "--prompt", required = true, description = "The prompt text.")
   String prompt;
@@ -46,10 +43,10 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Sampler seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--stop", description = "Stop string (repeatable).")
+  @Option(names = "--stop", description = "Stop string; repeat the option for several (a stop string may contain commas).")
   List<String> stop = List.of();
 
-  @picocli.CommandLine.Mixin LocalModelOptions local = new LocalModelOptions();
+  @picocli.CommandLine.Mixin ModelOptions model = new ModelOptions();
 
   @Override
   public Integer call() {
@@ -58,7 +55,8 @@ public final class GenerateCommand implements Callable<Integer> {
         .stopStrings(stop).build();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (LocalLanguageModel lm = local.builder(model).build()) {
+    try (ModelOptions.Opened opened = model.open("generate", err, b -> b.seed(seed))) {
+      LanguageModel lm = opened.model();
       java.util.function.Consumer<String> sink = piece -> {
         out.print(piece);
         out.flush();

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
     })
 public final class IndexCommand implements Callable<Integer> {
 
-  @Option(names = "--corpus", required = true, arity = "1..*", paramLabel = "FILE", description = "Corpus files or folders, indexed in order.")
+  @Option(names = "--corpus", required = true, split = ",", paramLabel = "FILE",
+      description = "Corpus files or folders, comma-separated or repeated, indexed in order.")
   List<Path> corpus;
 
   @ArgGroup(exclusive = true, multiplicity = "1",
@@ -64,6 +65,9 @@ public final class IndexCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (target.index != null) {
+      OutPaths.requireDirectory(target.index, "--index");
+    }
     BadRowPolicy policy =
         switch (badRows.toLowerCase(Locale.ROOT)) {
           case "fail" -> BadRowPolicy.FAIL;

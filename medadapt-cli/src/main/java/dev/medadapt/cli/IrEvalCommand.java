@@ -19,13 +19,16 @@ import picocli.CommandLine.Option;
     description = "Score a TREC run against qrels (TREC or BEIR TSV): nDCG@k, recall@k, MRR@k, MAP with trec_eval's definitions.")
 public final class IrEvalCommand implements Callable<Integer> {
 
-  @Option(names = "--run", required = true, paramLabel = "FILE")
+  @Option(names = "--run", required = true, paramLabel = "FILE",
+      description = "TREC run to score (qid Q0 docid rank score tag), e.g. written by search --run-out.")
   Path run;
 
-  @Option(names = "--qrels", required = true, paramLabel = "FILE")
+  @Option(names = "--qrels", required = true, paramLabel = "FILE",
+      description = "Relevance judgements: TREC qrels (qid 0 docid rel) or BEIR TSV (query-id, corpus-id, score).")
   Path qrels;
 
-  @Option(names = "--k", split = ",", paramLabel = "K", defaultValue = "10", description = "Cut-offs, comma-separated (default ${DEFAULT-VALUE}).")
+  @Option(names = "--cutoffs", split = ",", paramLabel = "K", defaultValue = "10",
+      description = "Cut-offs k of the @k metrics, comma-separated (default ${DEFAULT-VALUE}).")
   List<Integer> ks;
 
   @Option(names = "--per-query", description = "Also print each query's values.")

@@ -32,13 +32,14 @@ public final class LogitsCommand implements Callable<Integer> {
   @Option(names = "--ids", required = true, description = "Comma-separated token ids, e.g. 1,2,3.")
   String ids;
 
-  @Option(names = "--precision", defaultValue = "FP32", description = "FP32 (default) or FP16.")
-  Precision precision;
+  @Option(names = "--dtype", defaultValue = "FP32",
+      description = "FP32 (default) or FP16: precision of the weights and matrix products, as in generate, ask and eval.")
+  Precision dtype;
 
   @Override
   public Integer call() {
     long[] tokens = parseIds(ids);
-    try (Qwen2Model m = Qwen2Model.load(model, Device.cpu(), precision);
+    try (Qwen2Model m = Qwen2Model.load(model, Device.cpu(), dtype);
         NDManager req = m.manager().newSubManager()) {
       int vocab = m.config().vocabSize();
       for (long t : tokens) {

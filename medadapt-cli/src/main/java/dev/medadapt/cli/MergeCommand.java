@@ -23,13 +23,25 @@ public final class MergeCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output folder for the merged checkpoint.")
   Path out;
 
-  @Option(names = "--dtype", description = "F32, F16 or BF16 for the merged tensors (default: keep the base's).")
-  DType dtype;
+  @Option(names = "--dtype", paramLabel = "DTYPE",
+      description = "FP32, FP16 or BF16 (F32, F16 also accepted) for the merged tensors (default: keep the base's).")
+  String dtype;
 
   @Override
   public Integer call() {
-    AdapterMerger.merge(model, adapter, out, dtype);
+    OutPaths.requireDirectory(out, "--out");
+    AdapterMerger.merge(model, adapter, out, dtype == null ? null : tensorType(dtype));
     spec.commandLine().getOut().println(out.toAbsolutePath());
     return 0;
+  }
+
+  /** The merged tensors' type, named as {@code --dtype} is everywhere else (FP32, FP16) or as safetensors does. */
+  static DType tensorType(String name) {
+    return switch (name.strip().toUpperCase(java.util.Locale.ROOT)) {
+      case "FP32", "F32" -> DType.F32;
+      case "FP16", "F16" -> DType.F16;
+      case "BF16" -> DType.BF16;
+      default -> throw new dev.medadapt.core.ConfigurationException("--dtype must be FP32, FP16 or BF16, was \"" + name + "\"");
+    };
   }
 }

@@ -61,6 +61,9 @@ public final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (runOut != null) {
+      OutPaths.requireFile(runOut, "--run-out");
+    }
     try (RetrievalTarget.Opened idx = target.open()) {
       try (RagRetrievers rr = RagRetrievers.open(idx, mode, embedder, rrfK, "--mode")) {
         Retriever retriever = rr.retriever();

@@ -22,14 +22,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code medadapt train sft|cpt --model DIR --data FILE... --out DIR [options]}: LoRA training with the reference
+ * {@code medadapt train sft --model DIR --sft-data FILE[,FILE...] --out DIR [options]} (or {@code train cpt ... --corpus
+ * FILE[,FILE...]}): LoRA training with the reference
  * study's recipe as defaults; options are named like Hugging Face TrainingArguments/PEFT. Re-running the same
  * command resumes from the newest checkpoint in {@code --out}. Prints the adapter folder on stdout; progress on
  * stderr.
  *
- * <p>{@code medadapt train msft --model DIR --corpus FILE... --data FILE... --out DIR} runs the
+ * <p>{@code medadapt train msft --model DIR --corpus FILE[,FILE...] --sft-data FILE[,FILE...] --out DIR} runs the
  * {@link AdaptationPipeline}: CPT on {@code --corpus} (the CPT recipe, {@code --cpt-*} options), merge into
- * {@code OUT/cpt-merged}, then SFT of the merged model on {@code --data} (the SFT recipe and the other options).
+ * {@code OUT/cpt-merged}, then SFT of the merged model on {@code --sft-data} (the SFT recipe and the other options).
  * Prints the SFT adapter folder (it applies to {@code OUT/cpt-merged}); {@code OUT/pipeline.json} records the chain.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -44,7 +45,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Base model folder.")
   Path model;
 
-  @Option(names = "--data", required = true, arity = "1..*", description = "SFT/MSFT: medical-o1 JSON/JSONL; CPT: MedRAG JSONL.")
+  @Option(names = "--sft-data", split = ",", paramLabel = "FILE",
+      description = "sft, msft: SFT data files (medical-o1 JSON/JSONL: Question, Complex_CoT, Response), comma-separated "
+          + "or repeated (the same option as in study).")
   List<Path> data;
 
   @Option(names = "--out", required = true, description = "Run folder (adapter/, checkpoints/, metrics, loss.svg).")
@@ -64,7 +67,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--loss", defaultValue = "completion", description = "SFT loss: completion (prompt masked) or full.") String loss;
   @Option(names = "--load-in-4bit", description = "Frozen base in NF4 (QLoRA); msft: of the SFT stage.") boolean nf4;
 
-  @Option(names = "--corpus", arity = "1..*", description = "msft: MedRAG JSONL corpus of the CPT stage.") List<Path> corpus;
+  @Option(names = "--corpus", split = ",", paramLabel = "FILE",
+      description = "cpt, msft: MedRAG JSONL corpus files (the CPT data), comma-separated or repeated.") List<Path> corpus;
   @Option(names = "--cpt-max-steps", description = "msft: CPT optimizer steps (default: one epoch).") Long cptMaxSteps;
   @Option(names = "--cpt-learning-rate", description = "msft: CPT peak learning rate (default 1e-5).") Double cptLr;
   @Option(names = "--cpt-block-length", description = "msft: CPT block length (default: min(--max-length, 1024)).") Integer cptBlock;
@@ -77,15 +81,24 @@ public final class TrainCommand implements Callable<Integer> {
     if (!recipe.equals("sft") && !recipe.equals("cpt") && !recipe.equals("msft")) {
       throw new ConfigurationException("recipe must be sft, cpt or msft, was " + recipe);
     }
-    if (corpus != null && !recipe.equals("msft")) {
-      throw new ConfigurationException("--corpus is for msft (the CPT stage); " + recipe + " reads --data");
+    OutPaths.requireDirectory(out, "--out");
+    boolean hasData = data != null && !data.isEmpty();
+    boolean hasCorpus = corpus != null && !corpus.isEmpty();
+    if (recipe.equals("sft") && hasCorpus) {
+      throw new ConfigurationException("--corpus is for cpt and msft (continual pretraining); sft reads --sft-data");
+    }
+    if (recipe.equals("cpt") && hasData) {
+      throw new ConfigurationException("cpt reads its MedRAG corpus from --corpus; --sft-data is the SFT data of sft and msft");
+    }
+    if (!recipe.equals("cpt") && !hasData) {
+      throw new ConfigurationException(recipe + " needs --sft-data FILE[,FILE...] (SFT data: medical-o1 JSON/JSONL)");
+    }
+    if (!recipe.equals("sft") && !hasCorpus) {
+      throw new ConfigurationException(recipe + " needs --corpus FILE[,FILE...] (MedRAG JSONL) for its CPT stage");
     }
     Quantization q = nf4 ? Quantization.NF4 : Quantization.NONE;
     TrainingResult result;
     if (recipe.equals("msft")) {
-      if (corpus == null || corpus.isEmpty()) {
-        throw new ConfigurationException("msft needs --corpus FILE... for its CPT stage");
-      }
       TrainingConfig cptRef = CptTrainer.referenceTraining();
       LoraConfig cptLora = CptTrainer.referenceLora();
       CptTrainer.Builder cpt = CptTrainer.builder().corpus(corpus).lora(cptLora)
@@ -100,7 +113,7 @@ public final class TrainCommand implements Callable<Integer> {
     } else if (recipe.equals("sft")) {
       result = sftStage(q, bar).model(model).outputDir(out).build().run();
     } else {
-      result = CptTrainer.builder().model(model).corpus(data).outputDir(out).lora(lora(CptTrainer.referenceLora()))
+      result = CptTrainer.builder().model(model).corpus(corpus).outputDir(out).lora(lora(CptTrainer.referenceLora()))
           .training(training(CptTrainer.referenceTraining(), maxSteps, lr, true).build())
           .blockLength(maxLength).evalFraction(evalFraction != null ? evalFraction : 0).quantization(q)
           .progress(bar).build().run();

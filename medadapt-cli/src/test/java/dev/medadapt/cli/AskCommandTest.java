@@ -110,7 +110,8 @@ class AskCommandTest {
   void badOptionsAreClearErrors() throws Exception {
     Path idx = bm25Index();
     String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
-    Result dense = run("ask", "--index", idx.toString(), "--openai-url", url, "--question", "q", "--mode", "dense");
+    Result dense = run("ask", "--index", idx.toString(), "--openai-url", url, "--openai-model", "tiny", "--question", "q",
+        "--mode", "dense");
     assertThat(dense.code()).isEqualTo(1);
     assertThat(dense.err()).contains("is a BM25-only index");
     Result tmpl = run("ask", "--index", idx.toString(), "--openai-url", url, "--question", "q", "--template", "nope");
@@ -131,5 +132,25 @@ class AskCommandTest {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("Sources:").contains("Diabetes");
     assertThat(requests).isEmpty();
+  }
+
+  @Test
+  void withoutIndexOrModelRunsOnTheEmbeddedDefaultAndSaysSo() {
+    Result r = run("ask", "--question", "What are the symptoms of glaucoma?", "--k", "2", "--max-new-tokens", "4");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("ask: no --model or --openai-url, so the embedded model runs")
+        .contains("RANDOM").contains("BM25 index of the embedded corpus sample");
+    assertThat(r.out()).contains("Sources:").contains("[1] ").contains("[2] ");
+    assertThat(requests).isEmpty();
+  }
+
+  @Test
+  void openAiOptionsWithoutAServerAreAClearError() {
+    Result r = run("ask", "--question", "q", "--openai-model", "tiny");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: --openai-model needs --openai-url");
+    Result both = run("ask", "--question", "q", "--model", tmp.toString(), "--openai-url", "http://127.0.0.1:1/v1");
+    assertThat(both.code()).isEqualTo(1);
+    assertThat(both.err()).startsWith("error: --model and --openai-url are alternatives");
   }
 }

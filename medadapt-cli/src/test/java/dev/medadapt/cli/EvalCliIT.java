@@ -38,7 +38,7 @@ class EvalCliIT {
     Path run = tmp.resolve("always-a");
     cl.parseArgs("--openai-url", "http://unused", "--benchmarks", "medqa,medmcqa,mmlu,pubmedqa", "--data", data.toString(),
         "--n", "200", "--seed", "4242", "--bootstrap", "1000", "--no-progress", "--out", run.toString());
-    assertThat(cmd.run(alwaysA, cmd.loadQuestions())).isZero();
+    assertThat(cmd.run(alwaysA, cmd.loadQuestions(cmd.data))).isZero();
 
     List<ItemRecord> records = RunLog.readDir(run).records();
     assertThat(records).hasSize(800);

@@ -36,7 +36,7 @@ class EvalCliTest {
         "--openai-url", "http://unused", "--benchmarks",
         "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl") + ",mmlu=" + TestResources.testdata("eval/mmlu"),
         "--n", "0", "--bootstrap", "200", "--no-progress", "--out", dir.toString());
-    List<Question> qs = cmd.loadQuestions();
+    List<Question> qs = cmd.loadQuestions(cmd.data);
     assertThat(cmd.run(FakeModel.always(letter), qs)).isZero();
     assertThat(err.toString()).contains("wrote " + dir.resolve("records.jsonl"));
     assertThat(out.toString()).contains("| " + name + " | medqa |");
@@ -128,7 +128,7 @@ class EvalCliTest {
     Path run = tmp.resolve("rag");
     cl.parseArgs("--openai-url", "http://unused", "--benchmarks", "medqa=" + q, "--format", "medrag",
         "--rag-index", idx.toString(), "--rag-k", "1", "--bootstrap", "200", "--no-progress", "--out", run.toString());
-    assertThat(cmd.run(recording, cmd.loadQuestions())).isZero();
+    assertThat(cmd.run(recording, cmd.loadQuestions(cmd.data))).isZero();
     assertThat(prompts).hasSize(1);
     assertThat(prompts.get(0)).contains("Document [0] (Title: Aspirin) Aspirin irreversibly inhibits cyclooxygenase.");
     assertThat(Files.readString(run.resolve("run.json"))).contains("\"retrieval\" : \"" + expectedRetrieval);
@@ -189,7 +189,7 @@ class EvalCliTest {
     Path run = tmp.resolve("ll");
     cl.parseArgs("--openai-url", "http://unused", "--benchmarks", "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl"),
         "--mode", "loglikelihood", "--n", "0", "--bootstrap", "200", "--no-progress", "--out", run.toString());
-    List<Question> qs = cmd.loadQuestions();
+    List<Question> qs = cmd.loadQuestions(cmd.data);
     assertThat(cmd.run(ll, qs)).isZero();
     var records = RunLog.readDir(run).records();
     assertThat(records).hasSize(qs.size()).allSatisfy(r -> {
@@ -231,6 +231,20 @@ class EvalCliTest {
       assertThat(x.extracted()).isIn("A", "B", "C", "D");
       assertThat(new ObjectMapper().readTree(x.output()).get("loglikelihoods")).hasSize(4);
     });
+  }
+
+  @Test
+  void withoutModelOrDataRunsTheEmbeddedDefaultAndSaysSo() throws Exception {
+    Path run = tmp.resolve("embedded");
+    CliResult r = CliResult.run("eval", "--n", "2", "--mode", "loglikelihood", "--bootstrap", "100", "--no-progress",
+        "--out", run.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("eval: no --data, so the embedded benchmark sample is used")
+        .contains("eval: no --model or --openai-url, so the embedded model runs").contains("RANDOM");
+    var records = RunLog.readDir(run).records();
+    // the four default benchmarks, two seeded questions each
+    assertThat(records).hasSize(8);
+    assertThat(records.stream().map(x -> x.benchmark()).distinct()).hasSize(4);
   }
 
   @Test

@@ -58,4 +58,17 @@ class GenerateCommandTest {
     assertThat(r.err()).startsWith("error: ").contains("topP must be in (0, 1], was 1.5");
     assertThat(r.out()).isEmpty();
   }
+
+  @Test
+  void withoutModelRunsTheEmbeddedModelAndSaysSo() {
+    String expected;
+    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR).build()) {
+      expected = lm.generate("Fever", GenerationOptions.greedy(8)).text();
+    }
+    LogitsCommandTest.Run r = LogitsCommandTest.run("generate", "--prompt", "Fever", "--max-new-tokens", "8");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("generate: no --model or --openai-url, so the embedded model runs").contains("RANDOM");
+    // the embedded model is the same tiny fixture
+    assertThat(r.out()).isEqualTo(expected + System.lineSeparator());
+  }
 }

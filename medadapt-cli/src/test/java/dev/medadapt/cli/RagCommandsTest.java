@@ -63,7 +63,7 @@ class RagCommandsTest {
     assertThat(lines).anyMatch(l -> l.startsWith("q2 Q0 ast 1 "));
 
     Path qrels = Files.writeString(tmp.resolve("qrels.txt"), "q1 0 dm 1\nq2 0 htn 1\n");
-    Result e = run("ir-eval", "--run", runFile.toString(), "--qrels", qrels.toString(), "--k", "1,10");
+    Result e = run("ir-eval", "--run", runFile.toString(), "--qrels", qrels.toString(), "--cutoffs", "1,10");
     assertThat(e.code()).as(e.err()).isZero();
     assertThat(e.out()).contains("queries      all                  2");
     // q1: dm at rank 1 (ndcg@1 = 1); q2: htn not retrieved for "asthma inhaled steroids" (0)

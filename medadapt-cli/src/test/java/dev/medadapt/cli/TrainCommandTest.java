@@ -21,7 +21,7 @@ class TrainCommandTest {
     Path out = tmp.resolve("msft");
     String[] args = {"train", "msft", "--model", MODEL.toString(),
         "--corpus", TestResources.testdata("train/medrag_sample.jsonl").toString(),
-        "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(),
+        "--sft-data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(),
         "--out", out.toString(), "--cpt-max-steps", "2", "--cpt-block-length", "16", "--cpt-learning-rate", "1e-2",
         "--max-steps", "2", "--max-length", "1024", "--learning-rate", "1e-2", "--lora-r", "2",
         "--per-device-train-batch-size", "2", "--gradient-accumulation-steps", "1"};
@@ -52,7 +52,7 @@ class TrainCommandTest {
   @Test
   void msftWithoutCorpusIsAClearError() {
     CliResult r = CliResult.run("train", "msft", "--model", MODEL.toString(),
-        "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
+        "--sft-data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("msft needs --corpus");
   }
@@ -60,8 +60,22 @@ class TrainCommandTest {
   @Test
   void corpusOutsideMsftIsAClearError() {
     CliResult r = CliResult.run("train", "sft", "--model", MODEL.toString(), "--corpus", "x.jsonl",
-        "--data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
+        "--sft-data", TestResources.testdata("train/medical_o1_sample.jsonl").toString(), "--out", tmp.toString());
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("--corpus is for msft");
+    assertThat(r.err()).contains("--corpus is for cpt and msft");
+  }
+
+  @Test
+  void cptReadsCorpusAndRefusesData() {
+    Path corpus = TestResources.testdata("train/medrag_sample.jsonl");
+    CliResult wrong = CliResult.run("train", "cpt", "--model", MODEL.toString(), "--sft-data", corpus.toString(),
+        "--out", tmp.resolve("cpt").toString());
+    assertThat(wrong.code()).isEqualTo(1);
+    assertThat(wrong.err()).startsWith("error: cpt reads its MedRAG corpus from --corpus");
+
+    CliResult r = CliResult.run("train", "cpt", "--model", MODEL.toString(), "--corpus", corpus + "," + corpus,
+        "--out", tmp.resolve("cpt").toString(), "--max-steps", "1", "--max-length", "16", "--lora-r", "2");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(Path.of(r.out().trim()).resolve("adapter_config.json")).isRegularFile();
   }
 }

@@ -2,12 +2,12 @@ package dev.medadapt.study;
 
 import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.core.MedAdaptException;
+import dev.medadapt.core.StorageException;
 import dev.medadapt.train.data.SftTemplate;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,13 +35,25 @@ public record EmbeddedDefault(Path root) {
    */
   public static final SftTemplate SFT_TEMPLATE = SftTemplate.of("### Question:\n{question}\n### Response:\n", "{content}");
 
-  /** Copies the embedded files to {@code dir}, replacing what is there. */
+  /** Copies the embedded files (model, benchmark sample and corpus sample) to {@code dir}, replacing what is there. */
   public static EmbeddedDefault extract(Path dir) {
+    return extract(dir, "");
+  }
+
+  /**
+   * Copies only the embedded model to {@code dir}{@code /model}, replacing what is there; {@link #model()} of the
+   * result is the model folder.
+   */
+  public static EmbeddedDefault extractModel(Path dir) {
+    return extract(dir, "model/");
+  }
+
+  private static EmbeddedDefault extract(Path dir, String prefix) {
     List<String> files = new ArrayList<>();
     try (InputStream in = resource("manifest.txt");
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
-        if (!line.isBlank()) {
+        if (!line.isBlank() && line.trim().startsWith(prefix)) {
           files.add(line.trim());
         }
       }
@@ -51,7 +63,7 @@ public record EmbeddedDefault(Path root) {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot extract the embedded study data to " + dir, e);
+      throw new StorageException("cannot extract the embedded study data to", dir, e);
     }
     return new EmbeddedDefault(dir);
   }

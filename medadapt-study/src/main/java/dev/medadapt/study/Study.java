@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.model.LocalLanguageModel;
@@ -44,7 +45,6 @@ import dev.medadapt.train.optim.Warmup;
 import dev.medadapt.train.peft.AdapterMerger;
 import dev.medadapt.train.pipeline.AdaptationPipeline;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -587,7 +587,7 @@ public final class Study {
     try {
       return Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dir, e);
+      throw new StorageException("cannot create", dir, e);
     }
   }
 
