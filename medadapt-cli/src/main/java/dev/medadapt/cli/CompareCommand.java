@@ -71,7 +71,7 @@ public final class CompareCommand implements Callable<Integer> {
       labelB = "B:" + labelB;
     }
     Bootstrap bootstrap = new Bootstrap(resamples, seed);
-    Comparison cmp = Comparison.of(labelA, a, labelB, b, bootstrap, level, alpha);
+    Comparison cmp = Comparison.builder().a(labelA, a).b(labelB, b).bootstrap(bootstrap).level(level).alpha(alpha).build();
     if (cmp.rows().isEmpty()) {
       throw new ConfigurationException(
           runA + " and " + runB + " share no question (benchmark and id): nothing to compare");

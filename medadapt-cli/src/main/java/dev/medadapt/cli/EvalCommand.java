@@ -8,18 +8,16 @@ import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.BenchmarkLoaders;
 import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.bench.StandardLayout;
-import dev.medadapt.eval.bench.Subsets;
-import dev.medadapt.eval.prompt.MedRagPromptFormat;
 import dev.medadapt.eval.prompt.Prompts;
 import dev.medadapt.eval.report.ReportFiles;
 import dev.medadapt.eval.report.Reports;
 import dev.medadapt.eval.report.RunSummary;
 import dev.medadapt.eval.run.EvalRunner;
 import dev.medadapt.eval.run.RunResult;
+import dev.medadapt.eval.run.ScoringMode;
 import dev.medadapt.eval.score.AnswerExtractors;
-import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.score.MultipleChoiceScorer;
 import dev.medadapt.eval.stats.Bootstrap;
-import dev.medadapt.rag.retrieve.Retriever;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +151,7 @@ public final class EvalCommand implements Callable<Integer> {
     return data == null && benchmarks.stream().anyMatch(spec -> spec.indexOf('=') < 0);
   }
 
-  /** Loads each benchmark and draws its seeded subset. */
+  /** Loads each benchmark whole (the runner draws the seeded subset). */
   List<Question> loadQuestions(Path dataDir) {
     List<Question> all = new ArrayList<>();
     for (String spec : benchmarks) {
@@ -169,39 +167,38 @@ public final class EvalCommand implements Callable<Integer> {
       if (!Files.exists(path)) {
         throw new ConfigurationException("benchmark " + name + ": " + path + " does not exist");
       }
-      List<Question> qs = BenchmarkLoaders.forName(name).load(path);
-      int take = n == 0 ? qs.size() : n;
-      all.addAll(stratified ? Subsets.stratified(qs, seed, take) : Subsets.shuffled(qs, seed, take));
+      all.addAll(BenchmarkLoaders.forName(name).load(path));
     }
     return all;
   }
 
   /** Runs the evaluation with an open model and writes the summary (used by tests with a fake model). */
   int run(LanguageModel model, List<Question> questions) {
+    ScoringMode scoring = ScoringMode.forName(mode);
     EvalRunner.Builder b =
         EvalRunner.builder()
             .model(model)
             .questions(questions)
             .outDir(out)
-            .seed(seed)
-            .subsetSize(n == 0 ? -1 : n)
+            .scoring(scoring)
             .parallelism(parallel)
             .options(GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature).seed(seed).build());
-    switch (mode) {
-      case "generate" -> b.promptFormat(Prompts.forName(format)).extractor(AnswerExtractors.forName(extractor)).extractorName(extractor);
-      case "loglikelihood", "loglikelihood-norm" -> {
-        if (!format.equals("lmeval") && !format.equals("seed")) {
-          throw new ConfigurationException("--mode " + mode + " uses the lmeval prompt format, not --format " + format);
-        }
-        LoglikelihoodScorer.Choices choices = switch (llChoices) {
-          case "letters" -> LoglikelihoodScorer.Choices.LETTERS;
-          case "texts" -> LoglikelihoodScorer.Choices.OPTION_TEXTS;
-          default -> throw new ConfigurationException("--ll-choices must be letters or texts, was " + llChoices);
-        };
-        b.loglikelihood(new LoglikelihoodScorer(choices, 1), mode.endsWith("-norm"));
+    if (stratified) {
+      b.stratifiedSubset(seed, n);
+    } else {
+      b.subset(seed, n);
+    }
+    if (scoring == ScoringMode.GENERATE) {
+      b.promptFormat(Prompts.forName(format)).extractor(AnswerExtractors.forName(extractor)).extractorName(extractor);
+    } else {
+      if (!format.equals("lmeval") && !format.equals("seed")) {
+        throw new ConfigurationException("--mode " + mode + " uses the lmeval prompt format, not --format " + format);
       }
-      default -> throw new ConfigurationException(
-          "--mode must be generate, loglikelihood or loglikelihood-norm, was " + mode);
+      b.choices(switch (llChoices) {
+        case "letters" -> MultipleChoiceScorer.Choices.LETTERS;
+        case "texts" -> MultipleChoiceScorer.Choices.OPTION_TEXTS;
+        default -> throw new ConfigurationException("--ll-choices must be letters or texts, was " + llChoices);
+      });
     }
     PrintWriter err = spec.commandLine().getErr();
     ProgressBar bar = noProgress ? null : ProgressBar.onStderr();
@@ -216,14 +213,8 @@ public final class EvalCommand implements Callable<Integer> {
       Ensure.between(ragK, 1, 100, "--rag-k");
       try (RetrievalTarget.Opened index = ragIndex != null ? RetrievalTarget.local(ragIndex) : RetrievalTarget.solr(ragSolr);
           RagRetrievers rr = RagRetrievers.open(index, ragMode, embedder, rrfK, "--rag-mode")) {
-        Retriever retriever = rr.retriever();
-        // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
-        b.retrieval(
-            q -> retriever.retrieve(q.question(), ragK).stream()
-                .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
-                .toList(),
-            rr.description() + " k=" + ragK + " index=" + (ragIndex != null ? ragIndex.toAbsolutePath().normalize().toString() : index.where())
-                + " (" + index.size() + " chunks)");
+        b.retriever(rr.retriever(), ragK, rr.description() + " index="
+            + (ragIndex != null ? ragIndex.toAbsolutePath().normalize().toString() : index.where()) + " (" + index.size() + " chunks)");
         result = b.build().run();
       }
     }

@@ -4,14 +4,13 @@ import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.bench.StandardLayout;
-import dev.medadapt.eval.prompt.MedRagPromptFormat;
 import dev.medadapt.eval.report.BenchmarkSummary;
 import dev.medadapt.eval.report.Comparison;
 import dev.medadapt.eval.report.Reports;
 import dev.medadapt.eval.report.RunSummary;
 import dev.medadapt.eval.run.EvalRunner;
 import dev.medadapt.eval.run.RunResult;
-import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.run.ScoringMode;
 import dev.medadapt.eval.stats.Bootstrap;
 import dev.medadapt.eval.stats.PairedComparison;
 import dev.medadapt.rag.chunk.RecursiveCharacterSplitter;
@@ -68,12 +67,12 @@ public final class EvaluateExample {
     // 1,000-character snippet about 1,000 tokens (3 of them plus a PubMedQA abstract would overflow its 4,096).
     int k = embedded ? 1 : 3;
 
-    // 1. The questions: a seeded subset of each benchmark, the same for both runs (pairing needs identical items).
+    // 1. The questions: each runner draws the same seeded subset of each benchmark (pairing needs identical items).
     List<Question> questions = new ArrayList<>();
     for (String benchmark : List.of("medqa", "pubmedqa")) {
-      questions.addAll(StandardLayout.load(dataDir, benchmark, n, seed));
+      questions.addAll(StandardLayout.load(dataDir, benchmark));
     }
-    LOG.info("{} questions from {}", questions.size(), dataDir);
+    LOG.info("{} questions from {}; each run asks {} per benchmark", questions.size(), dataDir, n);
 
     Path indexDir = out.resolve("index");
     buildIndex(corpus, indexDir);
@@ -86,12 +85,10 @@ public final class EvaluateExample {
       base = runner(lm, questions, out.resolve("runs/base"), seed, n).build().run();
 
       // 3. RAG: the same scoring with the top-k BM25 snippets of the question put into the prompt.
+      // The runner queries with the question text and renders hits as MedRAG does: "(Title: t) content".
       Retriever retriever = Bm25Retriever.builder(index).build();
       rag = runner(lm, questions, out.resolve("runs/rag"), seed, n)
-          .retrieval(q -> retriever.retrieve(q.question(), k).stream()
-                  .map(h -> MedRagPromptFormat.snippet(h.title(), h.content())) // MedRAG's "(Title: t) content"
-                  .toList(),
-              "bm25 k=" + k + " over " + index.size() + " chunks")
+          .retriever(retriever, k, "bm25 over " + index.size() + " chunks")
           .build().run();
     }
 
@@ -107,7 +104,13 @@ public final class EvaluateExample {
       }
     }
 
-    Comparison cmp = Comparison.of("rag", rag.records(), "base", base.records(), bootstrap, 0.95, 0.05);
+    Comparison cmp = Comparison.builder()
+        .a("rag", rag.records())
+        .b("base", base.records())
+        .bootstrap(bootstrap)
+        .level(0.95)
+        .alpha(0.05)
+        .build();
     System.out.println("RAG vs base, paired by question (exact McNemar, Holm-adjusted over benchmarks):");
     for (Comparison.Row row : cmp.rows()) {
       PairedComparison p = row.paired();
@@ -129,9 +132,8 @@ public final class EvaluateExample {
     return EvalRunner.builder()
         .model(lm)
         .questions(questions)
-        .loglikelihood(new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1), false) // acc, not acc_norm
-        .seed(seed)
-        .subsetSize(n)
+        .scoring(ScoringMode.LOGLIKELIHOOD) // acc, not acc_norm
+        .subset(seed, n)
         .outDir(dir);
   }
 

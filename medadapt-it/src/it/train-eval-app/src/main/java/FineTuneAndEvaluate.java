@@ -6,7 +6,7 @@ import dev.medadapt.eval.bench.StandardLayout;
 import dev.medadapt.eval.report.Comparison;
 import dev.medadapt.eval.run.EvalRunner;
 import dev.medadapt.eval.run.RunResult;
-import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.run.ScoringMode;
 import dev.medadapt.eval.stats.Bootstrap;
 import dev.medadapt.train.SftTrainer;
 import dev.medadapt.train.TrainingConfig;
@@ -43,28 +43,35 @@ public class FineTuneAndEvaluate {
     Path merged = out.resolve("merged");
     AdapterMerger.merge(base, t.adapterDir(), merged, null);
 
-    // 3. The same seeded MedQA questions for both models, scored by the log-likelihood of the option letters.
+    // 3. The same 20 seeded MedQA questions for both models, scored by the log-likelihood of the option letters.
     long seed = 4242;
-    List<Question> questions = StandardLayout.load(data, "medqa", 20, seed);
+    List<Question> questions = StandardLayout.load(data, "medqa");
     RunResult before = evaluate(base, questions, out.resolve("eval/base"), seed);
     RunResult after = evaluate(merged, questions, out.resolve("eval/sft"), seed);
     System.out.println("Accuracy: base " + before.accuracy() + ", fine-tuned " + after.accuracy());
 
     // 4. Paired by question: exact McNemar, Holm-adjusted across benchmarks, bootstrap interval of the difference.
-    Comparison c = Comparison.of("sft", after.records(), "base", before.records(),
-        new Bootstrap(Bootstrap.DEFAULT_RESAMPLES, seed), 0.95, 0.05);
+    Comparison c = Comparison.builder()
+        .a("sft", after.records())
+        .b("base", before.records())
+        .bootstrap(new Bootstrap(Bootstrap.DEFAULT_RESAMPLES, seed))
+        .level(0.95)
+        .alpha(0.05)
+        .build();
     for (Comparison.Row row : c.rows()) {
-      System.out.println(row.benchmark() + ": difference " + row.paired().difference().estimate()
-          + ", McNemar p " + row.paired().mcnemarP() + ", Holm p " + row.holmP()
-          + (row.significant() ? " (significant)" : " (not significant)"));
+      System.out.println(row.benchmark() + ": difference " + row.difference()
+          + " [" + row.interval().low() + ", " + row.interval().high() + "]"
+          + ", discordant " + row.onlyA() + "/" + row.onlyB() + ", McNemar p " + row.p()
+          + ", Holm p " + row.adjustedP() + (row.significant() ? " (significant)" : " (not significant)"));
     }
   }
 
   static RunResult evaluate(Path model, List<Question> questions, Path runDir, long seed) {
     try (LanguageModel lm = LocalLanguageModel.builder().modelPath(model).build()) {
       return EvalRunner.builder().model(lm).questions(questions)
-          .loglikelihood(new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1), false)
-          .seed(seed).subsetSize(questions.size()).outDir(runDir)
+          .subset(seed, 20) // the runner draws the seeded subset, the same for both models
+          .scoring(ScoringMode.LOGLIKELIHOOD)
+          .outDir(runDir)
           .build().run(); // a run folder resumes where an interrupted run stopped
     }
   }

@@ -13,16 +13,15 @@ import dev.medadapt.core.model.Quantization;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.bench.StandardLayout;
-import dev.medadapt.eval.prompt.MedRagPromptFormat;
 import dev.medadapt.eval.prompt.Prompts;
 import dev.medadapt.eval.report.Comparison;
 import dev.medadapt.eval.report.ReportFiles;
 import dev.medadapt.eval.report.Reports;
 import dev.medadapt.eval.report.RunSummary;
 import dev.medadapt.eval.run.EvalRunner;
+import dev.medadapt.eval.run.ScoringMode;
 import dev.medadapt.eval.run.RunResult;
 import dev.medadapt.eval.score.AnswerExtractors;
-import dev.medadapt.eval.score.LoglikelihoodScorer;
 import dev.medadapt.eval.stats.Bootstrap;
 import dev.medadapt.rag.chunk.RecursiveCharacterSplitter;
 import dev.medadapt.rag.corpus.BadRowPolicy;
@@ -266,8 +265,12 @@ public final class Study {
       }
     }
     for (String[] p : pairs) {
-      Comparison c = Comparison.of(p[0], results.get(p[0]).records(), p[1], results.get(p[1]).records(),
-          bootstrap, 0.95, b.alpha);
+      Comparison c = Comparison.builder()
+          .a(p[0], results.get(p[0]).records())
+          .b(p[1], results.get(p[1]).records())
+          .bootstrap(bootstrap)
+          .alpha(b.alpha)
+          .build();
       comparisons.add(c);
       String name = p[0] + "-vs-" + p[1];
       Reports.writeComparison(compareDir, name, c, summaries.get(p[0]), summaries.get(p[1]), bootstrap);
@@ -530,27 +533,22 @@ public final class Study {
           .model(lm)
           .questions(questions)
           .outDir(runDir)
-          .seed(b.seed)
-          .subsetSize(b.n)
+          // the questions are already the seeded subset (the IR baselines answer the same ones); drawing it again
+          // with the same seed keeps the same questions and records seed and n in each run's metadata
+          .subset(b.seed, b.n)
           .progress(b.progress)
           .options(GenerationOptions.builder().maxNewTokens(b.maxNewTokens).seed(b.seed).build());
       if (b.scoring == Scoring.GENERATE) {
-        e.promptFormat(Prompts.forName(b.promptFormat)).extractor(AnswerExtractors.forName("reasoning"))
-            .extractorName("reasoning");
+        e.scoring(ScoringMode.GENERATE).promptFormat(Prompts.forName(b.promptFormat))
+            .extractor(AnswerExtractors.forName("reasoning")).extractorName("reasoning");
       } else {
-        e.loglikelihood(new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1), false);
+        e.scoring(ScoringMode.LOGLIKELIHOOD);
       }
       if (arm != Arm.RAG) {
         return e.build().run();
       }
       try (RagIndex index = RagIndex.open(indexDir)) {
-        Retriever retriever = Bm25Retriever.builder(index).build();
-        // MedRAG retrieves with the question text alone and renders hits as "(Title: t) content"
-        e.retrieval(
-            q -> retriever.retrieve(q.question(), b.ragK).stream()
-                .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
-                .toList(),
-            "bm25 k=" + b.ragK + " over " + index.size() + " chunks");
+        e.retriever(Bm25Retriever.builder(index).build(), b.ragK, "bm25 over " + index.size() + " chunks");
         return e.build().run();
       }
     }

@@ -41,6 +41,16 @@ public final class StandardLayout {
    * Loads benchmark {@code name} from {@code dataDir} and draws {@code n} questions with {@link
    * Subsets#shuffled} (all when {@code n == 0}).
    */
+  /** All questions of benchmark {@code name} from its standard location under {@code dataDir}. */
+  public static List<Question> load(Path dataDir, String name) {
+    return BenchmarkLoaders.forName(name).load(locate(dataDir, name));
+  }
+
+  /**
+   * A seeded subset of {@code n} questions (0 = all) of benchmark {@code name}, for work outside an {@link
+   * dev.medadapt.eval.run.EvalRunner} run (which draws its own subset) that must see the same questions, such as the
+   * IR baselines of a study.
+   */
   public static List<Question> load(Path dataDir, String name, int n, long seed) {
     List<Question> qs = BenchmarkLoaders.forName(name).load(locate(dataDir, name));
     return Subsets.shuffled(qs, seed, n == 0 ? qs.size() : n);

@@ -5,6 +5,7 @@ import dev.medadapt.core.Ensure;
 import dev.medadapt.eval.run.ItemRecord;
 import dev.medadapt.eval.stats.Bootstrap;
 import dev.medadapt.eval.stats.Holm;
+import dev.medadapt.eval.stats.Interval;
 import dev.medadapt.eval.stats.PairedComparison;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,17 +44,115 @@ public record Comparison(
    * @param holmP Holm-adjusted p-value
    * @param significant whether {@code holmP <= alpha}
    */
-  public record Row(String benchmark, PairedComparison paired, double holmP, boolean significant) {}
+  public record Row(String benchmark, PairedComparison paired, double holmP, boolean significant) {
+    /** Questions both runs answered. */
+    public int n() {
+      return paired.n();
+    }
 
-  /** Pairs the records of two runs by benchmark and question id and compares them. */
-  public static Comparison of(
+    /** Accuracy of A minus accuracy of B. */
+    public double difference() {
+      return paired.difference().estimate();
+    }
+
+    /** The paired bootstrap interval of the difference. */
+    public Interval interval() {
+      return paired.difference();
+    }
+
+    /** Questions only A answered correctly (a discordant count). */
+    public int onlyA() {
+      return paired.onlyA();
+    }
+
+    /** Questions only B answered correctly (the other discordant count). */
+    public int onlyB() {
+      return paired.onlyB();
+    }
+
+    /** McNemar's exact two-sided p-value, before adjustment. */
+    public double p() {
+      return paired.mcnemarP();
+    }
+
+    /** The Holm-adjusted p-value (same as {@link #holmP()}). */
+    public double adjustedP() {
+      return holmP;
+    }
+  }
+
+  /**
+   * A builder: {@code Comparison.builder().a("rag", rag.records()).b("base", base.records()).bootstrap(bootstrap)
+   * .level(0.95).alpha(0.05).build()}.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link Comparison}; runs A and B and the bootstrap are required, level and alpha default to 0.95, 0.05. */
+  public static final class Builder {
+    private String labelA;
+    private List<ItemRecord> a;
+    private String labelB;
+    private List<ItemRecord> b;
+    private Bootstrap bootstrap;
+    private double level = 0.95;
+    private double alpha = 0.05;
+
+    private Builder() {}
+
+    /** Run A: its label in tables and its records. */
+    public Builder a(String label, List<ItemRecord> records) {
+      this.labelA = label;
+      this.a = records;
+      return this;
+    }
+
+    /** Run B, the reference the difference is taken against. */
+    public Builder b(String label, List<ItemRecord> records) {
+      this.labelB = label;
+      this.b = records;
+      return this;
+    }
+
+    /** The bootstrap (resamples and seed) of the difference intervals. */
+    public Builder bootstrap(Bootstrap bootstrap) {
+      this.bootstrap = bootstrap;
+      return this;
+    }
+
+    /** Confidence level of the intervals, in (0, 1) (default 0.95). */
+    public Builder level(double level) {
+      this.level = level;
+      return this;
+    }
+
+    /** Family-wise significance level of the Holm-adjusted tests, in (0, 1) (default 0.05). */
+    public Builder alpha(double alpha) {
+      this.alpha = alpha;
+      return this;
+    }
+
+    /** Pairs the records of the two runs by benchmark and question id and compares them. */
+    public Comparison build() {
+      Ensure.notBlank(labelA, "labelA");
+      Ensure.notBlank(labelB, "labelB");
+      Ensure.notNull(a, "records of A");
+      Ensure.notNull(b, "records of B");
+      Ensure.notNull(bootstrap, "bootstrap");
+      if (!(level > 0 && level < 1)) {
+        throw new dev.medadapt.core.ConfigurationException("level must be in (0, 1), was " + level);
+      }
+      if (!(alpha > 0 && alpha < 1)) {
+        throw new dev.medadapt.core.ConfigurationException("alpha must be in (0, 1), was " + alpha);
+      }
+      return compare(labelA, a, labelB, b, bootstrap, level, alpha);
+    }
+  }
+
+  private static Comparison compare(
       String labelA, List<ItemRecord> a, String labelB, List<ItemRecord> b,
       Bootstrap bootstrap, double level, double alpha) {
-    Ensure.notBlank(labelA, "labelA");
-    Ensure.notBlank(labelB, "labelB");
-    if (!(alpha > 0 && alpha < 1)) {
-      throw new dev.medadapt.core.ConfigurationException("alpha must be in (0, 1), was " + alpha);
-    }
     Map<String, ItemRecord> bByKey = new HashMap<>();
     b.forEach(r -> bByKey.put(r.key(), r));
     Map<String, List<boolean[]>> pairs = new LinkedHashMap<>();

@@ -13,11 +13,14 @@ import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.eval.bench.Question;
+import dev.medadapt.eval.bench.Subsets;
 import dev.medadapt.eval.prompt.LmEvalPromptFormat;
+import dev.medadapt.eval.prompt.MedRagPromptFormat;
 import dev.medadapt.eval.prompt.PromptFormat;
 import dev.medadapt.eval.score.AnswerExtractor;
 import dev.medadapt.eval.score.Extraction;
-import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.score.MultipleChoiceScorer;
+import dev.medadapt.rag.retrieve.Retriever;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,15 +56,19 @@ import org.slf4j.LoggerFactory;
  * {@link ConfigurationException} instead of mixing two runs in one file. A model failure propagates
  * after the items before it are safely recorded.
  *
+ * <p><b>One run, one owner.</b> The runner draws the seeded subset ({@link Builder#subset}), holds the scoring mode
+ * ({@link Builder#scoring}) and the optional retrieval step ({@link Builder#retriever}); callers hand it the whole
+ * benchmark and read the records back.
+ *
  * <p><b>Modes.</b> By default the model generates and an {@link AnswerExtractor} reads the letter
- * (UNPARSED answers count wrong). With {@link Builder#loglikelihood} each option is scored by
- * log-likelihood instead (lm-evaluation-harness {@code acc} or {@code acc_norm}).
+ * (UNPARSED answers count wrong). With {@link ScoringMode#LOGLIKELIHOOD} each option is scored by
+ * log-likelihood instead (lm-evaluation-harness {@code acc}; {@code acc_norm} with {@link ScoringMode#LOGLIKELIHOOD_NORM}).
  *
  * <pre>{@code
  * RunResult r = EvalRunner.builder()
  *     .model(lm).promptFormat(format).extractor(extractor)
  *     .options(GenerationOptions.greedy(512))
- *     .questions(questions).seed(4242).subsetSize(200)
+ *     .questions(questions).subset(4242, 200)
  *     .outDir(Path.of("runs/base"))
  *     .progress(bar)
  *     .build()
@@ -84,7 +91,7 @@ public final class EvalRunner {
   private final Function<Question, List<String>> retrieval;
   private final String retrievalName;
   private final String extractorName;
-  private final LoglikelihoodScorer llScorer;
+  private final MultipleChoiceScorer llScorer;
   private final boolean llNormalized;
   private final String mode;
   private final long seed;
@@ -92,21 +99,21 @@ public final class EvalRunner {
   private final int parallelism;
 
   private EvalRunner(Builder b) {
-    this.llScorer = b.llScorer;
-    this.llNormalized = b.llNormalized;
-    this.mode = b.llScorer == null ? "generate" : b.llNormalized ? "loglikelihood-norm" : "loglikelihood";
+    this.llScorer = b.scoring.isLoglikelihood() ? new MultipleChoiceScorer(b.choices, 1) : null;
+    this.llNormalized = b.scoring == ScoringMode.LOGLIKELIHOOD_NORM;
+    this.mode = b.scoring.label();
     this.extractorName =
         b.extractorName != null ? b.extractorName : b.extractor == null ? "none" : defaultName(b.extractor);
     this.model = b.model;
     this.promptFormat = b.promptFormat != null ? b.promptFormat : new LmEvalPromptFormat();
     this.extractor = b.extractor;
     this.options = b.options;
-    this.questions = List.copyOf(b.questions);
+    this.questions = b.drawSubset();
     this.outDir = b.outDir;
     this.progress = b.progress;
     this.retrieval = b.retrieval;
     this.retrievalName = b.retrievalName;
-    this.seed = b.seed;
+    this.seed = b.seed == null ? -1 : b.seed;
     this.subsetSize = b.subsetSize;
     this.parallelism = b.parallelism;
   }
@@ -315,7 +322,7 @@ public final class EvalRunner {
 
   private ItemRecord scoreLoglikelihood(Question q, String hash, List<String> snippets) {
     long t0 = System.nanoTime();
-    LoglikelihoodScorer.Item item =
+    MultipleChoiceScorer.Item item =
         llScorer.score(model, List.of(q), x -> snippets, ProgressListener.NONE).items().get(0);
     long latencyMs = (System.nanoTime() - t0) / 1_000_000;
     int chosen = llNormalized ? item.predNorm() : item.pred();
@@ -397,16 +404,17 @@ public final class EvalRunner {
     private PromptFormat promptFormat;
     private AnswerExtractor extractor;
     private String extractorName;
-    private LoglikelihoodScorer llScorer;
-    private boolean llNormalized;
+    private ScoringMode scoring = ScoringMode.GENERATE;
+    private MultipleChoiceScorer.Choices choices = MultipleChoiceScorer.Choices.LETTERS;
     private GenerationOptions options = GenerationOptions.greedy(512);
     private List<Question> questions;
     private Path outDir;
     private ProgressListener progress = ProgressListener.NONE;
     private Function<Question, List<String>> retrieval;
     private String retrievalName = "none";
-    private long seed = -1;
+    private Long seed;
     private int subsetSize = -1;
+    private boolean stratified;
     private int parallelism = 1;
 
     private Builder() {}
@@ -436,15 +444,19 @@ public final class EvalRunner {
     }
 
     /**
-     * Scores by log-likelihood instead of generating (lm-evaluation-harness style, through eval's
-     * {@link LoglikelihoodScorer}): each item's answer is the argmax of the choices'
-     * log-likelihoods ({@code acc}), or of log-likelihood per character when {@code normalized}
-     * ({@code acc_norm}). The prompt is the {@code lmeval} format; no extractor is needed; the
-     * record's output holds all log-likelihoods and both predictions.
+     * How answers are scored (default {@link ScoringMode#GENERATE}, which needs a prompt format and an extractor). The
+     * log-likelihood modes score each choice after the {@code lmeval} prompt through eval's {@link MultipleChoiceScorer}
+     * (lm-evaluation-harness {@code acc} or {@code acc_norm}); no extractor is needed, and the record's output holds all
+     * log-likelihoods and both predictions.
      */
-    public Builder loglikelihood(LoglikelihoodScorer scorer, boolean normalized) {
-      this.llScorer = scorer;
-      this.llNormalized = normalized;
+    public Builder scoring(ScoringMode scoring) {
+      this.scoring = scoring;
+      return this;
+    }
+
+    /** What the log-likelihood modes score as the continuation (default: the option letters). */
+    public Builder choices(MultipleChoiceScorer.Choices choices) {
+      this.choices = choices;
       return this;
     }
 
@@ -473,13 +485,18 @@ public final class EvalRunner {
     }
 
     /**
-     * Retrieval-augmented runs: {@code retrieval} returns the snippets put into the prompt's
-     * context slot; {@code description} (index path, top-k) goes into the run metadata. The hook
-     * must be deterministic, since resumed items are matched by prompt hash.
+     * Retrieval-augmented runs, as MedRAG does them: the question text alone is the query, and the top {@code k} hits
+     * are rendered as {@code "(Title: t) content"} into the prompt's context slot. {@code description} (retriever,
+     * index) goes into the run metadata. The retriever must be deterministic, since resumed items are matched by prompt
+     * hash.
      */
-    public Builder retrieval(Function<Question, List<String>> retrieval, String description) {
-      this.retrieval = retrieval;
-      this.retrievalName = description;
+    public Builder retriever(Retriever retriever, int k, String description) {
+      Ensure.notNull(retriever, "retriever");
+      Ensure.between(k, 1, 1000, "k");
+      this.retrieval = q -> retriever.retrieve(q.question(), k).stream()
+          .map(h -> MedRagPromptFormat.snippet(h.title(), h.content()))
+          .toList();
+      this.retrievalName = description + " k=" + k;
       return this;
     }
 
@@ -493,21 +510,47 @@ public final class EvalRunner {
       return this;
     }
 
-    /** The seed the question subset was drawn with, for the metadata. */
-    public Builder seed(long seed) {
+    /**
+     * Asks a seeded random subset of {@code n} questions of each benchmark instead of all of them ({@link
+     * Subsets#shuffled}, per benchmark, in the order the benchmarks first appear); {@code n = 0} asks all, in the
+     * seeded order. Seed and n are recorded in the run metadata.
+     */
+    public Builder subset(long seed, int n) {
       this.seed = seed;
+      Ensure.between(n, 0, Integer.MAX_VALUE, "subset size");
+      this.subsetSize = n == 0 ? -1 : n;
+      this.stratified = false;
       return this;
     }
 
-    /** The per-benchmark subset size asked for, for the metadata (-1 = all). */
-    public Builder subsetSize(int subsetSize) {
-      this.subsetSize = subsetSize;
+    /** Like {@link #subset}, with answer-letter proportions following each benchmark's ({@link Subsets#stratified}). */
+    public Builder stratifiedSubset(long seed, int n) {
+      subset(seed, n);
+      this.stratified = true;
       return this;
+    }
+
+    private List<Question> drawSubset() {
+      if (seed == null) {
+        return List.copyOf(questions);
+      }
+      Map<String, List<Question>> byBenchmark = new LinkedHashMap<>();
+      for (Question q : questions) {
+        byBenchmark.computeIfAbsent(q.benchmark(), k -> new ArrayList<>()).add(q);
+      }
+      List<Question> out = new ArrayList<>();
+      for (List<Question> qs : byBenchmark.values()) {
+        int n = subsetSize < 0 ? qs.size() : subsetSize;
+        out.addAll(stratified ? Subsets.stratified(qs, seed, n) : Subsets.shuffled(qs, seed, n));
+      }
+      return List.copyOf(out);
     }
 
     public EvalRunner build() {
       Ensure.notNull(model, "model");
-      if (llScorer == null) {
+      Ensure.notNull(scoring, "scoring");
+      Ensure.notNull(choices, "choices");
+      if (!scoring.isLoglikelihood()) {
         Ensure.notNull(promptFormat, "promptFormat");
         Ensure.notNull(extractor, "extractor");
       } else {
@@ -526,7 +569,7 @@ public final class EvalRunner {
       if (retrieval != null) {
         Ensure.notBlank(retrievalName, "retrieval description");
       }
-      Ensure.between(subsetSize, -1, Integer.MAX_VALUE, "subsetSize");
+      Ensure.between(subsetSize, -1, Integer.MAX_VALUE, "subset size");
       Ensure.between(parallelism, 1, 256, "parallelism");
       Set<String> keys = new HashSet<>();
       for (Question q : questions) {

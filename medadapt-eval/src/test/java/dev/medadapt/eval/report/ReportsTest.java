@@ -100,7 +100,7 @@ class ReportsTest {
   @Test
   void comparisonMatchesHandCountsAndHolm() throws Exception {
     List<List<ItemRecord>> r = runs();
-    Comparison c = Comparison.of("base", r.get(0), "rag", r.get(1), BOOT, 0.95, 0.05);
+    Comparison c = Comparison.builder().a("base", r.get(0)).b("rag", r.get(1)).bootstrap(BOOT).level(0.95).alpha(0.05).build();
     assertThat(c.rows()).hasSize(2);
     Comparison.Row medqa = c.rows().get(0);
     assertThat(medqa.paired().onlyA()).isEqualTo(12);
@@ -139,7 +139,7 @@ class ReportsTest {
     List<List<ItemRecord>> r = runs();
     List<ItemRecord> b = new ArrayList<>(r.get(1).subList(3, r.get(1).size()));
     b.add(rec("extra", "medqa", true, false));
-    Comparison c = Comparison.of("a", r.get(0), "b", b, BOOT, 0.95, 0.05);
+    Comparison c = Comparison.builder().a("a", r.get(0)).b("b", b).bootstrap(BOOT).level(0.95).alpha(0.05).build();
     assertThat(c.onlyInA()).isEqualTo(3);
     assertThat(c.onlyInB()).isEqualTo(1);
     assertThat(c.rows().get(0).paired().n()).isEqualTo(37);
@@ -147,7 +147,7 @@ class ReportsTest {
     List<ItemRecord> other = new ArrayList<>(r.get(1));
     ItemRecord x = other.get(0);
     other.set(0, new ItemRecord(x.questionId(), x.benchmark(), "h", "generate", "o", "C", "r", "C", true, 1));
-    assertThatThrownBy(() -> Comparison.of("a", r.get(0), "b", other, BOOT, 0.95, 0.05))
+    assertThatThrownBy(() -> Comparison.builder().a("a", r.get(0)).b("b", other).bootstrap(BOOT).level(0.95).alpha(0.05).build())
         .isInstanceOf(DataFormatException.class)
         .hasMessageContaining("item medqa/medqa-0 has gold answer A in a but C in b");
   }

@@ -8,7 +8,8 @@ import dev.medadapt.core.ModelServiceException;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.eval.bench.Question;
-import dev.medadapt.eval.score.LoglikelihoodScorer;
+import dev.medadapt.eval.score.MultipleChoiceScorer;
+import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.eval.testing.EvalFixtures;
 import dev.medadapt.eval.testing.ScriptedLanguageModel;
 import java.nio.file.Path;
@@ -116,12 +117,12 @@ class EvalRunnerTest {
   void retrievalSnippetsReachThePromptAndChangedPromptIsRefused() {
     List<String> prompts = new ArrayList<>();
     ScriptedLanguageModel m = new ScriptedLanguageModel(p -> { prompts.add(p); return EvalFixtures.scriptedAnswer(p); });
-    base(m, 2).retrieval(q -> List.of("snippet for " + q.id()), "fixed").build().run();
-    assertThat(prompts.get(1)).startsWith("Context: snippet for q1\n[id=q1]");
+    base(m, 2).retriever((query, k) -> List.of(new Hit("d", "T", "snippet for " + query, 1)), 1, "fixed").build().run();
+    assertThat(prompts.get(1)).startsWith("Context: (Title: T) snippet for Question number 1?\n[id=q1]");
     // same settings, but the hook now returns different text: the recorded prompt no longer matches
     assertThatThrownBy(
             () -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 2)
-                .retrieval(q -> List.of("other"), "fixed").build().run())
+                .retriever((query, k) -> List.of(new Hit("d", "T", "other", 1)), 1, "fixed").build().run())
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("item medqa/q0 was recorded with prompt hash")
         .hasMessageContaining("the prompt changed");
@@ -140,10 +141,9 @@ class EvalRunnerTest {
   @Test
   void loglikelihoodModeRecordsAccOrAccNormAndResumes() throws Exception {
     ScriptedLanguageModel m = new ScriptedLanguageModel(p -> "unused").withLoglikelihood(EvalRunnerTest::scriptedLl);
-    LoglikelihoodScorer scorer = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.OPTION_TEXTS, 8);
     // acc picks B (highest sum), acc_norm picks A (highest per character); gold of q0..q3 is A, B, C, D
-    RunResult acc = EvalRunner.builder().model(m).loglikelihood(scorer, false)
-        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("acc")).build().run();
+    RunResult acc = EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD)
+        .choices(MultipleChoiceScorer.Choices.OPTION_TEXTS).questions(EvalFixtures.questions(4)).outDir(tmp.resolve("acc")).build().run();
     assertThat(acc.records()).extracting(ItemRecord::extracted).containsOnly("B");
     assertThat(acc.correct()).isEqualTo(1);
     assertThat(acc.records().get(1).correct()).isTrue();
@@ -152,20 +152,20 @@ class EvalRunnerTest {
     assertThat(out.get("loglikelihoods").get(1).asDouble()).isEqualTo(-5.5);
     assertThat(out.get("acc_norm_pred").asText()).isEqualTo("A");
 
-    RunResult norm = EvalRunner.builder().model(m).loglikelihood(scorer, true)
-        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
+    RunResult norm = EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD_NORM)
+        .choices(MultipleChoiceScorer.Choices.OPTION_TEXTS).questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
     assertThat(norm.records()).extracting(ItemRecord::extracted).containsOnly("A");
     assertThat(norm.records().get(0).correct()).isTrue();
     assertThat(RunMetadata.read(tmp.resolve("norm")).mode()).isEqualTo("loglikelihood-norm");
     assertThat(RunMetadata.read(tmp.resolve("norm")).promptFormat()).isEqualTo("lmeval");
 
     int calls = m.calls();
-    RunResult again = EvalRunner.builder().model(m).loglikelihood(scorer, true)
-        .questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
+    RunResult again = EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD_NORM)
+        .choices(MultipleChoiceScorer.Choices.OPTION_TEXTS).questions(EvalFixtures.questions(4)).outDir(tmp.resolve("norm")).build().run();
     assertThat(m.calls()).isEqualTo(calls);
     assertThat(again.resumed()).isEqualTo(4);
 
-    assertThatThrownBy(() -> EvalRunner.builder().model(new ScriptedLanguageModel(p -> "x")).loglikelihood(scorer, false)
+    assertThatThrownBy(() -> EvalRunner.builder().model(new ScriptedLanguageModel(p -> "x")).scoring(ScoringMode.LOGLIKELIHOOD)
             .questions(EvalFixtures.questions(1)).outDir(tmp.resolve("x")).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("scripted does not support log-likelihood scoring");
@@ -175,25 +175,56 @@ class EvalRunnerTest {
   void loglikelihoodModeScoresWithRetrievedContextAndHashesIt() {
     // The scripted model prefers the letter named in the context's first snippet, and otherwise "A".
     ScriptedLanguageModel m = new ScriptedLanguageModel(p -> "unused").withLoglikelihood(r -> {
-      int at = r.context().indexOf("Context: evidence for ");
-      String preferred = at < 0 ? "A" : r.context().substring(at + 22, at + 23);
+      int at = r.context().indexOf("Context: (Title: ) evidence for ");
+      String preferred = at < 0 ? "A" : r.context().substring(at + 32, at + 33);
       return r.continuation().equals(" " + preferred) ? -1.0 : -3.0;
     });
-    LoglikelihoodScorer scorer = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1);
     List<Question> qs = EvalFixtures.questions(4); // gold A, B, C, D
-    RunResult plain = EvalRunner.builder().model(m).loglikelihood(scorer, false)
+    RunResult plain = EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD)
         .questions(qs).outDir(tmp.resolve("plain")).build().run();
     assertThat(plain.correct()).isEqualTo(1);
-    RunResult rag = EvalRunner.builder().model(m).loglikelihood(scorer, false)
-        .retrieval(q -> List.of("evidence for " + q.answer()), "gold letter")
+    RunResult rag = EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD)
+        .retriever(goldLetter(qs), 1, "gold letter")
         .questions(qs).outDir(tmp.resolve("rag")).build().run();
     assertThat(rag.correct()).isEqualTo(4);
     assertThat(rag.records().get(0).promptHash()).isNotEqualTo(plain.records().get(0).promptHash());
     // the context is part of the recorded hash: other snippets under the same description are refused
-    assertThatThrownBy(() -> EvalRunner.builder().model(m).loglikelihood(scorer, false)
-            .retrieval(q -> List.of("other"), "gold letter").questions(qs).outDir(tmp.resolve("rag")).build().run())
+    assertThatThrownBy(() -> EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD)
+            .retriever((query, k) -> List.of(new Hit("d", null, "other", 1)), 1, "gold letter").questions(qs).outDir(tmp.resolve("rag")).build().run())
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("the prompt changed");
+  }
+
+  /** A retriever whose one hit names the gold letter of the question asked. */
+  private static dev.medadapt.rag.retrieve.Retriever goldLetter(List<Question> qs) {
+    return (query, k) -> qs.stream().filter(q -> q.question().equals(query))
+        .map(q -> new Hit(q.id(), null, "evidence for " + q.answer(), 1)).toList();
+  }
+
+  @Test
+  void runnerDrawsTheSeededSubsetPerBenchmark() {
+    List<Question> all = EvalFixtures.questions(20); // 10 medqa, 10 pubmedqa
+    RunResult r = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 20).subset(7, 3)
+        .outDir(tmp.resolve("subset")).build().run();
+    List<String> expected = new ArrayList<>();
+    for (String b : List.of("medqa", "pubmedqa")) {
+      dev.medadapt.eval.bench.Subsets.shuffled(all.stream().filter(q -> q.benchmark().equals(b)).toList(), 7, 3)
+          .forEach(q -> expected.add(q.benchmark() + "/" + q.id()));
+    }
+    assertThat(r.records()).extracting(x -> x.benchmark() + "/" + x.questionId()).containsExactlyElementsOf(expected);
+    RunMetadata meta = RunMetadata.read(tmp.resolve("subset"));
+    assertThat(meta.seed()).isEqualTo(7);
+    assertThat(meta.n()).isEqualTo(3);
+    assertThatThrownBy(() -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 4).subset(7, -1))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("subset size");
+  }
+
+  @Test
+  void scoringModeNamesAreParsedWithANamedError() {
+    assertThat(ScoringMode.forName("loglikelihood-norm")).isEqualTo(ScoringMode.LOGLIKELIHOOD_NORM);
+    assertThat(ScoringMode.forName("Generate")).isEqualTo(ScoringMode.GENERATE);
+    assertThatThrownBy(() -> ScoringMode.forName("acc")).isInstanceOf(ConfigurationException.class)
+        .hasMessage("scoring mode must be generate, loglikelihood or loglikelihood-norm, was \"acc\"");
   }
 
   @Test

@@ -27,8 +27,7 @@ public final class ResumeChild {
         .extractor(EvalFixtures.extractor())
         .options(GenerationOptions.greedy(64))
         .questions(EvalFixtures.questions(n))
-        .seed(4242)
-        .subsetSize(n)
+        .subset(4242, n)
         .outDir(out)
         .build();
   }

@@ -76,9 +76,9 @@ class LoglikelihoodScorerTest {
     // raw: A=-4 (best), B=-10, C=-5 ; per char: A=-2, B=-1 (best), C=-5 ("é" is 1 character, 2 UTF-8 bytes)
     ScriptedModel m = new ScriptedModel(Map.of(" ab", -4.0, " abcdefghij", -10.0, " é", -5.0), true);
     List<Progress> progress = new ArrayList<>();
-    LoglikelihoodScorer.Result r = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.OPTION_TEXTS, 8)
+    MultipleChoiceScorer.Result r = new MultipleChoiceScorer(MultipleChoiceScorer.Choices.OPTION_TEXTS, 8)
         .score(m, List.of(q), progress::add);
-    LoglikelihoodScorer.Item item = r.items().get(0);
+    MultipleChoiceScorer.Item item = r.items().get(0);
     assertThat(item.pred()).isZero();
     assertThat(item.predNorm()).isEqualTo(1);
     assertThat(r.acc()).isEqualTo(0.0);
@@ -95,7 +95,7 @@ class LoglikelihoodScorerTest {
     // per character: -1.5 vs -0.833 -> B; per byte it would be -0.75 vs -0.833 -> A
     Question q = new Question("q", "t", "?", List.of("éé", "abc"), "B", null);
     ScriptedModel m = new ScriptedModel(Map.of(" éé", -3.0, " abc", -2.5), true);
-    LoglikelihoodScorer.Result r = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.OPTION_TEXTS, 1).score(m, List.of(q), p -> {});
+    MultipleChoiceScorer.Result r = new MultipleChoiceScorer(MultipleChoiceScorer.Choices.OPTION_TEXTS, 1).score(m, List.of(q), p -> {});
     assertThat(r.items().get(0).predNorm()).isEqualTo(1);
   }
 
@@ -105,8 +105,8 @@ class LoglikelihoodScorerTest {
     Question b = new Question("b", "t", "?", List.of("x", "y", "z"), "C", null);
     Question c = new Question("c", "t", "?", List.of("x", "y", "z"), "B", null);
     ScriptedModel m = new ScriptedModel(Map.of(" A", -1.0, " B", -1.0, " C", -2.0), true);
-    LoglikelihoodScorer.Result r = new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 2).score(m, List.of(a, b, c), p -> {});
-    assertThat(r.items()).extracting(LoglikelihoodScorer.Item::pred).containsExactly(0, 0, 0);
+    MultipleChoiceScorer.Result r = new MultipleChoiceScorer(MultipleChoiceScorer.Choices.LETTERS, 2).score(m, List.of(a, b, c), p -> {});
+    assertThat(r.items()).extracting(MultipleChoiceScorer.Item::pred).containsExactly(0, 0, 0);
     assertThat(r.acc()).isEqualTo(1.0 / 3);
     assertThat(m.seen).hasSize(9);
   }
@@ -114,7 +114,7 @@ class LoglikelihoodScorerTest {
   @Test
   void unsupportedModelIsAClearError() {
     ScriptedModel m = new ScriptedModel(Map.of(), false);
-    assertThatThrownBy(() -> new LoglikelihoodScorer(LoglikelihoodScorer.Choices.LETTERS, 1)
+    assertThatThrownBy(() -> new MultipleChoiceScorer(MultipleChoiceScorer.Choices.LETTERS, 1)
             .score(m, List.of(new Question("a", "t", "?", List.of("x"), "A", null)), p -> {}))
         .isInstanceOf(UnsupportedFeatureException.class)
         .hasMessageContaining("scripted");

@@ -35,7 +35,7 @@ import java.util.Map;
  * <p>Choices are either the letters ({@code " A"}, lm-eval's MMLU style) or the option texts
  * ({@code " <text>"}, lm-eval's MedQA/MedMCQA style).
  */
-public final class LoglikelihoodScorer {
+public final class MultipleChoiceScorer {
 
   /** What is scored as the continuation. */
   public enum Choices {
@@ -88,7 +88,7 @@ public final class LoglikelihoodScorer {
    * @param choices what to score as continuations
    * @param batchQuestions how many questions' requests go to one {@code loglikelihood} call
    */
-  public LoglikelihoodScorer(Choices choices, int batchQuestions) {
+  public MultipleChoiceScorer(Choices choices, int batchQuestions) {
     this.choices = Ensure.notNull(choices, "choices");
     this.batchQuestions = Ensure.between(batchQuestions, 1, 4096, "batchQuestions");
   }
