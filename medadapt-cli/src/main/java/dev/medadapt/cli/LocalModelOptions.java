@@ -4,6 +4,7 @@ import dev.medadapt.core.model.LocalLanguageModel;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.Quantization;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How a local model is loaded: the options every command that runs a local model shares (a picocli mixin). */
@@ -21,9 +22,12 @@ final class LocalModelOptions {
       description = "Prompt + generation limit in tokens; 0 = min(max_position_embeddings, 4096).")
   int maxContext;
 
+  @Mixin DeviceOption device = new DeviceOption();
+
   /** A builder for the model in {@code dir} with these options. */
   LocalLanguageModel.Builder builder(Path dir) {
-    LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(dir).dtype(dtype).quantization(quantization);
+    LocalLanguageModel.Builder b = LocalLanguageModel.builder().modelPath(dir).dtype(dtype).quantization(quantization)
+        .device(device.device());
     if (maxContext > 0) {
       b.maxContext(maxContext);
     }

@@ -187,6 +187,9 @@ public record TrainingConfig(
     private double weightDecay;
     private Schedule schedule = Schedule.LINEAR;
     private Warmup warmup = Warmup.steps(0);
+    /** Set by {@link #warmupSteps(int)} / {@link #warmupRatio(double)} (not by {@link #warmup(Warmup)}). */
+    private Integer givenWarmupSteps;
+    private Double givenWarmupRatio;
     private double maxGradNorm = 1.0;
     private int evalEvery;
     private int checkpointEvery;
@@ -239,8 +242,11 @@ public record TrainingConfig(
       return this;
     }
 
+    /** Warmup as steps or ratio, replacing any earlier warmup setting. */
     public Builder warmup(Warmup v) {
       warmup = v;
+      givenWarmupSteps = null;
+      givenWarmupRatio = null;
       return this;
     }
 
@@ -264,15 +270,23 @@ public record TrainingConfig(
       return this;
     }
 
-    /** transformers' {@code warmup_steps}: linear warmup over this many optimizer steps. */
+    /**
+     * transformers' {@code warmup_steps}: linear warmup over this many optimizer steps. Replaces a warmup set with
+     * {@link #warmup(Warmup)} (or inherited through {@link TrainingConfig#toBuilder()}); with a non-zero
+     * {@link #warmupRatio(double)} also given, {@link #build()} refuses the pair.
+     */
     public Builder warmupSteps(int v) {
-      warmup = Warmup.steps(v);
+      givenWarmupSteps = v;
       return this;
     }
 
-    /** transformers' {@code warmup_ratio}: warmup over this fraction of the total steps. */
+    /**
+     * transformers' {@code warmup_ratio}: warmup over {@code ceil(ratio · total steps)} steps, resolved when the run
+     * knows its total. Replaces a warmup set with {@link #warmup(Warmup)}; with a non-zero {@link #warmupSteps(int)}
+     * also given, {@link #build()} refuses the pair.
+     */
     public Builder warmupRatio(double v) {
-      warmup = Warmup.ratio(v);
+      givenWarmupRatio = v;
       return this;
     }
 
@@ -311,8 +325,22 @@ public record TrainingConfig(
         throw new ConfigurationException("maxSteps must be in [1, " + Long.MAX_VALUE + "] or -1, was 0");
       }
       return new TrainingConfig(seed, epochs, maxSteps, microBatchSize, gradientAccumulation, learningRate,
-          embeddingLearningRate, weightDecay, schedule, warmup, maxGradNorm, evalEvery, checkpointEvery,
+          embeddingLearningRate, weightDecay, schedule, resolvedWarmup(), maxGradNorm, evalEvery, checkpointEvery,
           keepCheckpoints, gradientCheckpointing, loggingSteps);
+    }
+
+    /** The warmup: the explicitly given steps or ratio, else {@link #warmup(Warmup)}'s. */
+    private Warmup resolvedWarmup() {
+      int steps = givenWarmupSteps == null ? 0 : givenWarmupSteps;
+      double ratio = givenWarmupRatio == null ? 0 : givenWarmupRatio;
+      if (steps != 0 && ratio != 0) {
+        throw new ConfigurationException("warmupSteps (" + steps + ") and warmupRatio (" + ratio + ") were both "
+            + "given; give one of them (transformers' warmup_steps or warmup_ratio)");
+      }
+      if (givenWarmupSteps == null && givenWarmupRatio == null) {
+        return warmup;
+      }
+      return ratio != 0 ? Warmup.ratio(ratio) : Warmup.steps(steps);
     }
   }
 }
