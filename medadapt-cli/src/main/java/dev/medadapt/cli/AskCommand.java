@@ -2,7 +2,7 @@ package dev.medadapt.cli;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.llm.GenerationOptions;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.index.RagIndexWriter;

@@ -1,7 +1,7 @@
 package dev.medadapt.cli;
 
 import dev.medadapt.rag.chunk.RecursiveCharacterSplitter;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.embed.Embedder;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.index.RagIndexWriter;

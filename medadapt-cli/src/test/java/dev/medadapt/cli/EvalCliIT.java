@@ -1,5 +1,6 @@
 package dev.medadapt.cli;
 
+import dev.medadapt.core.testing.ScriptedLanguageModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.medadapt.core.llm.LanguageModel;
@@ -29,7 +30,7 @@ class EvalCliIT {
   @Test
   void fourBenchmarksFromStandardLayout() {
     Path data = TestResources.sharedData("medqa_us").getParent();
-    LanguageModel alwaysA = FakeModel.always("A");
+    LanguageModel alwaysA = ScriptedLanguageModel.builder().name("always-A").reply(p -> "<think>x</think>The answer is A.").build();
     EvalCommand cmd = new EvalCommand();
     CommandLine cl = new CommandLine(cmd);
     StringWriter out = new StringWriter();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.core.llm.LanguageModel;
+import dev.medadapt.core.testing.ScriptedLanguageModel;
 import dev.medadapt.core.testing.TestResources;
 import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.run.RunLog;
@@ -37,7 +38,8 @@ class EvalCliTest {
         "medqa=" + TestResources.testdata("eval/medqa_sample.jsonl") + ",mmlu=" + TestResources.testdata("eval/mmlu"),
         "--n", "0", "--bootstrap", "200", "--no-progress", "--out", dir.toString());
     List<Question> qs = cmd.loadQuestions(cmd.data);
-    assertThat(cmd.run(FakeModel.always(letter), qs)).isZero();
+    assertThat(cmd.run(ScriptedLanguageModel.builder().name("always-" + letter)
+        .reply(p -> "<think>x</think>The answer is " + letter + ".").build(), qs)).isZero();
     assertThat(err.toString()).contains("wrote " + dir.resolve("records.jsonl"));
     assertThat(out.toString()).contains("| " + name + " | medqa |");
     return dir;
@@ -113,10 +115,10 @@ class EvalCliTest {
       }, "test");
     }
     List<String> prompts = new java.util.ArrayList<>();
-    LanguageModel recording = new FakeModel("recording", prompt -> {
+    LanguageModel recording = ScriptedLanguageModel.builder().name("recording").reply(prompt -> {
       prompts.add(prompt);
       return "{\"answer_choice\": \"A\"}";
-    }, null);
+    }).build();
     Path q = tmp.resolve("q.jsonl");
     Files.writeString(q, "{\"question\": \"Which enzyme does aspirin inhibit?\", \"answer\": \"cyclooxygenase\", "
         + "\"options\": {\"A\": \"cyclooxygenase\", \"B\": \"lipase\", \"C\": \"amylase\", \"D\": \"trypsin\"}, "
@@ -178,10 +180,10 @@ class EvalCliTest {
   @Test
   void loglikelihoodModeScoresLetters() throws Exception {
     List<String> contexts = new java.util.ArrayList<>();
-    LanguageModel ll = new FakeModel("ll", null, r -> {
+    LanguageModel ll = ScriptedLanguageModel.builder().name("ll").chatOnly().answers().loglikelihood(r -> {
       contexts.add(r.context());
       return r.continuation().equals(" C") ? -0.5 : -2.0;
-    });
+    }).build();
     EvalCommand cmd = new EvalCommand();
     CommandLine cl = new CommandLine(cmd);
     cl.setOut(new PrintWriter(new StringWriter()));

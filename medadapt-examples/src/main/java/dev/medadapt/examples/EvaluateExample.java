@@ -14,7 +14,7 @@ import dev.medadapt.eval.run.ScoringMode;
 import dev.medadapt.eval.stats.Bootstrap;
 import dev.medadapt.eval.stats.PairedComparison;
 import dev.medadapt.rag.chunk.RecursiveCharacterSplitter;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.index.RagIndex;

@@ -12,7 +12,7 @@ import dev.medadapt.langchain4j.MedAdaptChatModel;
 import dev.medadapt.langchain4j.MedAdaptContentInjector;
 import dev.medadapt.langchain4j.MedAdaptContentRetriever;
 import dev.medadapt.rag.chunk.RecursiveCharacterSplitter;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.embed.Embedder;

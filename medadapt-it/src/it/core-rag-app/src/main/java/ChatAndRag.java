@@ -4,7 +4,7 @@ import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.llm.Reasoning;
 import dev.medadapt.core.model.LocalLanguageModel;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.index.RagIndex;

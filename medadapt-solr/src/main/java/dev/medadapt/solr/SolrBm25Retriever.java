@@ -2,17 +2,13 @@ package dev.medadapt.solr;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
+import dev.medadapt.rag.retrieve.Bm25Retriever;
 import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.rag.retrieve.Retriever;
 import dev.medadapt.solr.internal.ConfigSet;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.solr.client.solrj.SolrQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,17 +60,7 @@ public final class SolrBm25Retriever implements Retriever {
 
   /** The Solr request for {@code text}, or null if it has no indexable terms. */
   SolrQuery query(String text) {
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    try (TokenStream ts = analyzer.tokenStream(field, text)) {
-      CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
-      ts.reset();
-      while (ts.incrementToken()) {
-        counts.merge(term.toString(), 1, Integer::sum);
-      }
-      ts.end();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    Map<String, Integer> counts = Bm25Retriever.termCounts(analyzer, field, text);
     if (counts.isEmpty()) {
       return null;
     }

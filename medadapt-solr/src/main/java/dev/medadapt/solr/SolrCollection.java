@@ -125,7 +125,7 @@ public final class SolrCollection implements AutoCloseable {
       throw new CollectionMismatchException(target.describe() + " is BM25-only (created without an embedder); dense search is not possible");
     }
     if (!metadata.embedder().equals(query)) {
-      throw new CollectionMismatchException(target.describe() + ": query embedder " + SolrCollectionMetadata.describe(query)
+      throw new CollectionMismatchException(target.describe() + ": query embedder " + query.description()
           + " differs from the collection's passage embedder " + metadata.describeEmbedder());
     }
   }

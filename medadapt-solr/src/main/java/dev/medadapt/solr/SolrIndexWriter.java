@@ -4,13 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.Ensure;
-import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.core.progress.ProgressListener;
 import dev.medadapt.rag.chunk.Chunk;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.embed.Embedder;
-import dev.medadapt.rag.embed.EmbedderInfo;
+import dev.medadapt.rag.embed.PassageEmbeddings;
 import dev.medadapt.rag.index.IndexReport;
 import dev.medadapt.solr.internal.ConfigSet;
 import java.time.Duration;
@@ -42,7 +41,6 @@ public final class SolrIndexWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SolrIndexWriter.class);
 
   /** Tolerance on |v|^2 - 1 for vectors an embedder declares normalized (as the local writer). */
-  private static final double UNIT_TOLERANCE = 1e-3;
 
   private final SolrCollection collection;
   private final Embedder embedder;
@@ -160,42 +158,7 @@ public final class SolrIndexWriter implements AutoCloseable {
   }
 
   private List<float[]> embed(List<Chunk> chunks) {
-    List<String> texts = new ArrayList<>(chunks.size());
-    for (Chunk c : chunks) {
-      texts.add(c.contents());
-    }
-    List<float[]> v = embedder.embedPassages(texts);
-    EmbedderInfo info = embedder.info();
-    if (v == null || v.size() != chunks.size()) {
-      throw new ModelFormatException("embedder " + info.name() + " returned " + (v == null ? "null" : v.size() + " vectors")
-          + " for " + chunks.size() + " passages");
-    }
-    for (int i = 0; i < v.size(); i++) {
-      checkVector(v.get(i), info, "chunk " + chunks.get(i).id());
-    }
-    return v;
-  }
-
-  private static void checkVector(float[] v, EmbedderInfo info, String what) {
-    if (v == null || v.length != info.dimension()) {
-      throw new ModelFormatException("embedding dimension mismatch: embedder " + info.name() + " declares dimension "
-          + info.dimension() + " but returned " + (v == null ? "no vector" : v.length + " values") + " for " + what);
-    }
-    double sq = 0;
-    for (float x : v) {
-      if (!Float.isFinite(x)) {
-        throw new ModelFormatException("embedder " + info.name() + " returned a non-finite value for " + what);
-      }
-      sq += (double) x * x;
-    }
-    if (info.normalized() && Math.abs(sq - 1) > UNIT_TOLERANCE) {
-      throw new ModelFormatException("embedder " + info.name() + " declares normalized vectors but returned |v| = "
-          + Math.sqrt(sq) + " for " + what);
-    }
-    if (sq == 0) {
-      throw new ModelFormatException("embedder " + info.name() + " returned a zero vector for " + what
-          + " (cosine similarity is undefined)");
-    }
+    return PassageEmbeddings.embed(embedder, embedder.info(), chunks);
   }
 
   /** Stores the position after every earlier batch was acknowledged, then commits (documents and checkpoint together). */
@@ -273,11 +236,11 @@ public final class SolrIndexWriter implements AutoCloseable {
       }
       if (!m.dense() && embedder != null) {
         throw new CollectionMismatchException(collection.target().describe() + " is BM25-only but this run uses embedder "
-            + SolrCollectionMetadata.describe(embedder.info()) + "; leave the embedder out (or create a new collection)");
+            + embedder.info().description() + "; leave the embedder out (or create a new collection)");
       }
       if (m.dense() && !m.embedder().equals(embedder.info())) {
         throw new CollectionMismatchException(collection.target().describe() + " was built with embedder " + m.describeEmbedder()
-            + " but this run uses " + SolrCollectionMetadata.describe(embedder.info())
+            + " but this run uses " + embedder.info().description()
             + "; use the same embedder (or a new collection)");
       }
       return new SolrIndexWriter(this);

@@ -73,8 +73,8 @@ public final class AtomicFiles {
   }
 
   /**
-   * Writes {@code value} as JSON with {@code mapper} to {@code file} atomically; an I/O failure is an
-   * {@link java.io.UncheckedIOException} naming the file (for settings, summaries and other small records).
+   * Writes {@code value} as JSON with {@code mapper} to {@code file} atomically; an I/O failure is a
+   * {@link StorageException} naming the file (for settings, summaries and other small records).
    */
   public static Path writeJson(Path file, com.fasterxml.jackson.databind.ObjectMapper mapper, Object value) {
     try {

@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.medadapt.core.MedAdaptException;
 import dev.medadapt.core.UnsupportedFeatureException;
-import dev.medadapt.eval.run.internal.AtomicFiles;
+import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.eval.stats.Bootstrap;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,6 +139,10 @@ public final class Reports {
 
   /** Writes {@code text} as UTF-8, atomically. */
   static Path write(Path file, String text) {
-    return AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
+    try {
+      return AtomicFiles.writeString(file, text);
+    } catch (java.io.IOException e) {
+      throw new dev.medadapt.core.StorageException("cannot write report", file, e);
+    }
   }
 }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.MedAdaptException;
-import dev.medadapt.eval.run.internal.AtomicFiles;
+import dev.medadapt.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,12 +78,7 @@ public record RunMetadata(
 
   /** Writes {@code run.json} into {@code dir} atomically (temp file, fsync, rename). */
   public void write(Path dir) {
-    Path target = dir.resolve(FILE);
-    try {
-      AtomicFiles.write(target, JSON.writeValueAsBytes(this));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new MedAdaptException("cannot serialize " + target + ": " + e.getMessage(), e);
-    }
+    AtomicFiles.writeJson(dir.resolve(FILE), JSON, this);
   }
 
   /** Reads {@code run.json} of a run directory. */

@@ -11,8 +11,9 @@ import dev.medadapt.eval.bench.Question;
 import dev.medadapt.eval.score.MultipleChoiceScorer;
 import dev.medadapt.rag.retrieve.Hit;
 import dev.medadapt.eval.testing.EvalFixtures;
-import dev.medadapt.eval.testing.ScriptedLanguageModel;
+import dev.medadapt.core.testing.ScriptedLanguageModel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class EvalRunnerTest {
   @Test
   void recordsEveryItemAndCountsUnparsedAsWrong() {
     List<Progress> seen = new ArrayList<>();
-    RunResult r = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 10).progress(seen::add).build().run();
+    RunResult r = base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 10).progress(seen::add).build().run();
     // i = 0..9: unparsed 0,5; wrong 3,6,9; right 1,2,4,7,8
     assertThat(r.n()).isEqualTo(10);
     assertThat(r.unparsed()).isEqualTo(2);
@@ -53,8 +54,8 @@ class EvalRunnerTest {
 
   @Test
   void parallelRunEqualsSequentialRun() {
-    RunResult seq = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 30).build().run();
-    ScriptedLanguageModel m = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, 5, -1);
+    RunResult seq = base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 30).build().run();
+    ScriptedLanguageModel m = ScriptedLanguageModel.builder().reply(EvalFixtures::scriptedAnswer).latency(Duration.ofMillis(5)).failOnCall(-1).build();
     RunResult par = base(m, 30).outDir(tmp.resolve("par")).parallelism(4).build().run();
     assertThat(m.calls()).isEqualTo(30);
     assertThat(par.records()).extracting(ItemRecord::questionId)
@@ -66,15 +67,15 @@ class EvalRunnerTest {
 
   @Test
   void parallelFailureKeepsFinishedItems() {
-    ScriptedLanguageModel failing = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, 2, 10);
+    ScriptedLanguageModel failing = ScriptedLanguageModel.builder().reply(EvalFixtures::scriptedAnswer).latency(Duration.ofMillis(2)).failOnCall(10).build();
     assertThatThrownBy(() -> base(failing, 40).parallelism(3).build().run())
         .isInstanceOf(ModelServiceException.class)
-        .hasMessage("scripted failure on call 10");
+        .hasMessage("scripted: scripted failure on call 10");
     int recorded = RunLog.readDir(tmp.resolve("run")).records().size();
     // calls 1..9 finished; calls already in flight on the other threads finish too (usually 2),
     // but no new item starts after the failure
     assertThat(recorded).isBetween(9, 39);
-    ScriptedLanguageModel second = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    ScriptedLanguageModel second = ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer);
     RunResult r = base(second, 40).parallelism(3).build().run();
     assertThat(second.calls()).isEqualTo(40 - recorded);
     assertThat(r.n()).isEqualTo(40);
@@ -83,8 +84,8 @@ class EvalRunnerTest {
 
   @Test
   void secondRunOnFinishedDirectoryAsksNothing() {
-    base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 6).build().run();
-    ScriptedLanguageModel again = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 6).build().run();
+    ScriptedLanguageModel again = ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer);
     RunResult r = base(again, 6).build().run();
     assertThat(again.calls()).isZero();
     assertThat(r.resumed()).isEqualTo(6);
@@ -93,10 +94,10 @@ class EvalRunnerTest {
 
   @Test
   void modelFailureKeepsFinishedItemsAndResumeCompletes() {
-    assertThatThrownBy(() -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, 0, 4), 8).build().run())
+    assertThatThrownBy(() -> base(ScriptedLanguageModel.builder().reply(EvalFixtures::scriptedAnswer).latency(Duration.ofMillis(0)).failOnCall(4).build(), 8).build().run())
         .isInstanceOf(ModelServiceException.class);
     assertThat(RunLog.readDir(tmp.resolve("run")).records()).hasSize(3);
-    ScriptedLanguageModel second = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    ScriptedLanguageModel second = ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer);
     RunResult r = base(second, 8).build().run();
     assertThat(second.calls()).isEqualTo(5);
     assertThat(r.n()).isEqualTo(8);
@@ -104,9 +105,9 @@ class EvalRunnerTest {
 
   @Test
   void refusesToResumeWithOtherSettings() {
-    base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 4).build().run();
+    base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 4).build().run();
     assertThatThrownBy(
-            () -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 4)
+            () -> base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 4)
                 .options(GenerationOptions.greedy(99)).build().run())
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("holds a run with different settings: generation")
@@ -116,12 +117,12 @@ class EvalRunnerTest {
   @Test
   void retrievalSnippetsReachThePromptAndChangedPromptIsRefused() {
     List<String> prompts = new ArrayList<>();
-    ScriptedLanguageModel m = new ScriptedLanguageModel(p -> { prompts.add(p); return EvalFixtures.scriptedAnswer(p); });
+    ScriptedLanguageModel m = ScriptedLanguageModel.replying(p -> { prompts.add(p); return EvalFixtures.scriptedAnswer(p); });
     base(m, 2).retriever((query, k) -> List.of(new Hit("d", "T", "snippet for " + query, 1)), 1, "fixed").build().run();
     assertThat(prompts.get(1)).startsWith("Context: (Title: T) snippet for Question number 1?\n[id=q1]");
     // same settings, but the hook now returns different text: the recorded prompt no longer matches
     assertThatThrownBy(
-            () -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 2)
+            () -> base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 2)
                 .retriever((query, k) -> List.of(new Hit("d", "T", "other", 1)), 1, "fixed").build().run())
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("item medqa/q0 was recorded with prompt hash")
@@ -140,7 +141,7 @@ class EvalRunnerTest {
 
   @Test
   void loglikelihoodModeRecordsAccOrAccNormAndResumes() throws Exception {
-    ScriptedLanguageModel m = new ScriptedLanguageModel(p -> "unused").withLoglikelihood(EvalRunnerTest::scriptedLl);
+    ScriptedLanguageModel m = ScriptedLanguageModel.builder().reply(p -> "unused").loglikelihood(EvalRunnerTest::scriptedLl).build();
     // acc picks B (highest sum), acc_norm picks A (highest per character); gold of q0..q3 is A, B, C, D
     RunResult acc = EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD)
         .choices(MultipleChoiceScorer.Choices.OPTION_TEXTS).questions(EvalFixtures.questions(4)).outDir(tmp.resolve("acc")).build().run();
@@ -165,7 +166,7 @@ class EvalRunnerTest {
     assertThat(m.calls()).isEqualTo(calls);
     assertThat(again.resumed()).isEqualTo(4);
 
-    assertThatThrownBy(() -> EvalRunner.builder().model(new ScriptedLanguageModel(p -> "x")).scoring(ScoringMode.LOGLIKELIHOOD)
+    assertThatThrownBy(() -> EvalRunner.builder().model(ScriptedLanguageModel.replying(p -> "x")).scoring(ScoringMode.LOGLIKELIHOOD)
             .questions(EvalFixtures.questions(1)).outDir(tmp.resolve("x")).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("scripted does not support log-likelihood scoring");
@@ -174,11 +175,11 @@ class EvalRunnerTest {
   @Test
   void loglikelihoodModeScoresWithRetrievedContextAndHashesIt() {
     // The scripted model prefers the letter named in the context's first snippet, and otherwise "A".
-    ScriptedLanguageModel m = new ScriptedLanguageModel(p -> "unused").withLoglikelihood(r -> {
+    ScriptedLanguageModel m = ScriptedLanguageModel.builder().reply(p -> "unused").loglikelihood(r -> {
       int at = r.context().indexOf("Context: (Title: ) evidence for ");
       String preferred = at < 0 ? "A" : r.context().substring(at + 32, at + 33);
       return r.continuation().equals(" " + preferred) ? -1.0 : -3.0;
-    });
+    }).build();
     List<Question> qs = EvalFixtures.questions(4); // gold A, B, C, D
     RunResult plain = EvalRunner.builder().model(m).scoring(ScoringMode.LOGLIKELIHOOD)
         .questions(qs).outDir(tmp.resolve("plain")).build().run();
@@ -204,7 +205,7 @@ class EvalRunnerTest {
   @Test
   void runnerDrawsTheSeededSubsetPerBenchmark() {
     List<Question> all = EvalFixtures.questions(20); // 10 medqa, 10 pubmedqa
-    RunResult r = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 20).subset(7, 3)
+    RunResult r = base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 20).subset(7, 3)
         .outDir(tmp.resolve("subset")).build().run();
     List<String> expected = new ArrayList<>();
     for (String b : List.of("medqa", "pubmedqa")) {
@@ -215,7 +216,7 @@ class EvalRunnerTest {
     RunMetadata meta = RunMetadata.read(tmp.resolve("subset"));
     assertThat(meta.seed()).isEqualTo(7);
     assertThat(meta.n()).isEqualTo(3);
-    assertThatThrownBy(() -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 4).subset(7, -1))
+    assertThatThrownBy(() -> base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 4).subset(7, -1))
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("subset size");
   }
 
@@ -233,7 +234,7 @@ class EvalRunnerTest {
         .isInstanceOf(ConfigurationException.class).hasMessage("model must be set");
     List<Question> dup = new ArrayList<>(EvalFixtures.questions(2));
     dup.add(dup.get(0));
-    assertThatThrownBy(() -> base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 2).questions(dup).build())
+    assertThatThrownBy(() -> base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 2).questions(dup).build())
         .isInstanceOf(ConfigurationException.class)
         .hasMessage("questions contain medqa/q0 twice");
   }

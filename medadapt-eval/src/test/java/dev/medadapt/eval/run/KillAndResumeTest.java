@@ -3,7 +3,7 @@ package dev.medadapt.eval.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.medadapt.eval.testing.EvalFixtures;
-import dev.medadapt.eval.testing.ScriptedLanguageModel;
+import dev.medadapt.core.testing.ScriptedLanguageModel;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ class KillAndResumeTest {
   @Test
   void killedChildJvmResumesToSameTotals() throws Exception {
     RunResult reference =
-        ResumeChild.runner(tmp.resolve("reference"), N, new ScriptedLanguageModel(EvalFixtures::scriptedAnswer)).run();
+        ResumeChild.runner(tmp.resolve("reference"), N, ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer)).run();
     // closed form of the script: i%5==0 unparsed (8 of 40); i%3==0 && i%5!=0 wrong (11); rest right
     assertThat(reference.n()).isEqualTo(N);
     assertThat(reference.unparsed()).isEqualTo(8);
@@ -52,7 +52,7 @@ class KillAndResumeTest {
     // Make the tear certain: a record cut off mid-write, as a kill during write() leaves it.
     Files.writeString(records, "{\"question_id\":\"q39\",\"benchm", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
 
-    ScriptedLanguageModel model = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    ScriptedLanguageModel model = ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer);
     RunResult resumed = ResumeChild.runner(dir, N, model).run();
 
     assertThat(resumed.tornBytesDropped()).isGreaterThan(0);

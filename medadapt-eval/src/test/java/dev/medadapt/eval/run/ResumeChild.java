@@ -2,8 +2,9 @@ package dev.medadapt.eval.run;
 
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.eval.testing.EvalFixtures;
-import dev.medadapt.eval.testing.ScriptedLanguageModel;
+import dev.medadapt.core.testing.ScriptedLanguageModel;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Child JVM for {@link KillAndResumeTest}: runs {@code n} scripted questions into {@code outDir},
@@ -16,7 +17,7 @@ public final class ResumeChild {
     Path out = Path.of(args[0]);
     int n = Integer.parseInt(args[1]);
     long sleep = Long.parseLong(args[2]);
-    RunResult r = runner(out, n, new ScriptedLanguageModel(EvalFixtures::scriptedAnswer, sleep, -1)).run();
+    RunResult r = runner(out, n, ScriptedLanguageModel.builder().reply(EvalFixtures::scriptedAnswer).latency(Duration.ofMillis(sleep)).failOnCall(-1).build()).run();
     System.out.println(r.n() + " " + r.correct() + " " + r.unparsed());
   }
 

@@ -1,5 +1,6 @@
 package dev.medadapt.rag.corpus;
 
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.chunk.Chunk;
 
 /**

@@ -1,5 +1,6 @@
 package dev.medadapt.rag.corpus;
 
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.rag.chunk.Chunk;
 import dev.medadapt.rag.chunk.RecursiveCharacterSplitter;

@@ -43,12 +43,7 @@ public record IndexMetadata(
 
   /** Human-readable description of the embedder, or "none (BM25 only)". */
   public String describeEmbedder() {
-    return embedder == null ? "none (BM25 only)" : describe(embedder);
-  }
-
-  static String describe(EmbedderInfo e) {
-    return e.name() + " (dimension " + e.dimension() + ", " + (e.normalized() ? "normalized" : "not normalized")
-        + ", " + e.pooling() + " pooling)";
+    return EmbedderInfo.describe(embedder);
   }
 
   String toJson() {

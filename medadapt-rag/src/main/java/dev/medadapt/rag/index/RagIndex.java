@@ -158,7 +158,7 @@ public final class RagIndex implements AutoCloseable {
       throw new ConfigurationException(dir + ": the index is BM25-only (built with --bm25-only); dense search is not possible");
     }
     if (!metadata.embedder().equals(query)) {
-      throw new ConfigurationException(dir + ": query embedder " + IndexMetadata.describe(query)
+      throw new ConfigurationException(dir + ": query embedder " + query.description()
           + " does not match the index's passage embedder " + metadata.describeEmbedder());
     }
   }

@@ -11,6 +11,7 @@ import dev.medadapt.rag.chunk.Chunk;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.embed.EmbedderInfo;
+import dev.medadapt.rag.embed.PassageEmbeddings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,6 @@ public final class RagIndexWriter implements AutoCloseable {
   }
 
   /** Tolerance on |v|^2 - 1 for vectors an embedder declares normalized (float32 round-off is ~1e-6). */
-  private static final double UNIT_TOLERANCE = 1e-3;
 
   private final Path dir;
   private final Directory directory;
@@ -333,43 +333,7 @@ public final class RagIndexWriter implements AutoCloseable {
   }
 
   private List<float[]> embed(List<Chunk> chunks) {
-    List<String> texts = new ArrayList<>(chunks.size());
-    for (Chunk c : chunks) {
-      texts.add(c.contents());
-    }
-    List<float[]> v = embedder.embedPassages(texts);
-    EmbedderInfo info = metadata.embedder();
-    if (v == null || v.size() != chunks.size()) {
-      throw new ModelFormatException("embedder " + info.name() + " returned " + (v == null ? "null" : v.size() + " vectors")
-          + " for " + chunks.size() + " passages");
-    }
-    for (int i = 0; i < v.size(); i++) {
-      checkVector(v.get(i), info, "chunk " + chunks.get(i).id());
-    }
-    return v;
-  }
-
-  /** Validates one vector against the embedder's declared info; names the embedder and the item. */
-  static void checkVector(float[] v, EmbedderInfo info, String what) {
-    if (v == null || v.length != info.dimension()) {
-      throw new ModelFormatException("embedding dimension mismatch: embedder " + info.name() + " declares dimension "
-          + info.dimension() + " but returned " + (v == null ? "no vector" : v.length + " values") + " for " + what);
-    }
-    double sq = 0;
-    for (float x : v) {
-      if (!Float.isFinite(x)) {
-        throw new ModelFormatException("embedder " + info.name() + " returned a non-finite value for " + what);
-      }
-      sq += (double) x * x;
-    }
-    if (info.normalized() && Math.abs(sq - 1) > UNIT_TOLERANCE) {
-      throw new ModelFormatException("embedder " + info.name() + " declares normalized vectors but returned |v| = "
-          + Math.sqrt(sq) + " for " + what);
-    }
-    if (sq == 0) {
-      throw new ModelFormatException("embedder " + info.name() + " returned a zero vector for " + what
-          + " (cosine similarity is undefined)");
-    }
+    return PassageEmbeddings.embed(embedder, metadata.embedder(), chunks);
   }
 
   private long write(List<Chunk> chunks, Future<List<float[]>> vectors) throws IOException {

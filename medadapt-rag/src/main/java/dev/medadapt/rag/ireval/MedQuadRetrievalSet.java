@@ -1,12 +1,13 @@
 package dev.medadapt.rag.ireval;
 
+import dev.medadapt.core.io.BadRowPolicy;
+import dev.medadapt.core.io.JsonLines;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.chunk.Chunk;
-import dev.medadapt.rag.internal.TextLines;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,18 +40,13 @@ public record MedQuadRetrievalSet(List<Chunk> corpus, Map<String, String> querie
 
   /** Reads {@code medquad_medrag.jsonl}; a row without {@code id}, {@code focus}, {@code question} or {@code content} is an error naming its line. */
   public static MedQuadRetrievalSet build(Path medquadJsonl) {
-    ObjectMapper json = new ObjectMapper();
     List<Chunk> corpus = new ArrayList<>();
     Map<String, String> idByQuestion = new LinkedHashMap<>();
     Map<String, String> queries = new LinkedHashMap<>();
     Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
-    TextLines.forEach(medquadJsonl, "MedQuAD rows", (n, line) -> {
-      JsonNode row;
-      try {
-        row = json.readTree(line);
-      } catch (IOException e) {
-        throw new DataFormatException(medquadJsonl + ":" + n + ": invalid JSON: " + e.getMessage(), e);
-      }
+    JsonLines.forEachObject(medquadJsonl, "MedQuAD rows", BadRowPolicy.FAIL, r -> {
+      JsonNode row = r.node();
+      long n = r.line();
       for (String f : List.of("id", "focus", "question", "content")) {
         if (!row.hasNonNull(f)) {
           throw new DataFormatException(medquadJsonl + ":" + n + ": missing field \"" + f + "\" (expected MedQuAD MedRAG-format rows)");

@@ -1,10 +1,9 @@
 package dev.medadapt.rag.ireval;
 
+import dev.medadapt.core.io.BadRowPolicy;
+import dev.medadapt.core.io.JsonLines;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.core.DataFormatException;
-import dev.medadapt.rag.internal.TextLines;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,20 +11,14 @@ import java.util.Map;
 
 /** Reads query files: JSONL with {@code id} (or BEIR's {@code _id}) and {@code text} per line. */
 public final class QueryFile {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private QueryFile() {}
 
   /** Query id to text, in file order; a bad line is a {@link DataFormatException} naming file and line. */
   public static Map<String, String> readJsonl(Path file) {
     Map<String, String> out = new LinkedHashMap<>();
-    TextLines.forEach(file, "queries", (n, line) -> {
-      JsonNode node;
-      try {
-        node = JSON.readTree(line);
-      } catch (IOException e) {
-        throw new DataFormatException(file + ":" + n + ": invalid JSON: " + e.getMessage(), e);
-      }
+    JsonLines.forEachObject(file, "queries", BadRowPolicy.FAIL, row -> {
+      JsonNode node = row.node();
+      long n = row.line();
       JsonNode id = node.has("id") ? node.get("id") : node.get("_id");
       JsonNode text = node.get("text");
       if (id == null || id.isNull() || id.asText().isBlank()) {

@@ -84,16 +84,13 @@ public final class Bm25Retriever implements IdRanker {
         });
   }
 
-  @FunctionalInterface
-  private interface Loader<T> {
-    T load(IndexSearcher s, TopDocs top) throws IOException;
-  }
-
-  /** The Lucene query for {@code text}, or null if it has no indexable terms (for example only stop words). */
-  Query query(String text) {
+  /**
+   * The analyzed terms of {@code text} in {@code field} with how often each occurs, in order of first occurrence: the
+   * BM25 query's clauses and their weights (shared with the SolrCloud retriever, so both rank alike).
+   */
+  public static Map<String, Integer> termCounts(Analyzer analyzer, String field, String text) {
     Map<String, Integer> counts = new LinkedHashMap<>();
-    Analyzer a = index.analyzer();
-    try (TokenStream ts = a.tokenStream(field, text)) {
+    try (TokenStream ts = analyzer.tokenStream(field, text)) {
       CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
       ts.reset();
       while (ts.incrementToken()) {
@@ -104,6 +101,17 @@ public final class Bm25Retriever implements IdRanker {
       // Analyzing a String reads no file; Lucene's TokenStream API declares IOException all the same.
       throw new UncheckedIOException(e);
     }
+    return counts;
+  }
+
+  @FunctionalInterface
+  private interface Loader<T> {
+    T load(IndexSearcher s, TopDocs top) throws IOException;
+  }
+
+  /** The Lucene query for {@code text}, or null if it has no indexable terms (for example only stop words). */
+  Query query(String text) {
+    Map<String, Integer> counts = termCounts(index.analyzer(), field, text);
     if (counts.isEmpty()) {
       return null;
     }

@@ -1,5 +1,6 @@
 package dev.medadapt.rag.corpus;
 
+import dev.medadapt.core.io.BadRowPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -3,7 +3,7 @@ package dev.medadapt.rag.index;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.medadapt.rag.chunk.Chunk;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.embed.HashingEmbedder;

@@ -8,7 +8,7 @@ import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.progress.Progress;
 import dev.medadapt.rag.chunk.Chunk;
-import dev.medadapt.rag.corpus.BadRowPolicy;
+import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.embed.EmbedderInfo;
 import dev.medadapt.rag.embed.HashingEmbedder;

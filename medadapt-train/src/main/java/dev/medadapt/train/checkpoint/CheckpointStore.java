@@ -1,5 +1,6 @@
 package dev.medadapt.train.checkpoint;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.io.AtomicFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +18,6 @@ import dev.medadapt.train.lora.LoraAdapter;
 import dev.medadapt.train.metrics.StepMetrics;
 import dev.medadapt.train.peft.PeftAdapterIO;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -75,7 +75,7 @@ public final class CheckpointStore {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open checkpoint folder " + dir, e);
+      throw new StorageException("cannot open checkpoint folder", dir, e);
     }
   }
 
@@ -127,7 +127,7 @@ public final class CheckpointStore {
       prune();
       return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint " + target, e);
+      throw new StorageException("cannot write checkpoint", target, e);
     }
   }
 
@@ -138,7 +138,7 @@ public final class CheckpointStore {
           .sorted(Comparator.comparing(p -> p.getFileName().toString()))
           .toList();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir, e);
+      throw new StorageException("cannot list", dir, e);
     }
   }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.medadapt.core.DataFormatException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.llm.ChatMessage;
-import dev.medadapt.train.internal.JsonRows;
+import dev.medadapt.core.io.JsonLines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +42,7 @@ public final class SftDatasets {
     Ensure.notNull(template, "template");
     Ensure.notNull(fieldMapping, "fieldMapping");
     List<SftExample> out = new ArrayList<>();
-    for (JsonRows.Row row : JsonRows.read(file)) {
+    for (JsonLines.Row row : JsonLines.readObjects(file, "SFT data")) {
       Map<String, String> values = new HashMap<>();
       for (String field : template.fields()) {
         values.put(field, row.text(fieldMapping.getOrDefault(field, field)));
@@ -60,7 +60,7 @@ public final class SftDatasets {
   public static List<SftExample> chat(Path file, ChatRenderer renderer) {
     Ensure.notNull(renderer, "renderer");
     List<SftExample> out = new ArrayList<>();
-    for (JsonRows.Row row : JsonRows.read(file)) {
+    for (JsonLines.Row row : JsonLines.readObjects(file, "SFT data")) {
       List<ChatMessage> messages = messages(row);
       String prompt = renderer.render(messages.subList(0, messages.size() - 1), true);
       String full = renderer.render(messages, false);
@@ -75,7 +75,7 @@ public final class SftDatasets {
     return out;
   }
 
-  private static List<ChatMessage> messages(JsonRows.Row row) {
+  private static List<ChatMessage> messages(JsonLines.Row row) {
     JsonNode arr = row.node().get("messages");
     if (arr == null || !arr.isArray() || arr.isEmpty()) {
       throw new DataFormatException(row.source() + ": field 'messages' must be a non-empty array");

@@ -1,5 +1,6 @@
 package dev.medadapt.train.internal;
 
+import dev.medadapt.core.StorageException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +8,6 @@ import dev.medadapt.train.data.TokenizedDataset;
 import dev.medadapt.train.data.TokenizedSequence;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -51,7 +51,7 @@ public final class Provenance {
         md.update(buf, 0, n);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot hash " + file, e);
+      throw new StorageException("cannot hash", file, e);
     }
     return "sha256:" + HexFormat.of().formatHex(md.digest());
   }
@@ -71,7 +71,7 @@ public final class Provenance {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("provenance.json"), MAPPER.writeValueAsString(o));
     } catch (IOException ex) {
-      throw new UncheckedIOException("cannot write provenance in " + dir, ex);
+      throw new StorageException("cannot write provenance in", dir, ex);
     }
   }
 

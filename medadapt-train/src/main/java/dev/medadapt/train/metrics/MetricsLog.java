@@ -1,5 +1,6 @@
 package dev.medadapt.train.metrics;
 
+import dev.medadapt.core.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.medadapt.core.UnsupportedFeatureException;
@@ -9,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ public final class MetricsLog implements AutoCloseable {
       csv.flush();
       jsonl.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics in " + dir, e);
+      throw new StorageException("cannot write metrics in", dir, e);
     }
   }
 
@@ -62,7 +62,7 @@ public final class MetricsLog implements AutoCloseable {
       csv.flush();
       jsonl.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics in " + dir, e);
+      throw new StorageException("cannot write metrics in", dir, e);
     }
   }
 
@@ -80,7 +80,7 @@ public final class MetricsLog implements AutoCloseable {
     try {
       AtomicFiles.writeString(svg, LossCurveSvg.render(history, title));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + svg, e);
+      throw new StorageException("cannot write", svg, e);
     }
     try {
       LossCurveSvg.writePng(dir.resolve("loss.png"), history, title);
@@ -131,7 +131,7 @@ public final class MetricsLog implements AutoCloseable {
       csv.close();
       jsonl.close();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot close metrics in " + dir, e);
+      throw new StorageException("cannot close metrics in", dir, e);
     }
   }
 }

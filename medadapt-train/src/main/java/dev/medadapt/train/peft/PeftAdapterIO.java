@@ -1,5 +1,6 @@
 package dev.medadapt.train.peft;
 
+import dev.medadapt.core.StorageException;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.safetensors.DType;
 import dev.medadapt.core.safetensors.SafetensorsReader;
@@ -10,7 +11,6 @@ import dev.medadapt.train.lora.LoraAdapter;
 import dev.medadapt.train.lora.LoraConfig;
 import dev.medadapt.train.lora.LoraPair;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -51,7 +51,7 @@ public final class PeftAdapterIO {
       w.write(dir.resolve(WEIGHTS_FILE));
       PeftAdapterConfig.write(dir, adapter.config(), baseModelNameOrPath);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write adapter to " + dir, e);
+      throw new StorageException("cannot write adapter to", dir, e);
     }
   }
 

@@ -128,11 +128,11 @@ class SftDatasetsTest {
   }
 
   @Test
-  void medRagCorpusPrefersContents() {
+  void medRagCorpusTextIsMedRagsContentsDerivedByRagsReader() {
     List<String> docs = CorpusReader.medRag(TestResources.testdata("train/medrag_sample.jsonl"));
     assertThat(docs)
         .containsExactly(
             "Scurvy. Scurvy is caused by a lack of vitamin C.",
-            "Metformin is a first-line drug for type 2 diabetes.");
+            "Metformin. Metformin is a first-line drug for type 2 diabetes.");
   }
 }

@@ -1,5 +1,7 @@
 package dev.medadapt.eval.bench.internal;
 
+import dev.medadapt.core.io.BadRowPolicy;
+import dev.medadapt.core.io.JsonLines;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -79,39 +80,9 @@ public final class Sources {
    * is one JSON array or object spread over lines is reported as such.
    */
   public static void forEachJsonLine(Path file, BiConsumer<JsonNode, Integer> each) {
-    try (BufferedReader r = utf8(file)) {
-      String s;
-      int line = 0;
-      while ((s = r.readLine()) != null) {
-        line++;
-        if (line == 1 && s.startsWith("\uFEFF")) {
-          s = s.substring(1);
-        }
-        if (s.isBlank()) {
-          continue;
-        }
-        JsonNode node;
-        try {
-          node = JSON.readTree(s);
-        } catch (JsonProcessingException e) {
-          String hint = line == 1 && (s.strip().equals("[") || s.strip().equals("{"))
-              ? " (this looks like a single JSON document, not JSON Lines)" : "";
-          throw new DataFormatException(
-              file + ":" + line + ": invalid JSON: " + e.getOriginalMessage() + hint, e);
-        }
-        if (node == null || !node.isObject()) {
-          throw new DataFormatException(file + ":" + line + ": expected a JSON object per line");
-        }
-        each.accept(node, line);
-      }
-    } catch (CharacterCodingException e) {
-      throw new DataFormatException(file + ": not valid UTF-8", e);
-    } catch (IOException e) {
-      throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
-    } catch (UncheckedIOException e) {
-      throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
-    }
+    JsonLines.forEachObject(file, "benchmark", BadRowPolicy.FAIL, row -> each.accept(row.node(), (int) row.line()));
   }
+
 
   /** A required string field; {@code where} is "file:line" or "file: id". */
   public static String text(JsonNode node, String field, String where) {
