@@ -1,5 +1,6 @@
 package dev.medadapt.rag.ireval;
 
+import dev.medadapt.core.io.AtomicFiles;
 import dev.medadapt.core.io.BadRowPolicy;
 import dev.medadapt.core.io.JsonLines;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -82,29 +83,35 @@ public record MedQuadRetrievalSet(List<Chunk> corpus, Map<String, String> querie
     ObjectMapper json = new ObjectMapper();
     try {
       Files.createDirectories(dir);
-      try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("corpus.jsonl"), StandardCharsets.UTF_8)) {
+      AtomicFiles.write(dir.resolve("corpus.jsonl"), stream -> {
+        BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8));
         for (Chunk c : corpus) {
           ObjectNode o = json.createObjectNode().put("id", c.id()).put("title", c.title()).put("content", c.content()).put("contents", c.contents());
           w.write(json.writeValueAsString(o));
           w.newLine();
         }
-      }
-      try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("queries.jsonl"), StandardCharsets.UTF_8)) {
+        w.flush();
+      });
+      AtomicFiles.write(dir.resolve("queries.jsonl"), stream -> {
+        BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8));
         for (Map.Entry<String, String> q : queries.entrySet()) {
           w.write(json.writeValueAsString(json.createObjectNode().put("_id", q.getKey()).put("text", q.getValue())));
           w.newLine();
         }
-      }
-      try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("qrels.txt"), StandardCharsets.UTF_8)) {
+        w.flush();
+      });
+      AtomicFiles.write(dir.resolve("qrels.txt"), stream -> {
+        BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8));
         for (Map.Entry<String, Map<String, Integer>> q : qrels.judgments().entrySet()) {
           for (Map.Entry<String, Integer> d : q.getValue().entrySet()) {
             w.write(q.getKey() + " 0 " + d.getKey() + " " + d.getValue());
             w.newLine();
           }
         }
-      }
+        w.flush();
+      });
     } catch (IOException e) {
-      throw new DataFormatException(dir + ": cannot write the retrieval set: " + e.getMessage(), e);
+      throw new dev.medadapt.core.StorageException("cannot write the retrieval set to", dir, e);
     }
   }
 }

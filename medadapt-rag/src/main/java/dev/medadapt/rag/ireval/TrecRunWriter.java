@@ -24,6 +24,7 @@ import java.util.Locale;
 public final class TrecRunWriter implements AutoCloseable {
   private final Path file;
   private final String tag;
+  private final Path partial;
   private final BufferedWriter out;
 
   public TrecRunWriter(Path file, String tag) {
@@ -37,7 +38,9 @@ public final class TrecRunWriter implements AutoCloseable {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+      // written beside the target and renamed on close, so a killed run never leaves a truncated run file
+      this.partial = file.resolveSibling(file.getFileName() + ".partial");
+      this.out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigurationException(file + ": cannot write run file: " + e.getMessage(), e);
     }
@@ -68,6 +71,7 @@ public final class TrecRunWriter implements AutoCloseable {
   public void close() {
     try {
       out.close();
+      dev.medadapt.core.io.AtomicFiles.moveReplacing(partial, file);
     } catch (IOException e) {
       throw new StorageException("cannot close TREC run", file, e);
     }

@@ -69,7 +69,7 @@ public final class Provenance {
     new TreeMap<>(entries).forEach(e::put);
     try {
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve("provenance.json"), MAPPER.writeValueAsString(o));
+      dev.medadapt.core.io.AtomicFiles.writeString(dir.resolve("provenance.json"), MAPPER.writeValueAsString(o));
     } catch (IOException ex) {
       throw new StorageException("cannot write provenance in", dir, ex);
     }

@@ -40,6 +40,8 @@ public final class MetricsLog implements AutoCloseable {
     this.history = new ArrayList<>(history);
     try {
       Files.createDirectories(dir);
+      // The two logs are the one kind of file not written by temp-and-rename: they grow a line per step while the run
+      // goes on, and are rewritten whole from the checkpoint's history when a killed run resumes.
       csv = Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8);
       jsonl = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
       csv.write(CSV_HEADER);

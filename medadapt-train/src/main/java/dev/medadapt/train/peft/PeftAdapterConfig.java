@@ -76,9 +76,9 @@ public final class PeftAdapterConfig {
     }
   }
 
-  /** Writes {@code adapter_config.json} into {@code dir}. */
+  /** Writes {@code adapter_config.json} into {@code dir} (temporary file, then rename). */
   public static void write(Path dir, LoraConfig config, String baseModelNameOrPath) throws IOException {
-    Files.writeString(dir.resolve(FILE_NAME), toJson(config, baseModelNameOrPath), StandardCharsets.UTF_8);
+    dev.medadapt.core.io.AtomicFiles.writeString(dir.resolve(FILE_NAME), toJson(config, baseModelNameOrPath));
   }
 
   /** What an adapter_config.json says, validated. */
