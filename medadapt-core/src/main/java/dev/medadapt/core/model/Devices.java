@@ -11,15 +11,17 @@ import dev.medadapt.core.ConfigurationException;
  * Device d = Devices.parse("gpu:1");   // Device.gpu(1)
  * }</pre>
  *
- * <p>A GPU needs DJL's CUDA build of libtorch instead of {@code pytorch-native-cpu}. Maven Central has no
- * {@code pytorch-native-cu*} artifact for PyTorch 2.7.1 (the CUDA ones end at {@code pytorch-native-cu124:2.5.1},
- * an older libtorch than the 2.7.1 this project is built and tested with), so DJL fetches its CUDA 12.8 build at first start
- * when {@code pytorch-native-cpu} is not on the class path; see the README's GPU section.
+ * <p>A GPU needs DJL's CUDA build of libtorch instead of {@code pytorch-native-cpu}: for PyTorch 2.7.1 the
+ * {@code cu128} flavor (CUDA 12.8), whose JNI ships in {@code pytorch-jni:2.7.1-0.36.0}. Maven Central has no
+ * {@code pytorch-native-cu*} artifact for 2.7.1, so either DJL fetches the {@code cu128} libtorch at first start (when
+ * {@code pytorch-native-cpu} is not on the class path) or {@code PYTORCH_LIBRARY_PATH} points at a CUDA libtorch 2.7.1
+ * ({@code PYTORCH_VERSION=2.7.1}, {@code PYTORCH_FLAVOR=cu128}); see the README's GPU section and docs/gpu.md.
  */
 public final class Devices {
   /** Where the README explains the CUDA setup. */
-  static final String GPU_HINT = "remove pytorch-native-cpu from the class path and let DJL load its CUDA 12.8 build of"
-      + " libtorch 2.7.1 (README, section GPU), or use --device cpu";
+  static final String GPU_HINT = "put DJL's CUDA 12.8 build of libtorch 2.7.1 in place of pytorch-native-cpu (remove"
+      + " that jar and let DJL download the cu128 build, or set PYTORCH_LIBRARY_PATH with PYTORCH_VERSION=2.7.1 and"
+      + " PYTORCH_FLAVOR=cu128; README, section GPU, and docs/gpu.md), or use --device cpu";
 
   private Devices() {}
 

@@ -2,13 +2,13 @@ package dev.medadapt.train.quant;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.medadapt.core.model.qwen2.Projection;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.core.quant.Nf4Codec;
+import dev.medadapt.core.quant.Nf4DeviceWeight;
 import dev.medadapt.core.quant.Nf4Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,7 +33,7 @@ public final class Nf4FrozenLinear implements Projection {
   /** Dequantization buffers shared by all layers of a model. */
   private final Workspace[] shared;
   /** Packed codes and block scales on the model's device, when that is not the CPU (or a test asks for it). */
-  private DeviceCodes deviceCodes;
+  private Nf4DeviceWeight deviceCodes;
 
   private Nf4FrozenLinear(Nf4Codec codec, Nf4Tensor weight, NDArray bias, Workspace[] shared) {
     this.codec = codec;
@@ -55,7 +55,7 @@ public final class Nf4FrozenLinear implements Projection {
           : null;
       Nf4FrozenLinear p = new Nf4FrozenLinear(codec, q, bias, shared);
       if (w.manager().getDevice().isGpu()) {
-        p.deviceCodes = DeviceCodes.of(w.manager(), q);
+        p.deviceCodes = Nf4DeviceWeight.of(w.manager(), q);
       } else {
         shared[0].ensure(out * in);
       }
@@ -65,10 +65,10 @@ public final class Nf4FrozenLinear implements Projection {
 
   /** Tests: dequantize with tensor operations (the GPU path) on {@code owner}'s device, whatever it is. */
   void useTensorOps(NDManager owner) {
-    deviceCodes = DeviceCodes.of(owner, weight);
+    deviceCodes = Nf4DeviceWeight.of(owner, weight);
   }
 
-  DeviceCodes deviceCodesForTest() {
+  Nf4DeviceWeight deviceCodesForTest() {
     return deviceCodes;
   }
 
@@ -92,7 +92,7 @@ public final class Nf4FrozenLinear implements Projection {
     int[] s = weight.shape();
     if (deviceCodes != null) {
       try (NDManager scope = x.getManager().newSubManager()) {
-        NDArray w = deviceCodes.dequantize(scope, s[0], s[1]);
+        NDArray w = deviceCodes.dequantize(scope);
         NDArray y = Linear.linear(x, w, bias).singletonOrThrow();
         y.attach(x.getManager()); // autograd keeps w if it needs it; the handles can go
         return y;
@@ -125,54 +125,6 @@ public final class Nf4FrozenLinear implements Projection {
       if (direct.capacity() < n * 4) {
         direct = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
       }
-    }
-  }
-
-  /**
-   * The packed codes (two per byte, the first in the high nibble) and the float32 scale of each block, on a device,
-   * with the NF4 codebook: {@code w[i] = codebook[code(i)] · absmax[i / blockSize]}, the arithmetic of
-   * {@link Nf4Codec#dequantize} (float32 product of the same two numbers), so both give the same bits.
-   */
-  static final class DeviceCodes {
-    private final NDArray packed;
-    private final NDArray absmax;
-    private final NDArray codebook;
-    private final NDArray sixteen; // float32 16, the nibble base
-    private final int blockSize;
-
-    private DeviceCodes(NDArray packed, NDArray absmax, NDArray codebook, NDArray sixteen, int blockSize) {
-      this.packed = packed;
-      this.absmax = absmax;
-      this.codebook = codebook;
-      this.sixteen = sixteen;
-      this.blockSize = blockSize;
-    }
-
-    static DeviceCodes of(NDManager m, Nf4Tensor t) {
-      if ((t.numel() & 1) != 0 || t.numel() % t.blockSize() != 0) {
-        throw new IllegalArgumentException("on-device NF4 needs an even element count in whole blocks, was "
-            + t.numel() + " with block size " + t.blockSize());
-      }
-      ByteBuffer direct = ByteBuffer.allocateDirect(t.packed().length).put(t.packed()).flip();
-      NDArray packed;
-      try (NDArray blob = m.create(direct, new Shape(t.packed().length), DataType.UINT8)) {
-        packed = blob.duplicate(); // torch-owned, on the device
-      }
-      float[] scales = Nf4Codec.absmaxValues(t);
-      return new DeviceCodes(packed, m.create(scales, new Shape(scales.length, 1)), m.create(Nf4Codec.codebook()),
-          m.create(16f), t.blockSize());
-    }
-
-    /** The float32 weight {@code [out, in]} on {@code scope}'s device. */
-    NDArray dequantize(NDManager scope, int out, int in) {
-      NDArray p = packed.toType(DataType.FLOAT32, false); // 0 .. 255, exact in float32
-      p.attach(scope);
-      NDArray hi = p.div(sixteen).floor(); // the first element of each byte
-      NDArray lo = p.sub(hi.mul(sixteen));
-      NDArray codes = hi.expandDims(1).concat(lo.expandDims(1), 1).reshape(-1).toType(DataType.INT64, false);
-      NDArray values = codebook.get(new NDIndex("{}", codes));
-      values.attach(scope);
-      return values.reshape(-1, blockSize).mul(absmax).reshape(out, in);
     }
   }
 }

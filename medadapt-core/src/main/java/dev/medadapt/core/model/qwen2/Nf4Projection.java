@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.quant.Nf4Codec;
+import dev.medadapt.core.quant.Nf4DeviceWeight;
 import dev.medadapt.core.quant.Nf4MatMul;
 import dev.medadapt.core.safetensors.internal.DirectBuffers;
 import dev.medadapt.core.quant.Nf4Tensor;
@@ -34,6 +35,11 @@ import java.util.Map;
  * workspace holds the weight as float32 (the product is exact for the dequantized weights) or as float16
  * ({@link #loader(Nf4Codec, Precision)} with {@code FP16}): half the bytes written and read per call, at the
  * cost of rounding each dequantized weight to float16, as a {@link Precision#FP16} dense model does.
+ *
+ * <p>On a GPU (the model's manager is on one) neither the Java workspace nor the fused product applies: the packed
+ * codes and block scales are copied to the device once at load ({@link Nf4DeviceWeight}) and each call dequantizes
+ * there with tensor operations into a temporary weight of the model's precision, so no per-call Java loop reads the
+ * activations or writes the weight.
  */
 public final class Nf4Projection implements Projection {
   private final Nf4Codec codec;
@@ -44,6 +50,9 @@ public final class Nf4Projection implements Projection {
   private final int in;
   /** The bias as Java floats for the fused product (null without bias or workspace). */
   private final float[] biasValues;
+  /** Codes and scales on the model's device when that is not the CPU (or a test asks for it); else null. */
+  private Nf4DeviceWeight onDevice;
+  private DataType deviceType = DataType.FLOAT32;
 
   /**
    * Input rows up to which the fused product runs. It reads the packed weight once per row, so a few rows
@@ -95,20 +104,45 @@ public final class Nf4Projection implements Projection {
     DataType type = precision == Precision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
     Workspace[] ws = {null};
     return (w, module, out, in, hasBias) -> {
-      if (ws[0] == null) {
-        ws[0] = new Workspace(w.manager(), type);
-      }
       float[] dense = w.floats(module + ".weight", out, in);
       Nf4Tensor q = codec.quantize(dense, out, in);
       NDArray bias = hasBias ? w.floatParam(module + ".bias", out) : null;
+      if (w.manager().getDevice().isGpu()) {
+        Nf4Projection p = new Nf4Projection(codec, q, bias, null);
+        p.placeOnDevice(w.manager(), type);
+        return p;
+      }
+      if (ws[0] == null) {
+        ws[0] = new Workspace(w.manager(), type);
+      }
       return new Nf4Projection(codec, q, bias, ws[0]);
     };
+  }
+
+  /**
+   * Dequantizes on {@code manager}'s device with tensor operations from now on (the GPU path), to {@code type}
+   * (FLOAT32 or FLOAT16). Tests call it on the CPU to check that path against the Java kernel.
+   */
+  void placeOnDevice(NDManager manager, DataType type) {
+    onDevice = Nf4DeviceWeight.of(manager, weight);
+    deviceType = type;
   }
 
   @Override
   public NDArray apply(NDArray x) {
     // The product itself is LinearProjection's: input cast to the weight's type, float32 result, and a
     // float16 weight widened for prompts.
+    if (onDevice != null) {
+      try (NDManager scope = x.getManager().newSubManager()) {
+        NDArray w = onDevice.dequantize(scope);
+        if (deviceType != DataType.FLOAT32) {
+          w = w.toType(deviceType, false);
+        }
+        NDArray y = new LinearProjection(w, bias).apply(x);
+        y.attach(x.getManager()); // autograd keeps the weight if it needs it; the handles can go
+        return y;
+      }
+    }
     if (workspace == null) {
       float[] w = new float[out * in];
       dequantize(w);

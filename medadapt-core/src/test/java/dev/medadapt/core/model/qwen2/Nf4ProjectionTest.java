@@ -148,4 +148,29 @@ class Nf4ProjectionTest {
       assertThat(h.get(start + count)).isZero();
     }
   }
+
+  /**
+   * The GPU path (codes on the device, dequantized with tensor operations) run on the CPU: for a prompt (more rows
+   * than the fused product takes) it gives the workspace path's logits bit for bit, at both precisions.
+   */
+  @Test
+  void onDeviceDequantizationGivesTheWorkspaceLogitsBitForBit() {
+    Path dir = TestResources.tinyModel("qwen2-tiny-f32");
+    Nf4Codec codec = Nf4Codec.builder().build();
+    for (Precision precision : Precision.values()) {
+      try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), precision, Nf4Projection.loader(codec, precision))) {
+        float[] workspace = logits(nf4);
+        int placed = 0;
+        for (String name : nf4.projectionNames()) {
+          if (nf4.projection(name) instanceof Nf4Projection p) {
+            p.placeOnDevice(nf4.manager(), precision == Precision.FP16
+                ? ai.djl.ndarray.types.DataType.FLOAT16 : ai.djl.ndarray.types.DataType.FLOAT32);
+            placed++;
+          }
+        }
+        assertThat(placed).isEqualTo(nf4.config().numHiddenLayers() * 7);
+        assertThat(logits(nf4)).as(precision.name()).containsExactly(workspace);
+      }
+    }
+  }
 }
