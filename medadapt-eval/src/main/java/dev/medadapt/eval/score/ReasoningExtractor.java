@@ -57,7 +57,9 @@ import java.util.regex.Pattern;
  *       rest after {@code answer is}/{@code Answer:} ({@code answer-is-option-text}, e.g. PubMedQA's
  *       {@code Answer: maybe}); the whole text, its first or last line ({@code option-text}); or the
  *       subject or complement of a concluding sentence ({@code The most likely diagnosis is acute
- *       pancreatitis.}, {@code Ethosuximide is the drug of choice ...}) ({@code conclusion-option-text}).
+ *       pancreatitis.}, {@code Ethosuximide is the drug of choice ...}) ({@code conclusion-option-text}); or
+ *       the complement of the closing sentence when its subject names no option ({@code Otitis externa
+ *       in a diabetic is caused by Pseudomonas aeruginosa.}) ({@code closing-option-text}).
  * </ol>
  *
  * <p>When only out-of-range letters were found and nothing else applies, the result is UNPARSED
@@ -146,6 +148,7 @@ public final class ReasoningExtractor implements AnswerExtractor {
   private static final Pattern CONCLUDING_TAIL =
       Pattern.compile("(?i)^(?:the\\s+|a\\s+)?(?:most likely|most appropriate|best|correct|right|preferred|answer|"
           + "diagnosis|drug of choice|treatment of choice|first[- ]line|likeliest)\\b");
+  private static final Pattern NOT_FIRST = Pattern.compile("(?i)(?:not|never|unlikely|rarely)\\b");
   private static final Pattern NEGATED = Pattern.compile("(?i)(?:\\bnot|\\brather than|\\binstead of|\\bexcept)\\s*$");
 
   @Override
@@ -413,6 +416,16 @@ public final class ReasoningExtractor implements AnswerExtractor {
       }
       if (named.size() > 1) {
         return null;
+      }
+    }
+    // the closing sentence states a fact whose complement is one option: "... is caused by Pseudomonas aeruginosa."
+    String closing = sentences[sentences.length - 1];
+    Matcher cop = COPULA.matcher(closing);
+    if (cop.find() && mentioned(closing.substring(0, cop.start()), question.options()).isEmpty()) {
+      String rest = closing.substring(cop.end()).strip();
+      List<Integer> named = NOT_FIRST.matcher(rest).lookingAt() ? List.of() : mentioned(rest, question.options());
+      if (named.size() == 1) {
+        return Extraction.of(Question.letter(named.get(0)), "closing-option-text");
       }
     }
     return null;
