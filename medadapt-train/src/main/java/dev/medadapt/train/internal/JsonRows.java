@@ -36,16 +36,24 @@ public final class JsonRows {
     }
   }
 
-  /** All objects of {@code file}: a JSON array when the first non-blank character is '[', JSONL otherwise. */
+  /**
+   * All objects of {@code file}: a JSON array when the first non-blank character is '[', JSONL otherwise. A file
+   * without any object (empty, blank lines only, {@code []}) is an error naming it: training on nothing is a mistake.
+   */
   public static List<Row> read(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new DataFormatException(file + ": is a folder; expected a JSONL file or a JSON array file");
+    }
     if (!Files.isRegularFile(file)) {
       throw new DataFormatException("data file not found: " + file);
     }
     try {
-      if (firstNonBlank(file) == '[') {
-        return readArray(file);
+      List<Row> rows = firstNonBlank(file) == '[' ? readArray(file) : readJsonl(file);
+      if (rows.isEmpty()) {
+        throw new DataFormatException(file + ": no rows: the data file is empty (or holds only blank lines or an"
+            + " empty JSON array)");
       }
-      return readJsonl(file);
+      return rows;
     } catch (IOException e) {
       throw new DataFormatException("cannot read " + file + ": " + e.getMessage(), e);
     }
