@@ -109,6 +109,10 @@ public final class IndexCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT,
         "indexed %,d chunks in %.1f s (%,.0f chunks/s); %,d already committed by an earlier run; %,d bad rows skipped; %s now holds %,d documents%n",
         r.chunksIndexed(), r.elapsed().toNanos() / 1e9, r.chunksPerSecond(), r.chunksResumed(), r.badRowsSkipped(), where, r.documentsInIndex());
+    if (r.duplicateIds() > 0) {
+      System.out.printf(Locale.ROOT, "warning: %,d chunks repeated an id read earlier in this run and replaced that chunk (first: %s)%n",
+          r.duplicateIds(), String.join(", ", r.firstDuplicateIds()));
+    }
     return 0;
   }
 

@@ -13,6 +13,7 @@ import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.chat.internal.JinjaWhitespace;
 import dev.medadapt.core.chat.internal.PyJson;
+import dev.medadapt.core.chat.internal.SandboxRange;
 import dev.medadapt.core.chat.internal.SandboxResolver;
 import dev.medadapt.core.llm.ChatMessage;
 import java.io.IOException;
@@ -326,7 +327,7 @@ public final class ChatTemplate {
             .withMaxRenderDepth(10)
             .withEnableRecursiveMacroCalls(true)
             .withMaxMacroRecursionDepth(20)
-            .withRangeLimit(100_000)
+            .withRangeLimit(SandboxRange.LIMIT)
             .withMaxListSize(100_000)
             .withMaxMapSize(100_000)
             .withValidationMode(validationMode)
@@ -345,6 +346,10 @@ public final class ChatTemplate {
           throw new IOException("chat templates may not load other templates (" + fullName + ")");
         });
     j.getGlobalContext().registerFilter(new PyJson());
+    // replaces Jinjava's range(), which silently stops at the range limit
+    j.getGlobalContext()
+        .registerFunction(
+            new ELFunctionDefinition("", "range", SandboxRange.class, "range", Object.class, Object[].class));
     j.getGlobalContext()
         .registerFunction(
             new ELFunctionDefinition(
@@ -421,14 +426,23 @@ public final class ChatTemplate {
         // every filter call this way. Not a syntax error: real renders dispatch them fine.
         continue;
       }
+      if (find(e.getException(), SandboxRange.TooLong.class) instanceof SandboxRange.TooLong tooLong) {
+        String where = e.getLineno() > 0 ? " at template line " + e.getLineno() : "";
+        throw new ConfigurationException(
+            "chat template in " + origin + where + ": a loop over range() of " + tooLong.items()
+                + " items was stopped by the sandbox, which allows at most " + SandboxRange.LIMIT
+                + " (the loop would otherwise have been cut short silently)");
+      }
       if (find(e.getException(), RenderTimeout.class) != null) {
         throw new ModelFormatException(
             "chat template in " + origin + ": rendering took longer than " + renderTimeout.toMillis() + " ms");
       }
       if (e.getSeverity() == TemplateError.ErrorType.FATAL && (!syntaxOnly || syntax)) {
         if (e.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG) {
+          String where = e.getLineno() > 0 ? " (stopped at template line " + e.getLineno() + ")" : "";
           throw new ConfigurationException(
-              "the chat template of " + origin + " produced more than " + MAX_OUTPUT_CHARS + " characters");
+              "the chat template of " + origin + " produced more than " + MAX_OUTPUT_CHARS
+                  + " characters, the sandbox's output limit" + where);
         }
         String where = e.getLineno() > 0 ? " at template line " + e.getLineno() : "";
         throw new ModelFormatException(

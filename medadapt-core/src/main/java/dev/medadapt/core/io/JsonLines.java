@@ -123,17 +123,26 @@ public final class JsonLines implements AutoCloseable {
   /**
    * Every JSON object of {@code file}, failing on the first bad row. A file whose first non-blank character is
    * {@code [} is read as one JSON array of objects (as Hugging Face data sets are often published); otherwise as
-   * JSON Lines.
+   * JSON Lines. A file without any object (empty, blank lines only, {@code []}) is an error naming it, as is a folder.
    */
   public static List<Row> readObjects(Path file, String what) {
+    if (Files.isDirectory(file)) {
+      throw new DataFormatException(file + ": is a folder; expected a JSONL file or a JSON array file");
+    }
     if (!Files.isRegularFile(file)) {
       throw new DataFormatException(file + ": " + what + " file not found");
     }
+    List<Row> rows;
     if (firstNonBlank(file) == '[') {
-      return readArray(file, what);
+      rows = readArray(file, what);
+    } else {
+      rows = new ArrayList<>();
+      forEachObject(file, what, BadRowPolicy.FAIL, rows::add);
     }
-    List<Row> rows = new ArrayList<>();
-    forEachObject(file, what, BadRowPolicy.FAIL, rows::add);
+    if (rows.isEmpty()) {
+      throw new DataFormatException(file + ": no rows: the data file is empty (or holds only blank lines or an empty"
+          + " JSON array)");
+    }
     return rows;
   }
 

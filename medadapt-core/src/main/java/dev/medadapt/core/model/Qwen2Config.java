@@ -163,12 +163,15 @@ public record Qwen2Config(
           optionalDouble(root, "rope_theta", 10000.0, source), // transformers Qwen2Config default
           optionalDouble(root, "rms_norm_eps", 1e-6, source), // transformers Qwen2Config default
           requiredInt(root, "vocab_size", source),
-          root.path("tie_word_embeddings").asBoolean(false),
+          optionalBoolean(root, "tie_word_embeddings", false, source), // transformers Qwen2Config default
           root.has("max_position_embeddings") ? requiredInt(root, "max_position_embeddings", source) : 32768,
           root.path("torch_dtype").asText(root.path("dtype").asText("")),
           bos != null && bos.isInt() ? bos.asInt() : -1,
           eos);
     } catch (ModelFormatException ex) {
+      if (ex.getMessage() != null && ex.getMessage().startsWith(source + ": ")) {
+        throw ex;
+      }
       throw new ModelFormatException(source + ": " + ex.getMessage(), ex);
     }
   }
@@ -182,6 +185,17 @@ public record Qwen2Config(
       throw new ModelFormatException(source + ": field " + field + " must be an integer, was " + n);
     }
     return n.asInt();
+  }
+
+  private static boolean optionalBoolean(JsonNode root, String field, boolean dflt, String source) {
+    JsonNode v = root.get(field);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isBoolean()) {
+      throw new ModelFormatException(source + ": field " + field + " must be true or false, was " + v);
+    }
+    return v.asBoolean();
   }
 
   private static double optionalDouble(JsonNode root, String field, double dflt, String source) {

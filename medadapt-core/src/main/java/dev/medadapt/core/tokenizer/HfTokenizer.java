@@ -5,6 +5,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.llm.TextTokenizer;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -81,9 +84,52 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
               file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     } catch (IOException | RuntimeException e) {
       throw new ModelFormatException(
-          "cannot load tokenizer " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+          "cannot load tokenizer " + file.toAbsolutePath() + ": " + e.getMessage() + badMerge(file), e);
     }
     return new HfTokenizer(file, hf);
+  }
+
+  /**
+   * After a failed load, names the first {@code model.merges} entry that is not two vocabulary tokens (the
+   * native loader reports only "Merges text file invalid at line 1" or "untagged enum MergeType"); empty when
+   * the merges look fine or the file is not JSON.
+   */
+  static String badMerge(Path file) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+    JsonNode merges = root == null ? null : root.path("model").get("merges");
+    JsonNode vocab = root == null ? null : root.path("model").get("vocab");
+    if (merges == null || merges.isNull()) {
+      return "";
+    }
+    if (!merges.isArray()) {
+      return " (model.merges must be a list, is " + merges.getNodeType().name().toLowerCase(Locale.ROOT) + ")";
+    }
+    for (int i = 0; i < merges.size(); i++) {
+      JsonNode m = merges.get(i);
+      String[] pair = null;
+      if (m.isTextual()) {
+        String[] parts = m.asText().split(" ", -1);
+        pair = parts.length == 2 && !parts[0].isEmpty() && !parts[1].isEmpty() ? parts : null;
+      } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual()) {
+        pair = new String[] {m.get(0).asText(), m.get(1).asText()};
+      }
+      if (pair == null) {
+        return " (model.merges[" + i + "] = " + m + ": expected \"left right\" or [\"left\", \"right\"])";
+      }
+      if (vocab != null && vocab.isObject()) {
+        for (String t : new String[] {pair[0], pair[1], pair[0] + pair[1]}) {
+          if (!vocab.has(t)) {
+            return " (model.merges[" + i + "] = " + m + ": token \"" + t + "\" is not in model.vocab)";
+          }
+        }
+      }
+    }
+    return "";
   }
 
   /** The tokenizer.json this was loaded from. */

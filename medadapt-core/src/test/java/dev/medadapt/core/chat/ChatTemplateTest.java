@@ -222,6 +222,31 @@ class ChatTemplateTest {
   }
 
   @Test
+  void loopCappedBySandboxSaysSoAndNamesTheTemplate() {
+    // Jinjava's own range() silently stops at its limit; the sandbox's range() refuses instead
+    assertThatThrownBy(() -> ChatTemplate.of("x\n{% for i in range(150000) %}{% endfor %}", null, null, "big.jinja"))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("chat template in big.jinja at template line 2")
+        .hasMessageContaining("range() of 150000 items was stopped by the sandbox")
+        .hasMessageContaining("at most 100000");
+    // a range that depends on the conversation is caught at render time
+    ChatTemplate perChar = ChatTemplate.of(
+        "{% for m in messages %}{% for i in range(0, (m.content | length) * 3, 1) %}{% endfor %}{% endfor %}ok",
+        null, null, "per-char.jinja");
+    assertThat(perChar.render(List.of(ChatMessage.user("abc")), false)).isEqualTo("ok");
+    assertThatThrownBy(() -> perChar.render(List.of(ChatMessage.user("x".repeat(40_000))), false))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("per-char.jinja")
+        .hasMessageContaining("120000 items");
+    // Python's range semantics within the limit
+    ChatTemplate r = ChatTemplate.of(
+        "{{ range(3) | join(',') }}|{{ range(2, 5) | join(',') }}|{{ range(10, 0, -3) | join(',') }}|"
+            + "{{ range(5, 2) | length }}|{% for i in range(100000) %}{% if loop.last %}{{ i }}{% endif %}{% endfor %}",
+        null, null, "inline");
+    assertThat(r.render(List.of(), false)).isEqualTo("0,1,2|2,3,4|10,7,4,1|0|99999");
+  }
+
+  @Test
   void unknownFilterIsRejectedAtLoad() {
     assertThatThrownBy(
             () -> ChatTemplate.of("{% for m in messages %}{{ m.content | no_such_filter }}{% endfor %}", null, null, "inline"))

@@ -62,6 +62,21 @@ class Qwen2ConfigTest {
   }
 
   @Test
+  void wrongTypedOrMissingFieldsAreNamedOnce(@TempDir Path dir) throws Exception {
+    String json = Files.readString(TestResources.tinyModel("qwen2-tiny-f32").resolve("config.json"));
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, json.replaceFirst("\"tie_word_embeddings\"\\s*:\\s*(true|false)", "\"tie_word_embeddings\": \"yes\""));
+    assertThat(Files.readString(file)).contains("\"tie_word_embeddings\": \"yes\"");
+    assertThatThrownBy(() -> Qwen2Config.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessage(file + ": field tie_word_embeddings must be true or false, was \"yes\"");
+    Files.writeString(file, json.replaceFirst("\"vocab_size\"\\s*:\\s*\\d+,?", ""));
+    assertThatThrownBy(() -> Qwen2Config.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessage(file + ": required field vocab_size is missing");
+  }
+
+  @Test
   void missingConfigNamesThePath(@TempDir Path dir) {
     assertThatThrownBy(() -> Qwen2Config.load(dir))
         .isInstanceOf(ModelFormatException.class)

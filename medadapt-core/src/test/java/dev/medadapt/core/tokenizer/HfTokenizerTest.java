@@ -49,6 +49,27 @@ class HfTokenizerTest {
   }
 
   @Test
+  void badMergesEntryIsNamed(@TempDir Path dir) throws Exception {
+    String json = java.nio.file.Files.readString(TestResources.tinyModel("qwen2-tiny-bytes-chat").resolve("tokenizer.json"));
+    String[][] cases = {
+        {"[\"abc\"]", "model.merges[0] = \"abc\": expected \"left right\" or [\"left\", \"right\"]"},
+        {"[42]", "model.merges[0] = 42: expected"},
+        {"[[\"a\"]]", "model.merges[0] = [\"a\"]: expected"},
+        {"\"h e\"", "model.merges must be a list, is string"},
+        {"[\"zz qq\"]", "model.merges[0] = \"zz qq\": token \"zz\" is not in model.vocab"},
+    };
+    for (String[] c : cases) {
+      Path f = dir.resolve("tokenizer-" + Integer.toHexString(c[0].hashCode()) + ".json");
+      java.nio.file.Files.writeString(f, json.replace("\"merges\": []", "\"merges\": " + c[0]));
+      assertThatThrownBy(() -> HfTokenizer.load(f))
+          .as(c[0])
+          .isInstanceOf(ModelFormatException.class)
+          .hasMessageContaining("cannot load tokenizer " + f.toAbsolutePath())
+          .hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
   void longTextsAreNeitherTruncatedNorPadded() {
     String text = "0123456789".repeat(300); // DJL's default would truncate at 512 tokens
     assertThat(tok.encode(text)).hasSize(3000);

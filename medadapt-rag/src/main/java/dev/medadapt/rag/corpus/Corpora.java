@@ -58,6 +58,12 @@ public final class Corpora {
       if (files.stream().anyMatch(f -> name(f).endsWith(".nxml"))) {
         return statPearls(path);
       }
+      if (files.stream().noneMatch(Corpora::isText)) {
+        throw new DataFormatException(path + ": corpus folder holds no file it reads: a folder is read as StatPearls "
+            + ".nxml files or as " + String.join("/", TEXT_EXTENSIONS) + " text files, and it holds "
+            + (files.isEmpty() ? "no files" : describeExtensions(files))
+            + "; give .jsonl/.jsonl.gz/.json files by name (one argument per file)");
+      }
       return textFolder(path, RecursiveCharacterSplitter.builder().build());
     }
     if (!Files.exists(path)) {
@@ -80,13 +86,7 @@ public final class Corpora {
 
   /** A folder of {@code .txt} / {@code .md} / {@code .markdown} files split with {@code splitter}. */
   public static ChunkSource textFolder(Path folder, TextSplitter splitter) {
-    List<Path> files =
-        listFiles(folder).stream()
-            .filter(f -> {
-              String n = name(f);
-              return n.endsWith(".txt") || n.endsWith(".md") || n.endsWith(".markdown");
-            })
-            .toList();
+    List<Path> files = listFiles(folder).stream().filter(Corpora::isText).toList();
     return perFile(files, f -> splitTextFile(folder, f, splitter));
   }
 
@@ -308,6 +308,26 @@ public final class Corpora {
     } catch (IOException e) {
       throw new DataFormatException(folder + ": cannot list corpus folder: " + e.getMessage(), e);
     }
+  }
+
+  private static final List<String> TEXT_EXTENSIONS = List.of(".txt", ".md", ".markdown");
+
+  private static boolean isText(Path f) {
+    String n = name(f);
+    return TEXT_EXTENSIONS.stream().anyMatch(n::endsWith);
+  }
+
+  /** "3 files: .jsonl (2), no extension (1)". */
+  private static String describeExtensions(List<Path> files) {
+    java.util.Map<String, Integer> byExt = new java.util.TreeMap<>();
+    for (Path f : files) {
+      String n = name(f);
+      int dot = n.lastIndexOf('.');
+      byExt.merge(dot <= 0 ? "no extension" : n.substring(dot), 1, Integer::sum);
+    }
+    List<String> parts = new ArrayList<>();
+    byExt.forEach((e, c) -> parts.add(e + " (" + c + ")"));
+    return files.size() + " file" + (files.size() == 1 ? "" : "s") + ": " + String.join(", ", parts);
   }
 
   private static String name(Path p) {

@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * vector field filled by an {@link Embedder}.
  *
  * <p>Adding a chunk whose id is already indexed replaces it, so re-running over the same input
- * never duplicates. Every {@code commitEvery} chunks the writer commits atomically (Lucene's
+ * never duplicates. Ids that repeat within one run's input are counted and named in the
+ * {@link IndexReport} and a warning (the later chunk replaced the earlier one). Every {@code commitEvery} chunks the writer commits atomically (Lucene's
  * two-phase commit) and records in the commit's user data how far into the input it got; a run that
  * is killed (even with {@code kill -9}) and started again over the same input skips what was
  * committed, so every chunk ends up in the index exactly once and nothing is embedded twice.
@@ -117,8 +116,10 @@ public final class RagIndexWriter implements AutoCloseable {
   private final ProgressListener progress;
   private final ExecutorService embedThread;
   private final DocBuilder doc;
-  /** Ids written by this run while the index had no other documents; null when updateDocument is needed. */
-  private Set<String> freshIds;
+  /** Ids written by this run, to report repeats. */
+  private DuplicateIds runIds;
+  /** The index had no documents when this run started: a first-seen id needs no delete-by-term. */
+  private boolean fresh;
 
   private RagIndexWriter(Builder b) {
     this.dir = b.dir;
@@ -250,8 +251,9 @@ public final class RagIndexWriter implements AutoCloseable {
             "true".equals(last.get(KEY_COMPLETE)) ? " (that run completed)" : "");
       }
     }
-    // Fresh-index fast path: nothing to replace unless this run repeats an id (tracked in freshIds).
-    freshIds = resumeFrom == 0 && writer.getDocStats().maxDoc == 0 ? new HashSet<>() : null;
+    // Fresh-index fast path: nothing to replace unless this run repeats an id (tracked in runIds).
+    fresh = resumeFrom == 0 && writer.getDocStats().maxDoc == 0;
+    runIds = new DuplicateIds(FRESH_ID_LIMIT);
     long position = 0;
     long indexed = 0;
     long sinceCommit = 0;
@@ -309,8 +311,11 @@ public final class RagIndexWriter implements AutoCloseable {
       commit(sourceKey, position, true);
       report(indexed, source, start, position - resumeFrom);
       long docs = writer.getDocStats().numDocs; // exact after a commit: its deletes are applied
+      if (runIds.count() > 0) {
+        LOG.warn("{}: {}", dir, runIds.describe());
+      }
       return new IndexReport(indexed, Math.min(resumeFrom, position), source.skippedRows(), docs,
-          Duration.ofNanos(System.nanoTime() - start));
+          Duration.ofNanos(System.nanoTime() - start), runIds.count(), runIds.first());
     } catch (IOException e) {
       throw new DataFormatException(dir + ": cannot write the index: " + e.getMessage()
           + " (the last commit is intact; run again to resume)", e);
@@ -354,15 +359,13 @@ public final class RagIndexWriter implements AutoCloseable {
     for (int i = 0; i < chunks.size(); i++) {
       Chunk c = chunks.get(i);
       Document d = doc.fill(c, v == null ? null : v.get(i));
-      if (freshIds != null && freshIds.add(c.id())) {
+      boolean firstInRun = runIds.add(c.id());
+      if (fresh && firstInRun) {
         // The index was empty when this run started and this run has not written the id yet: there is
         // nothing to replace, so skip the delete-by-term that updateDocument buffers and applies.
         writer.addDocument(d);
       } else {
         writer.updateDocument(new Term(IndexFields.ID, c.id()), d);
-      }
-      if (freshIds != null && freshIds.size() >= FRESH_ID_LIMIT) {
-        freshIds = null; // bounded memory: from here on every document goes through updateDocument
       }
     }
     return chunks.size();

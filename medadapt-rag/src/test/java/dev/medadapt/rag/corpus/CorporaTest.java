@@ -91,4 +91,23 @@ class CorporaTest {
         .isInstanceOf(DataFormatException.class)
         .hasMessageStartingWith(csv + ": unknown corpus format");
   }
+
+  @Test
+  void folderWithoutReadableFilesSaysWhichExtensionsItReads() throws Exception {
+    Path jsonl = Files.createDirectories(dir.resolve("medrag"));
+    Files.writeString(jsonl.resolve("a.jsonl"), "{\"id\":\"1\",\"title\":\"t\",\"content\":\"x\"}\n");
+    Files.writeString(jsonl.resolve("b.jsonl.gz"), "x");
+    Files.writeString(jsonl.resolve("README"), "x");
+    assertThatThrownBy(() -> readAll(Corpora.open(List.of(jsonl), BadRowPolicy.FAIL)))
+        .isInstanceOf(DataFormatException.class)
+        .hasMessageStartingWith(jsonl + ": corpus folder holds no file it reads")
+        .hasMessageContaining(".nxml")
+        .hasMessageContaining(".txt/.md/.markdown")
+        .hasMessageContaining("3 files: .gz (1), .jsonl (1), no extension (1)")
+        .hasMessageContaining("give .jsonl/.jsonl.gz/.json files by name");
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    assertThatThrownBy(() -> readAll(Corpora.open(List.of(empty), BadRowPolicy.FAIL)))
+        .isInstanceOf(DataFormatException.class)
+        .hasMessageContaining("holds no files");
+  }
 }

@@ -67,6 +67,43 @@ class RagIndexWriterTest {
   }
 
   @Test
+  void idsRepeatedWithinOneRunAreCountedAndNamed() {
+    List<Chunk> chunks =
+        List.of(
+            new Chunk("x1", "t", "first"), new Chunk("x2", "t", "second"), new Chunk("x1", "t", "first again"),
+            new Chunk("x3", "t", "third"), new Chunk("x2", "t", "second again"), new Chunk("x1", "t", "third time"));
+    // fresh index (addDocument fast path) and an index that already holds documents (updateDocument)
+    for (String name : List.of("fresh", "extended")) {
+      Path dir = tmp.resolve(name);
+      if (name.equals("extended")) {
+        build(dir, List.of(new Chunk("old", "t", "kept")), "k0", RagIndexWriter.builder(dir).bm25Only());
+      }
+      IndexReport r = build(dir, chunks, "k", RagIndexWriter.builder(dir).bm25Only());
+      assertThat(r.chunksIndexed()).as(name).isEqualTo(6);
+      assertThat(r.duplicateIds()).as(name).isEqualTo(3);
+      assertThat(r.firstDuplicateIds()).as(name).containsExactly("x1", "x2", "x1");
+      assertThat(r.documentsInIndex()).as(name).isEqualTo(name.equals("fresh") ? 3 : 4);
+    }
+    // a run without repeats reports none, and re-running over the same input (replacing by id) is no repeat
+    Path clean = tmp.resolve("clean");
+    assertThat(build(clean, TestCorpus.chunks(10, 2), "k", RagIndexWriter.builder(clean).bm25Only()).duplicateIds()).isZero();
+    assertThat(build(clean, TestCorpus.chunks(10, 2), "k2", RagIndexWriter.builder(clean).bm25Only()).duplicateIds()).isZero();
+  }
+
+  @Test
+  void duplicateIdsStopBeingTrackedAtTheLimit() {
+    DuplicateIds ids = new DuplicateIds(3);
+    assertThat(ids.add("a")).isTrue();
+    assertThat(ids.add("a")).isFalse();
+    assertThat(ids.add("b")).isTrue();
+    assertThat(ids.add("c")).isTrue();
+    assertThat(ids.complete()).isFalse();
+    assertThat(ids.add("d")).isFalse(); // unknown from here on: callers replace by id
+    assertThat(ids.count()).isEqualTo(1);
+    assertThat(ids.describe()).startsWith("1 chunk repeated an id").contains("(first: a)").contains("after the first 3");
+  }
+
+  @Test
   void denseIndexReopensWithoutReEmbeddingAndRecordsTheEmbedder() throws Exception {
     Path dir = tmp.resolve("dense");
     List<Chunk> chunks = TestCorpus.chunks(300, 1);

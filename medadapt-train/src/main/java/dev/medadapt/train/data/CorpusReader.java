@@ -16,7 +16,7 @@ public final class CorpusReader {
 
   /**
    * The text of every record: MedRAG's {@code contents} ({@code title + ". " + content}, see {@link Chunk#contents()}).
-   * A bad row is an error naming {@code file:line}.
+   * A bad row is an error naming {@code file:line}; a file without rows is an error naming it.
    */
   public static List<String> medRag(Path file) {
     List<String> out = new ArrayList<>();
@@ -24,6 +24,10 @@ public final class CorpusReader {
       for (Chunk c; (c = r.next()) != null; ) {
         out.add(c.contents());
       }
+    }
+    if (out.isEmpty()) {
+      throw new dev.medadapt.core.DataFormatException(file + ": no rows: the corpus file is empty (or holds only blank"
+          + " lines)");
     }
     return out;
   }

@@ -75,6 +75,24 @@ class SftDatasetsTest {
   }
 
   @Test
+  void emptyDataFileNamesTheFile() throws Exception {
+    for (String content : new String[] {"", "\n  \n\n", "  []  "}) {
+      Path f = tmp.resolve("empty.jsonl");
+      Files.writeString(f, content);
+      assertThatThrownBy(() -> SftDatasets.medicalO1(f))
+          .isInstanceOf(DataFormatException.class)
+          .hasMessageStartingWith(f + ": no rows: the data file is empty");
+      assertThatThrownBy(() -> CorpusReader.medRag(f))
+          .isInstanceOf(DataFormatException.class)
+          // a MedRAG corpus is JSON Lines only: "[]" is a bad first row, not an empty array
+          .hasMessageStartingWith(content.contains("[") ? f + ":1: " : f + ": no rows");
+    }
+    assertThatThrownBy(() -> SftDatasets.medicalO1(tmp))
+        .isInstanceOf(DataFormatException.class)
+        .hasMessage(tmp + ": is a folder; expected a JSONL file or a JSON array file");
+  }
+
+  @Test
   void instructionWithFieldMappingAndEscapedBraces() throws Exception {
     Path f = tmp.resolve("inst.jsonl");
     Files.writeString(f, "{\"instruction\": \"Name it\", \"output\": \"ECG\", \"topic\": \"cardio\"}\n");
