@@ -21,7 +21,7 @@ import java.nio.file.Path;
  *
  * <p>A row that is not valid UTF-8, not one JSON object, or lacks {@code id}, {@code title} or
  * {@code content} (as strings; a numeric id is accepted) is reported as {@code file:line}; under
- * {@link BadRowPolicy#FAIL} the reader throws {@link DataFormatException}, under
+ * {@link BadRowPolicy#FAIL} the reader throws {@link dev.medadapt.core.DataFormatException}, under
  * {@link BadRowPolicy#SKIP_AND_COUNT} it logs and counts the row. Blank lines are ignored. The lines come from core's
  * {@link JsonLines}; the fields are streamed from each line's bytes without building a tree.
  */
