@@ -10,6 +10,7 @@ import dev.medadapt.rag.chunk.Chunk;
 import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.embed.PassageEmbeddings;
+import dev.medadapt.rag.index.DuplicateIds;
 import dev.medadapt.rag.index.IndexReport;
 import dev.medadapt.solr.internal.ConfigSet;
 import java.time.Duration;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class SolrIndexWriter implements AutoCloseable {
+  /** Most ids remembered to report repeats (about 100 bytes each). */
+  private static final int MAX_TRACKED_IDS = 5_000_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(SolrIndexWriter.class);
 
   /** Tolerance on |v|^2 - 1 for vectors an embedder declares normalized (as the local writer). */
@@ -85,6 +89,7 @@ public final class SolrIndexWriter implements AutoCloseable {
     long indexed = 0;
     long sinceCheckpoint = 0;
     long lastReport = 0;
+    DuplicateIds runIds = new DuplicateIds(MAX_TRACKED_IDS);
     List<Chunk> batch = new ArrayList<>(batchSize);
     while (true) {
       Chunk c = source.next();
@@ -94,6 +99,7 @@ public final class SolrIndexWriter implements AutoCloseable {
           continue;
         }
         batch.add(c);
+        runIds.add(c.id());
       }
       if (batch.size() >= batchSize || (c == null && !batch.isEmpty())) {
         send(batch);
@@ -120,8 +126,11 @@ public final class SolrIndexWriter implements AutoCloseable {
           + "; " + collection.target().describe() + " was not changed");
     }
     checkpoint(new Checkpoint(sourceKey, position, true));
+    if (runIds.count() > 0) {
+      LOG.warn("{}: {}", collection.target().describe(), runIds.describe());
+    }
     return new IndexReport(indexed, Math.min(resumeFrom, position), source.skippedRows(), collection.documentCount(),
-        Duration.ofNanos(System.nanoTime() - start));
+        Duration.ofNanos(System.nanoTime() - start), runIds.count(), runIds.first());
   }
 
   private void report(long read, ChunkSource source, long start) {
