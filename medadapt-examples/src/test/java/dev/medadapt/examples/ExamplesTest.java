@@ -203,7 +203,7 @@ class ExamplesTest {
     for (ItemRecord r : runs.get("rag")) {
       assertThat(r.promptHash()).isNotEqualTo(base.get(r.key()).promptHash());
     }
-    assertThat(Files.readString(out.resolve("runs/rag/run.json"))).contains("bm25 k=1");
+    assertThat(Files.readString(out.resolve("runs/rag/run.json"))).contains("\"retrieval\" : \"bm25 over ").contains(" k=1\"");
     assertThat(Files.readString(out.resolve("rag-vs-base.md"))).contains("mcnemar_p");
   }
 
