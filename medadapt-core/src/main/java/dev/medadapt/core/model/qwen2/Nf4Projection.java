@@ -98,7 +98,7 @@ public final class Nf4Projection implements Projection {
       if (ws[0] == null) {
         ws[0] = new Workspace(w.manager(), type);
       }
-      float[] dense = w.floats(module + ".weight", out, in);
+      float[] dense = w.scratchFloats(module + ".weight", out, in);
       Nf4Tensor q = codec.quantize(dense, out, in);
       NDArray bias = hasBias ? w.floatParam(module + ".bias", out) : null;
       return new Nf4Projection(codec, q, bias, ws[0]);
