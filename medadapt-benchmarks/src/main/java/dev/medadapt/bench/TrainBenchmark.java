@@ -412,7 +412,11 @@ public final class TrainBenchmark {
           cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(),
               "memory-child", "--base", base, "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
               "--dir", dir.toString()));
-          Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+          ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+          // The allocator settings `./medadapt train` runs with (see the launcher): buffers of 32 MiB and more mapped.
+          pb.environment().put("MALLOC_MMAP_MAX_", "65536");
+          pb.environment().put("MALLOC_MMAP_THRESHOLD_", "33554432");
+          Process p = pb.start();
           try (BufferedReader in = new BufferedReader(
               new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
