@@ -409,13 +409,14 @@ public final class TrainBenchmark {
           List<String> cmd = new ArrayList<>();
           cmd.add(java);
           cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+          cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30"));
           cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(),
               "memory-child", "--base", base, "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
               "--dir", dir.toString()));
           ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-          // The allocator settings `./medadapt train` runs with (see the launcher): buffers of 32 MiB and more mapped.
+          // The allocator settings `./medadapt train` runs with (see the launcher): buffers of 16 MiB and more mapped, serial GC.
           pb.environment().put("MALLOC_MMAP_MAX_", "65536");
-          pb.environment().put("MALLOC_MMAP_THRESHOLD_", "33554432");
+          pb.environment().put("MALLOC_MMAP_THRESHOLD_", "16777216");
           Process p = pb.start();
           try (BufferedReader in = new BufferedReader(
               new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
