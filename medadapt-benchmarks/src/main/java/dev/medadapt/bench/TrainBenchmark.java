@@ -5,18 +5,18 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
-import dev.medadapt.core.quant.Nf4Codec;
+import dev.medadapt.core.model.Quantization;
 import dev.medadapt.train.LoraTrainer;
 import dev.medadapt.train.TrainingConfig;
 import dev.medadapt.train.TrainingResult;
 import dev.medadapt.train.data.TokenizationStats;
+import dev.medadapt.train.internal.BaseModels;
 import dev.medadapt.train.data.TokenizedDataset;
 import dev.medadapt.train.data.TokenizedSequence;
 import dev.medadapt.train.lora.LoraConfig;
 import dev.medadapt.train.lora.LoraModel;
 import dev.medadapt.train.metrics.StepMetrics;
 import dev.medadapt.train.optim.Warmup;
-import dev.medadapt.train.quant.Nf4FrozenLinear;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -39,16 +39,19 @@ import java.util.stream.Stream;
  * LoRA SFT training speed and memory.
  *
  * <pre>
- * ./bench TrainBenchmark [speed] [--threads 2] [--warmup 2] [--steps 5] [--python /usr/bin/python3] [--no-python]
+ * ./bench TrainBenchmark [speed] [--threads 2] [--warmup 2] [--steps 5] [--vocab 151936] [--checkpointing on|off|both]
+ *     [--python /usr/bin/python3] [--no-python]
  * ./bench TrainBenchmark memory [--bases FP32,NF4] [--seqs 256] [--steps 3] [--dir DIR] [--keep]
+ * ./bench TrainBenchmark checkpoint --dir DIR [--tokenizer TOKENIZER_FOLDER]
  * </pre>
  *
  * <p>{@code speed}: tokens/s of one optimizer step (2 sequences × 4 accumulation × 512 tokens, forward, backward,
  * clipping, AdamW) of MedAdapt's {@link LoraTrainer} on a small random Qwen2 (4 layers, hidden 512, 8 heads, 2 KV
- * heads, intermediate 1376, vocab 32000; LoRA r 16, alpha 32, dropout 0.05, rsLoRA on the 7 projections;
+ * heads, intermediate 1376, Qwen2's vocabulary of 151,936 unless {@code --vocab}; LoRA r 16, alpha 32, dropout 0.05, rsLoRA on the 7 projections;
  * completion-only loss over the last 448 tokens of each sequence), median over the measured steps, then
  * {@code medadapt-benchmarks/python/sft_step.py} (PyTorch eager, the same math) in a child process on the same
- * machine with the same thread count and malloc settings, and the ratio.
+ * machine with the same thread count and malloc settings, and the ratio. With {@code --checkpointing both} (the
+ * default) MedAdapt runs twice, with and without layer-wise activation checkpointing, and the overhead is reported.
  *
  * <p>{@code memory}: for each base (fp32, NF4) and sequence length, a child JVM loads a random-weight
  * DeepSeek-R1-Distill-Qwen-1.5B-shaped checkpoint, attaches the reference LoRA and runs SFT steps of one sequence
@@ -68,6 +71,7 @@ public final class TrainBenchmark {
       case "memory" -> memory(rest);
       case "memory-child" -> memoryChild(rest);
       case "phases" -> phases(rest);
+      case "checkpoint" -> checkpoint(rest);
       default -> throw new IllegalArgumentException("unknown mode " + mode + "; use speed or memory");
     }
   }
@@ -80,27 +84,38 @@ public final class TrainBenchmark {
     int steps = 5;
     String python = "/usr/bin/python3";
     boolean runPython = true;
-    CoreBenchmark.Arch arch = new CoreBenchmark.Arch(512, 4, 8, 2, 1376, 32000);
+    int vocab = 151936;
     int seq = 512;
     int prompt = 64;
     double dropout = 0.05;
+    String checkpointing = "both";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--steps" -> steps = Integer.parseInt(args[++i]);
         case "--seq" -> seq = Integer.parseInt(args[++i]);
+        case "--vocab" -> vocab = Integer.parseInt(args[++i]);
         case "--python" -> python = args[++i];
         case "--no-python" -> runPython = false;
         case "--dropout" -> dropout = Double.parseDouble(args[++i]);
+        case "--checkpointing" -> checkpointing = args[++i];
         case "--help" -> {
-          System.out.println("usage: ./bench TrainBenchmark [speed] [--threads 2] [--warmup 2] [--steps 5] [--seq 512] [--dropout 0.05]"
-              + " [--python /usr/bin/python3] [--no-python]");
+          System.out.println("usage: ./bench TrainBenchmark [speed] [--threads 2] [--warmup 2] [--steps 5] [--seq 512]"
+              + " [--vocab 151936] [--dropout 0.05] [--checkpointing on|off|both] [--python /usr/bin/python3]"
+              + " [--no-python]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
+    List<Boolean> modes = switch (checkpointing) {
+      case "on" -> List.of(true);
+      case "off" -> List.of(false);
+      case "both" -> List.of(true, false);
+      default -> throw new IllegalArgumentException("--checkpointing must be on, off or both, was " + checkpointing);
+    };
+    CoreBenchmark.Arch arch = new CoreBenchmark.Arch(512, 4, 8, 2, 1376, vocab);
     // DJL reads these when the engine starts (PtEngine): intra-op threads as torch.set_num_threads, one inter-op.
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -113,38 +128,45 @@ public final class TrainBenchmark {
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
         System.getenv("MALLOC_MMAP_MAX_"), System.getenv("MALLOC_TRIM_THRESHOLD_"));
     Path dir = Files.createTempDirectory("medadapt-train-bench");
-    double javaTps;
-    double javaStep;
+    Map<Boolean, Double> stepS = new java.util.LinkedHashMap<>();
     try {
       CoreBenchmark.writeCheckpoint(dir.resolve("model"), 20261125L, arch);
-      try (Qwen2Model model = Qwen2Model.load(dir.resolve("model"), Device.cpu(), Precision.FP32)) {
-        LoraModel lora = LoraModel.attach(model, referenceLora(dropout), 4242);
-        TrainingConfig cfg = TrainingConfig.builder().seed(4242).learningRate(1e-4).weightDecay(0.01)
-            .schedule(TrainingConfig.Schedule.CONSTANT).warmup(Warmup.steps(0)).microBatchSize(2)
-            .gradientAccumulation(4).maxGradNorm(1.0).maxSteps(warmup + steps).build();
-        TokenizedDataset data = synthetic(8 * (warmup + steps), seq, prompt, arch.vocab(), 7);
-        LoraTrainer trainer = new LoraTrainer(lora, cfg, dir.resolve("run"), "bench sft", null, Map.of());
-        TrainingResult r = trainer.train(data, null);
-        System.out.println("MedAdapt (DJL 0.36.0, libtorch "
-            + Engine.getEngine("PyTorch").getVersion() + "), trainable LoRA parameters: " + r.trainableParameters());
-        List<Double> secs = new ArrayList<>();
-        for (StepMetrics m : r.metrics()) {
-          double s = m.tokens() / m.tokensPerSecond();
-          boolean measured = m.step() > warmup;
-          System.out.printf(Locale.ROOT, "step %d%s: %.3f s, %.1f tokens/s, loss %.4f%n", m.step(),
-              measured ? "" : " (warm-up)", s, m.tokensPerSecond(), m.loss());
-          if (measured) {
-            secs.add(s);
+      for (boolean ckpt : modes) {
+        try (Qwen2Model model = Qwen2Model.load(dir.resolve("model"), Device.cpu(), Precision.FP32)) {
+          LoraModel lora = LoraModel.attach(model, referenceLora(dropout), 4242);
+          TrainingConfig cfg = TrainingConfig.builder().seed(4242).learningRate(1e-4).weightDecay(0.01)
+              .schedule(TrainingConfig.Schedule.CONSTANT).warmup(Warmup.steps(0)).microBatchSize(2)
+              .gradientAccumulation(4).maxGradNorm(1.0).maxSteps(warmup + steps).gradientCheckpointing(ckpt).build();
+          TokenizedDataset data = synthetic(8 * (warmup + steps), seq, prompt, arch.vocab(), 7);
+          Path run = dir.resolve(ckpt ? "run-ckpt" : "run-full");
+          LoraTrainer trainer = new LoraTrainer(lora, cfg, run, "bench sft", null, Map.of());
+          TrainingResult r = trainer.train(data, null);
+          System.out.println("MedAdapt (DJL 0.36.0, libtorch " + Engine.getEngine("PyTorch").getVersion()
+              + "), gradient checkpointing " + (ckpt ? "on" : "off") + ", trainable LoRA parameters: "
+              + r.trainableParameters());
+          List<Double> secs = new ArrayList<>();
+          for (StepMetrics m : r.metrics()) {
+            double s = m.tokens() / m.tokensPerSecond();
+            boolean measured = m.step() > warmup;
+            System.out.printf(Locale.ROOT, "step %d%s: %.3f s, %.1f tokens/s, loss %.4f%n", m.step(),
+                measured ? "" : " (warm-up)", s, m.tokensPerSecond(), m.loss());
+            if (measured) {
+              secs.add(s);
+            }
           }
+          stepS.put(ckpt, median(secs));
+          System.out.printf(Locale.ROOT, "MedAdapt, checkpointing %s: median step %.3f s -> %.1f tokens/s (%d measured"
+              + " steps after %d warm-up)%n", ckpt ? "on" : "off", median(secs), 2.0 * 4 * seq / median(secs),
+              steps, warmup);
         }
-        javaStep = median(secs);
-        javaTps = 2.0 * 4 * seq / javaStep;
       }
     } finally {
       deleteTree(dir);
     }
-    System.out.printf(Locale.ROOT, "MedAdapt: median step %.3f s -> %.1f tokens/s (%d measured steps after %d warm-up)%n",
-        javaStep, javaTps, steps, warmup);
+    if (stepS.size() == 2) {
+      System.out.printf(Locale.ROOT, "RESULT checkpointing overhead: %.3f s with / %.3f s without = %.2fx"
+          + " (goal <= 1.35x)%n", stepS.get(true), stepS.get(false), stepS.get(true) / stepS.get(false));
+    }
     if (!runPython) {
       return;
     }
@@ -179,9 +201,12 @@ public final class TrainBenchmark {
       throw new IllegalStateException("the PyTorch peer failed (exit " + rc + "); is python3-torch installed?"
           + " apt-get install -y python3-torch libopenblas0-openmp");
     }
-    System.out.printf(Locale.ROOT, "RESULT MedAdapt %.1f tokens/s, PyTorch eager %.1f tokens/s, ratio %.2fx"
-        + " (goal >= 0.9x); load average %s%n", javaTps, pyTps, javaTps / pyTps,
-        Files.readString(Path.of("/proc/loadavg")).strip());
+    for (Map.Entry<Boolean, Double> e : stepS.entrySet()) {
+      double javaTps = 2.0 * 4 * seq / e.getValue();
+      System.out.printf(Locale.ROOT, "RESULT MedAdapt (checkpointing %s) %.1f tokens/s, PyTorch eager %.1f tokens/s,"
+          + " ratio %.2fx (goal >= 1.0x)%n", e.getKey() ? "on" : "off", javaTps, pyTps, javaTps / pyTps);
+    }
+    System.out.println("load average " + Files.readString(Path.of("/proc/loadavg")).strip());
   }
 
   static LoraConfig referenceLora(double dropout) {
@@ -317,6 +342,40 @@ public final class TrainBenchmark {
 
   // --------------------------------------------------------------------------------------------- memory
 
+  /**
+   * Writes the random DeepSeek-R1-Distill-Qwen-1.5B-shaped checkpoint (bf16 shards) into {@code --dir} with the
+   * Qwen2.5 tokenizer files from the data folder, so {@code ./medadapt train} can run on it.
+   */
+  private static void checkpoint(String[] args) throws Exception {
+    Path dir = null;
+    Path tokenizer = Path.of(System.getProperty("medadapt.data", "../shared/data"), "tokenizer_qwen2_5");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--dir" -> dir = Path.of(args[++i]);
+        case "--tokenizer" -> tokenizer = Path.of(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + "; usage: ./bench TrainBenchmark checkpoint --dir DIR [--tokenizer TOKENIZER_FOLDER]");
+      }
+    }
+    if (dir == null) {
+      throw new IllegalArgumentException("--dir is required");
+    }
+    for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+      if (!Files.isRegularFile(tokenizer.resolve(f))) {
+        throw new IllegalArgumentException("no " + f + " in " + tokenizer.toAbsolutePath()
+            + "; pass --tokenizer with the Qwen2.5 tokenizer folder");
+      }
+    }
+    long t0 = System.nanoTime();
+    CoreBenchmark.writeCheckpoint(dir, 20261125L);
+    for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+      Files.copy(tokenizer.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    System.out.printf(Locale.ROOT, "checkpoint: %s, DeepSeek-R1-Distill-Qwen-1.5B shape, random bf16, %.1f GB,"
+        + " with the tokenizer of %s, written in %.1f s%n", dir, CoreBenchmark.dirBytes(dir) / 1e9, tokenizer,
+        (System.nanoTime() - t0) / 1e9);
+  }
+
   private static void memory(String[] args) throws Exception {
     List<String> bases = List.of("FP32", "NF4");
     List<Integer> seqs = List.of(256);
@@ -350,10 +409,15 @@ public final class TrainBenchmark {
           List<String> cmd = new ArrayList<>();
           cmd.add(java);
           cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+          cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30"));
           cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(),
               "memory-child", "--base", base, "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
               "--dir", dir.toString()));
-          Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+          ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+          // The allocator settings `./medadapt train` runs with (see the launcher): buffers of 16 MiB and more mapped, serial GC.
+          pb.environment().put("MALLOC_MMAP_MAX_", "65536");
+          pb.environment().put("MALLOC_MMAP_THRESHOLD_", "16777216");
+          Process p = pb.start();
           try (BufferedReader in = new BufferedReader(
               new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -391,10 +455,9 @@ public final class TrainBenchmark {
     Engine.getEngine("PyTorch");
     long t0 = System.nanoTime();
     Path run = Files.createTempDirectory("medadapt-train-mem-run");
-    try (Qwen2Model model = base.equals("NF4")
-        ? Qwen2Model.load(dir, Device.cpu(), Precision.FP32,
-            Nf4FrozenLinear.loader(Nf4Codec.builder().doubleQuant(true).build()))
-        : Qwen2Model.load(dir, Device.cpu(), Precision.FP32)) {
+    // As `./medadapt train --load-in-4bit` loads it: NF4 with double quantization, embedding and lm_head in float16.
+    try (Qwen2Model model = BaseModels.load(dir, Device.cpu(), Precision.FP32,
+        base.equals("NF4") ? Quantization.NF4 : Quantization.NONE)) {
       double loadS = (System.nanoTime() - t0) / 1e9;
       LoraModel lora = LoraModel.attach(model, referenceLora(0.05), 4242);
       double rssLoad = CoreBenchmark.procStatusKb("VmRSS") * 1.024e-6;

@@ -432,27 +432,34 @@ public final class SafetensorsReader implements AutoCloseable {
     long base = dataStart.get(t.file()) + t.dataBegin();
     long len = t.byteLength();
     int es = t.dtype().byteSize();
-    int max = (16 << 20) / es * es;
-    byte[] tmp = null;
-    for (long done = 0; done < len; ) {
-      int n = (int) Math.min(max, len - done);
-      ByteBuffer direct = mf.sliceOrNull(base + done, n);
-      if (direct != null) {
-        sink.accept(direct);
-      } else {
-        if (tmp == null || tmp.length < n) {
-          tmp = new byte[n];
-        }
-        mf.copy(base + done, tmp, 0, n);
-        sink.accept(ByteBuffer.wrap(tmp, 0, n).slice().order(ByteOrder.LITTLE_ENDIAN));
+    int max = CHUNK_BYTES / es * es;
+    // Positional reads into one reused buffer, not views of the map: mapped pages, once touched, stay resident
+    // until the file is unmapped, which put the whole checkpoint into the loading process's peak RSS.
+    synchronized (this) {
+      if (chunk == null) {
+        chunk = ByteBuffer.allocateDirect(CHUNK_BYTES);
       }
-      done += n;
+      for (long done = 0; done < len; ) {
+        int n = (int) Math.min(max, len - done);
+        ByteBuffer buf = chunk.clear().limit(n);
+        mf.read(base + done, buf);
+        sink.accept(buf.flip().slice().order(ByteOrder.LITTLE_ENDIAN));
+        done += n;
+      }
     }
   }
+
+  private static final int CHUNK_BYTES = 16 << 20;
+  /** The read buffer of {@link #forEachChunk}, allocated on first use. */
+  private ByteBuffer chunk;
 
   /** Drops the maps (the OS unmaps them when they are collected). */
   @Override
   public void close() {
     files.values().forEach(MappedFile::close);
+    synchronized (this) {
+      dev.medadapt.core.safetensors.internal.DirectBuffers.free(chunk);
+      chunk = null;
+    }
   }
 }

@@ -49,7 +49,7 @@ public final class Nf4FrozenLinear implements Projection {
   public static Qwen2Model.LinearLoader loader(Nf4Codec codec) {
     Workspace[] shared = {new Workspace()};
     return (w, module, out, in, hasBias) -> {
-      Nf4Tensor q = codec.quantize(w.floats(module + ".weight", out, in), out, in);
+      Nf4Tensor q = codec.quantize(w.scratchFloats(module + ".weight", out, in), out, in);
       NDArray bias = hasBias
           ? dev.medadapt.train.internal.OwnedArrays.of(w.manager(), w.floats(module + ".bias", out), new Shape(out))
           : null;

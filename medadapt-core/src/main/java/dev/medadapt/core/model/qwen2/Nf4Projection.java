@@ -104,7 +104,7 @@ public final class Nf4Projection implements Projection {
     DataType type = precision == Precision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
     Workspace[] ws = {null};
     return (w, module, out, in, hasBias) -> {
-      float[] dense = w.floats(module + ".weight", out, in);
+      float[] dense = w.scratchFloats(module + ".weight", out, in);
       Nf4Tensor q = codec.quantize(dense, out, in);
       NDArray bias = hasBias ? w.floatParam(module + ".bias", out) : null;
       if (w.manager().getDevice().isGpu()) {

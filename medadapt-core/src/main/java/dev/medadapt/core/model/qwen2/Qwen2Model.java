@@ -160,6 +160,7 @@ public final class Qwen2Model implements AutoCloseable {
     private final Precision precision;
     private final Path dir;
     private ByteBuffer staging;
+    private final Map<Integer, float[]> scratch = new java.util.HashMap<>();
 
     WeightSource(SafetensorsReader reader, NDManager manager, Precision precision, Path dir) {
       this.reader = reader;
@@ -177,6 +178,21 @@ public final class Qwen2Model implements AutoCloseable {
     public float[] floats(String name, long... shape) {
       check(name, shape);
       return reader.readFloats(name);
+    }
+
+    /**
+     * As {@link #floats}, into an array this source reuses for every tensor of the same element count: the values
+     * are valid until the next call for a tensor of that size, so a loader that only reads them (e.g. to quantize)
+     * leaves no checkpoint-sized garbage on the Java heap. The arrays are dropped when loading ends.
+     */
+    public float[] scratchFloats(String name, long... shape) {
+      TensorInfo t = check(name, shape);
+      if (t.numel() > Integer.MAX_VALUE - 8) {
+        return reader.readFloats(name); // names the limit
+      }
+      float[] out = scratch.computeIfAbsent((int) t.numel(), float[]::new);
+      reader.readFloats(name, java.nio.FloatBuffer.wrap(out));
+      return out;
     }
 
     private TensorInfo check(String name, long... shape) {
@@ -225,7 +241,10 @@ public final class Qwen2Model implements AutoCloseable {
     private ByteBuffer staging(long bytes) {
       if (staging == null || staging.capacity() < bytes) {
         DirectBuffers.free(staging);
-        long max = reader.tensors().values().stream().mapToLong(x -> x.numel() * 4).max().orElse(bytes);
+        // Sized once for the largest weight at the model's precision (float16 halves it; norms and biases, the
+        // only float32 tensors then, are vectors).
+        long perElement = precision == Precision.FP16 ? 2 : 4;
+        long max = reader.tensors().values().stream().mapToLong(x -> x.numel() * perElement).max().orElse(bytes);
         staging = ByteBuffer.allocateDirect(Math.toIntExact(Math.max(bytes, max))).order(ByteOrder.nativeOrder());
       }
       return staging.clear().limit(Math.toIntExact(bytes)).slice().order(ByteOrder.nativeOrder());
@@ -234,6 +253,7 @@ public final class Qwen2Model implements AutoCloseable {
     void release() {
       DirectBuffers.free(staging);
       staging = null;
+      scratch.clear();
     }
 
     /** The default {@link LinearLoader}: dense weight at the model's precision, float32 bias. */

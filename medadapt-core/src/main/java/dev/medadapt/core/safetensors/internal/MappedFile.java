@@ -19,6 +19,8 @@ public final class MappedFile implements AutoCloseable {
   private final Path path;
   private final long size;
   private final MappedByteBuffer[] windows;
+  /** Open for positional reads of tensor data, which leave no mapped pages in the process's resident set. */
+  private final FileChannel channel;
 
   public MappedFile(Path path) throws IOException {
     this(path, WINDOW);
@@ -27,7 +29,8 @@ public final class MappedFile implements AutoCloseable {
   /** For tests: a small {@code window} exercises tensors that straddle two windows. */
   public MappedFile(Path path, long window) throws IOException {
     this.path = path;
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+    try {
       this.size = ch.size();
       int n = (int) ((size + window - 1) / window);
       windows = new MappedByteBuffer[n];
@@ -35,7 +38,11 @@ public final class MappedFile implements AutoCloseable {
         long start = i * window;
         windows[i] = ch.map(FileChannel.MapMode.READ_ONLY, start, Math.min(window, size - start));
       }
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
     }
+    this.channel = ch;
     this.windowSize = window;
   }
 
@@ -68,6 +75,29 @@ public final class MappedFile implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads {@code dst.remaining()} bytes from file offset {@code pos} into {@code dst} with positional reads (the page
+   * cache copies them; pages touched through the map would count as this process's resident memory until the map
+   * is closed: a whole checkpoint while a model loads).
+   */
+  public void read(long pos, ByteBuffer dst) {
+    if (pos < 0 || pos + dst.remaining() > size) {
+      throw new IndexOutOfBoundsException("range [" + pos + ", " + (pos + dst.remaining()) + ") outside " + path
+          + " of " + size + " bytes");
+    }
+    try {
+      while (dst.hasRemaining()) {
+        int n = channel.read(dst, pos);
+        if (n < 0) {
+          throw new IOException("unexpected end of file at " + pos);
+        }
+        pos += n;
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
   /** A little-endian view of {@code [pos, pos+len)} when it lies inside one window, else null. */
   public ByteBuffer sliceOrNull(long pos, int len) {
     int w = (int) (pos / windowSize);
@@ -84,6 +114,11 @@ public final class MappedFile implements AutoCloseable {
     for (int i = 0; i < windows.length; i++) {
       DirectBuffers.free(windows[i]);
       windows[i] = null;
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // read-only: nothing to lose
     }
   }
 }
