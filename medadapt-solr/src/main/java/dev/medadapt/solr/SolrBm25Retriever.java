@@ -1,5 +1,6 @@
 package dev.medadapt.solr;
 
+import org.apache.solr.client.solrj.SolrRequest;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.retrieve.Bm25Retriever;
@@ -55,7 +56,7 @@ public final class SolrBm25Retriever implements Retriever {
     }
     q.setRows(k);
     q.setFields(ConfigSet.ID, ConfigSet.TITLE, ConfigSet.CONTENT, "score");
-    return Results.hits(collection.call("BM25 search", () -> collection.client().query(collection.name(), q)));
+    return Results.hits(collection.call("BM25 search", () -> collection.client().query(collection.name(), q, SolrRequest.METHOD.POST)));
   }
 
   /** The Solr request for {@code text}, or null if it has no indexable terms. */
