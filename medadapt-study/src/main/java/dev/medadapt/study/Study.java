@@ -75,7 +75,9 @@ import org.slf4j.LoggerFactory;
  * checkpoints, metrics and adapters; CPT -> merge -> SFT of the MSFT arm is one {@link AdaptationPipeline} whose
  * merged CPT model also serves the CPT arm), {@code models/<arm>/} (merged checkpoints), {@code runs/<arm>/} (one
  * resumable evaluation run per arm), {@code compare/<arm>-vs-base.*} and {@code study.{md,csv,json,svg,png}}.
- * Every stage skips what a previous, interrupted run already finished.
+ * Every stage skips what a previous, interrupted run already finished. With {@link Builder#retrieval(RetrievalSource)}
+ * (an existing index or a SolrCloud collection) the RAG arm and the IR baselines search that instead and
+ * {@code index/} is not built.
  */
 public final class Study {
   private static final Logger LOG = LoggerFactory.getLogger(Study.class);
