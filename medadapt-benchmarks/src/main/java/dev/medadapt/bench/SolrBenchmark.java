@@ -2,6 +2,7 @@ package dev.medadapt.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.medadapt.rag.chunk.Chunk;
+import dev.medadapt.rag.corpus.ChunkSource;
 import dev.medadapt.rag.corpus.Corpora;
 import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.embed.HashingEmbedder;
@@ -37,7 +38,14 @@ import org.apache.solr.cloud.MiniSolrCloudCluster;
  *
  * <pre>
  * ./bench SolrBenchmark [--data PATH/medquad_medrag.jsonl] [--queries 300] [--dim 384] [--seed 42] [--dir TMPDIR]
+ *     [--bm25-target 200000]
  * </pre>
+ *
+ * <p>After the MedQuAD measurements (BM25 + vectors), each back end also indexes {@code --bm25-target}
+ * passages BM25-only (MedQuAD replicated as in {@link RagIndexBenchmark}, copies with new ids; 0 skips
+ * it) and answers the same BM25 queries. Every index's files are summed by kind (postings
+ * .doc/.pos/.pay/.tim/.tip/.tmd, stored fields .fdt/.fdx/.fdm, vectors .vec/.vemf, HNSW graph
+ * .vex/.vem, the rest) and printed as bytes per passage: the numbers behind docs/solr.md's sizing table.
  *
  * <p>The embedder is MedAdapt's {@link HashingEmbedder} at {@code --dim} (384, MiniLM's dimension):
  * it costs microseconds, so the numbers are those of the index engines (indexing, BM25, HNSW, the
@@ -60,6 +68,7 @@ public final class SolrBenchmark {
     int nQueries = 300;
     int dim = 384;
     long seed = 42;
+    int bm25Target = 200_000;
     Path base = Path.of(System.getProperty("java.io.tmpdir"));
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -68,6 +77,7 @@ public final class SolrBenchmark {
         case "--dim" -> dim = Integer.parseInt(args[++i]);
         case "--seed" -> seed = Long.parseLong(args[++i]);
         case "--dir" -> base = Path.of(args[++i]);
+        case "--bm25-target" -> bm25Target = Integer.parseInt(args[++i]);
         default -> {
           System.err.println("unknown argument " + args[i] + "; see the class Javadoc for the options");
           System.exit(2);
@@ -107,6 +117,21 @@ public final class SolrBenchmark {
       Retriever dense = DenseRetriever.builder(local, embedder).mode(DenseRetriever.Mode.HNSW).build();
       latencies("local", bm25, dense, queries);
     }
+    int copies = (bm25Target + chunks.size() - 1) / chunks.size();
+    Path localBm25 = work.resolve("local-bm25");
+    if (bm25Target > 0) {
+      l0 = load();
+      try (RagIndexWriter w = RagIndexWriter.builder(localBm25).bm25Only().build();
+          ChunkSource src = RagIndexBenchmark.replicated(data, copies, bm25Target)) {
+        lr = w.index(src, "k");
+      }
+      System.out.printf(Locale.ROOT, "SUMMARY index-bm25only local passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
+          lr.chunksIndexed(), lr.elapsed().toMillis() / 1e3, lr.chunksPerSecond(), l0, load());
+      sizes("local bm25-only", localBm25, lr.chunksIndexed());
+      try (RagIndex local = RagIndex.open(localBm25)) {
+        latency("local bm25-only passages=" + bm25Target, "bm25", Bm25Retriever.builder(local).build(), queries);
+      }
+    }
 
     for (int nodes : new int[] {1, 2}) {
       MiniSolrCloudCluster cluster =
@@ -122,9 +147,26 @@ public final class SolrBenchmark {
           System.out.printf(Locale.ROOT,
               "SUMMARY index solr nodes=%d shards=%d passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
               nodes, nodes, sr.chunksIndexed(), sr.elapsed().toMillis() / 1e3, sr.chunksPerSecond(), l0, load());
-          sizes("solr nodes=" + nodes, work.resolve("solr" + nodes), chunks.size());
+          sizesOf("solr nodes=" + nodes, work.resolve("solr" + nodes), "medquad", chunks.size());
           latencies("solr nodes=" + nodes + " shards=" + nodes, SolrBm25Retriever.builder(c).build(),
               SolrDenseRetriever.builder(c, embedder).build(), queries);
+        }
+        if (bm25Target > 0) {
+          SolrTarget big = SolrTarget.zk(cluster.getZkServer().getZkAddress(), "bm25only");
+          try (SolrCollection c = SolrCollection.creator(big).bm25Only().shards(nodes).create()) {
+            l0 = load();
+            IndexReport sr;
+            try (SolrIndexWriter w = SolrIndexWriter.builder(c).batchSize(1000).build();
+                ChunkSource src = RagIndexBenchmark.replicated(data, copies, bm25Target)) {
+              sr = w.index(src, "k");
+            }
+            System.out.printf(Locale.ROOT,
+                "SUMMARY index-bm25only solr nodes=%d shards=%d passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
+                nodes, nodes, sr.chunksIndexed(), sr.elapsed().toMillis() / 1e3, sr.chunksPerSecond(), l0, load());
+            sizesOf("solr bm25-only nodes=" + nodes, work.resolve("solr" + nodes), "bm25only", sr.chunksIndexed());
+            latency("solr bm25-only passages=" + bm25Target + " nodes=" + nodes + " shards=" + nodes, "bm25",
+                SolrBm25Retriever.builder(c).build(), queries);
+          }
         }
       } finally {
         cluster.shutdown();
@@ -140,41 +182,69 @@ public final class SolrBenchmark {
         case "dense" -> dense;
         default -> hybrid;
       };
-      for (String q : queries) {
-        r.retrieve(q, 10); // warm-up
-      }
-      double l0 = load();
-      double[] ms = new double[queries.size()];
-      for (int i = 0; i < queries.size(); i++) {
-        long t = System.nanoTime();
-        r.retrieve(queries.get(i), 10);
-        ms[i] = (System.nanoTime() - t) / 1e6;
-      }
-      Arrays.sort(ms);
-      System.out.printf(Locale.ROOT, "SUMMARY latency %s %s k=10 queries=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f load1=%.2f->%.2f%n",
-          label, kind[0], ms.length, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.95) - 1], ms[ms.length - 1], l0, load());
+      latency(label, kind[0], r, queries);
     }
   }
 
-  /** Bytes on disk under {@code dir}: HNSW vectors and graph (.vec/.vex/.vem/.vemf) against everything else. */
-  private static void sizes(String label, Path dir, long passages) throws java.io.IOException {
-    long[] bytes = new long[2];
-    try (var files = Files.walk(dir)) {
-      files.filter(Files::isRegularFile).forEach(f -> {
-        String n = f.getFileName().toString();
-        boolean vector = n.endsWith(".vec") || n.endsWith(".vex") || n.endsWith(".vem") || n.endsWith(".vemf");
-        boolean index = n.startsWith("_") || n.startsWith("segments");
-        if (index || vector) {
-          try {
-            bytes[vector ? 0 : 1] += Files.size(f);
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }
-      });
+  /** One warm-up pass over the queries, then p50/p95/max of one query at a time, k = 10. */
+  private static void latency(String label, String kind, Retriever r, List<String> queries) {
+    for (String q : queries) {
+      r.retrieve(q, 10); // warm-up
     }
-    System.out.printf(Locale.ROOT, "SUMMARY size %s vectors_bytes_per_passage=%.0f other_bytes_per_passage=%.0f total_mb=%.1f%n",
-        label, (double) bytes[0] / passages, (double) bytes[1] / passages, (bytes[0] + bytes[1]) / 1e6);
+    double l0 = load();
+    double[] ms = new double[queries.size()];
+    for (int i = 0; i < queries.size(); i++) {
+      long t = System.nanoTime();
+      r.retrieve(queries.get(i), 10);
+      ms[i] = (System.nanoTime() - t) / 1e6;
+    }
+    Arrays.sort(ms);
+    System.out.printf(Locale.ROOT, "SUMMARY latency %s %s k=10 queries=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f load1=%.2f->%.2f%n",
+        label, kind, ms.length, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.95) - 1], ms[ms.length - 1], l0, load());
+  }
+
+  /** Bytes on disk under {@code dir} by kind of Lucene file, per passage. */
+  private static void sizes(String label, Path dir, long passages) throws java.io.IOException {
+    sizesOf(label, dir, null, passages);
+  }
+
+  /**
+   * As {@link #sizes}, counting only files under a folder whose name contains {@code collection} (a Solr core's
+   * folder is named after its collection), or all files when it is null.
+   */
+  private static void sizesOf(String label, Path dir, String collection, long passages) throws java.io.IOException {
+    String[] kinds = {"postings", "stored", "vectors", "graph", "other"};
+    long[] bytes = new long[kinds.length];
+    try (var files = Files.walk(dir)) {
+      files.filter(Files::isRegularFile)
+          .filter(f -> collection == null || f.toString().contains(collection))
+          .forEach(f -> {
+            String n = f.getFileName().toString();
+            if (!(n.startsWith("_") || n.startsWith("segments"))) {
+              return; // not a Lucene file (metadata, logs, ZooKeeper)
+            }
+            String ext = n.substring(n.lastIndexOf('.') + 1);
+            int kind = switch (ext) {
+              case "doc", "pos", "pay", "tim", "tip", "tmd" -> 0;
+              case "fdt", "fdx", "fdm" -> 1;
+              case "vec", "vemf" -> 2;
+              case "vex", "vem" -> 3;
+              default -> 4;
+            };
+            try {
+              bytes[kind] += Files.size(f);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+    }
+    StringBuilder sb = new StringBuilder();
+    long total = 0;
+    for (int k = 0; k < kinds.length; k++) {
+      sb.append(' ').append(kinds[k]).append("_bytes_per_passage=").append(String.format(Locale.ROOT, "%.1f", (double) bytes[k] / passages));
+      total += bytes[k];
+    }
+    System.out.printf(Locale.ROOT, "SUMMARY size %s passages=%d%s total_mb=%.1f%n", label, passages, sb, total / 1e6);
   }
 
   private static double load() {

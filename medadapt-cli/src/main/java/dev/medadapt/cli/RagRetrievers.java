@@ -52,9 +52,7 @@ final class RagRetrievers implements AutoCloseable {
           e.close();
           throw ex;
         }
-        // the wording of IndexMetadata.describeEmbedder, which reports and run logs carry
-        String described = info.name() + " (dimension " + info.dimension() + ", "
-            + (info.normalized() ? "normalized" : "not normalized") + ", " + info.pooling() + " pooling)";
+        String described = describe(info);
         if (m.equals("dense")) {
           return new RagRetrievers(dense, e, m, "dense (" + described + ")");
         }
@@ -63,6 +61,12 @@ final class RagRetrievers implements AutoCloseable {
       default:
         throw new ConfigurationException(modeOption + " must be bm25, dense or hybrid, was \"" + mode + "\"");
     }
+  }
+
+  /** The wording of {@code IndexMetadata.describeEmbedder}, which reports and run logs carry. */
+  static String describe(EmbedderInfo info) {
+    return info.name() + " (dimension " + info.dimension() + ", "
+        + (info.normalized() ? "normalized" : "not normalized") + ", " + info.pooling() + " pooling)";
   }
 
   Retriever retriever() {

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Start an embedded SolrCloud (ZooKeeper + N Solr nodes in this process), print its ZooKeeper address and run",
-      "until Ctrl-C. Use the address with --solr-zk (and a --collection) in index, search, ask, eval and baseline."
+      "until Ctrl-C. Use the address with --solr-zk (and a --collection) in index, search, ask, eval, baseline and study."
     })
 public final class SolrClusterCommand implements Callable<Integer> {
   @Option(names = "--nodes", paramLabel = "N", defaultValue = "2", description = "Solr nodes, in [1, 16] (default ${DEFAULT-VALUE}).")

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -43,7 +44,7 @@ public final class StudyCommand implements Callable<Integer> {
       description = "benchmark data folder in the standard layout (medqa_us/, medmcqa/, mmlu_medical/, pubmedqa/)")
   Path data;
 
-  @Option(names = "--corpus", paramLabel = "FILE", split = ",", description = "MedRAG JSONL corpus files (RAG, CPT)")
+  @Option(names = "--corpus", paramLabel = "FILE", split = ",", description = "MedRAG JSONL corpus files (CPT; RAG and the IR baselines unless --collection is given)")
   List<Path> corpus = List.of();
 
   @Option(names = "--sft-data", paramLabel = "FILE", split = ",", description = "SFT data files")
@@ -108,6 +109,10 @@ public final class StudyCommand implements Callable<Integer> {
           + "on the embedded default, whose byte-level tokenizer makes every character a token)")
   Integer chunkSize;
 
+  @ArgGroup(exclusive = false, heading = "Retrieval from a SolrCloud collection instead of indexing --corpus into OUT/index "
+      + "(the RAG arm and the IR baselines search it)%n")
+  RetrievalTarget.Solr solr;
+
   @Option(names = "--out", defaultValue = "runs/study", paramLabel = "DIR", description = "study folder (default: ${DEFAULT-VALUE})")
   Path out;
 
@@ -161,9 +166,14 @@ public final class StudyCommand implements Callable<Integer> {
     }
     StudyResult r;
     long start = System.nanoTime();
-    try (ProgressBar bar = noProgress ? null : ProgressBar.onStderr()) {
+    try (StudyRetrieval source = solr == null ? null : new StudyRetrieval(RetrievalTarget.solr(solr));
+        ProgressBar bar = noProgress ? null : ProgressBar.onStderr()) {
       if (bar != null) {
         b.progress(bar);
+      }
+      if (source != null) {
+        b.retrieval(source);
+        err.println("study: the RAG arm and the IR baselines retrieve from " + source.describe());
       }
       b.stages((number, total, description) -> {
         String line = String.format(Locale.ROOT, "study [%d/%d] %s  (%s elapsed)", number, total, description,

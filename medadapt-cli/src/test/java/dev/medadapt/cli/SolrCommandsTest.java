@@ -66,6 +66,39 @@ class SolrCommandsTest {
     assertThat(missing.err()).contains("collection 'nope' does not exist");
   }
 
+  @Test
+  void studyRetrievesFromTheCollectionInsteadOfIndexingTheCorpus() throws Exception {
+    String corpus = TestResources.testdata("rag/medquad_sample.jsonl").toString();
+    RagCommandsTest.Result indexed = RagCommandsTest.run("index", "--corpus", corpus, "--solr-zk", zk, "--collection", "study",
+        "--embedder", "hashing:64", "--shards", "2", "--replicas", "1");
+    assertThat(indexed.code()).as(indexed.err()).isZero();
+    Path out = tmp.resolve("study");
+    RagCommandsTest.Result r = RagCommandsTest.run("study", "--out", out.toString(), "--n", "2", "--arms", "rag",
+        "--baselines", "ir-bm25,ir-hybrid", "--solr-zk", zk, "--collection", "study", "--no-progress");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("retrieve from 206 passages in collection 'study' at ZooKeeper " + zk);
+    // nothing indexed locally: the RAG arm and both baselines searched the collection
+    assertThat(out.resolve("index")).doesNotExist();
+    for (String run : new String[] {"base", "rag", "ir-bm25", "ir-hybrid"}) {
+      assertThat(dev.medadapt.eval.run.RunLog.read(out.resolve("runs").resolve(run).resolve("records.jsonl")).records())
+          .as(run).hasSize(8);
+    }
+    String settings = java.nio.file.Files.readString(out.resolve("study-settings.json"));
+    assertThat(settings).contains("206 passages in collection 'study'");
+    String md = java.nio.file.Files.readString(out.resolve("study.md"));
+    assertThat(md).contains("bm25 over 206 passages in collection 'study'")
+        .contains("hybrid rrf-k=60 (bm25 + hashing-bow-v1 (dimension 64");
+
+    // a BM25-only collection cannot serve the dense baselines: a named error, not a stack trace
+    RagCommandsTest.Result bm25Only = RagCommandsTest.run("index", "--corpus", corpus, "--solr-zk", zk, "--collection", "bm25only",
+        "--bm25-only", "--shards", "1", "--replicas", "1");
+    assertThat(bm25Only.code()).as(bm25Only.err()).isZero();
+    RagCommandsTest.Result refused = RagCommandsTest.run("study", "--out", tmp.resolve("study2").toString(), "--n", "2",
+        "--arms", "rag", "--baselines", "ir-dense", "--solr-zk", zk, "--collection", "bm25only", "--no-progress");
+    assertThat(refused.code()).isNotZero();
+    assertThat(refused.err()).contains("is BM25 only").doesNotContain("Exception");
+  }
+
   private static String[] concat(String[] a, String... b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);

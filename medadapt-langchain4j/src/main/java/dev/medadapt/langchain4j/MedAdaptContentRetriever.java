@@ -24,7 +24,7 @@ import java.util.Map;
  * <pre>{@code
  * ContentRetriever contents = MedAdaptContentRetriever.builder().retriever(hybrid).maxResults(3).build();
  * RetrievalAugmentor augmentor = DefaultRetrievalAugmentor.builder()
- *     .contentRetriever(contents).contentInjector(MedAdaptContentInjector.referenceStudy()).build();
+ *     .contentRetriever(contents).contentInjector(MedAdaptContentInjector.of(PromptTemplate.REFERENCE_STUDY)).build();
  * }</pre>
  */
 public final class MedAdaptContentRetriever implements ContentRetriever {

@@ -1,5 +1,6 @@
 package dev.medadapt.solr;
 
+import org.apache.solr.client.solrj.SolrRequest;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.retrieve.Bm25Retriever;
@@ -55,7 +56,7 @@ public final class SolrBm25Retriever implements Retriever {
     }
     q.setRows(k);
     q.setFields(ConfigSet.ID, ConfigSet.TITLE, ConfigSet.CONTENT, "score");
-    return Results.hits(collection.call("BM25 search", () -> collection.client().query(collection.name(), q)));
+    return Results.hits(collection.call("BM25 search", () -> collection.client().query(collection.name(), q, SolrRequest.METHOD.POST)));
   }
 
   /** The Solr request for {@code text}, or null if it has no indexable terms. */
@@ -69,14 +70,25 @@ public final class SolrBm25Retriever implements Retriever {
     }
     SolrQuery q = new SolrQuery();
     StringBuilder bool = new StringBuilder("{!bool");
+    // A term that occurs n times is its clause n times (the sum of n equal scores, as the local BoostQuery(n)
+    // scores); when the repetitions would pass the clause limit, a long query, it is one clause boosted by n.
+    int total = counts.values().stream().limit(MAX_CLAUSES).mapToInt(Integer::intValue).sum();
+    boolean repeat = total <= MAX_CLAUSES;
     int i = 0;
     for (Map.Entry<String, Integer> e : counts.entrySet()) {
       if (i == MAX_CLAUSES) {
         break;
       }
       q.set("t" + i, e.getKey());
-      q.set("c" + i, "{!term f=" + field + " v=$t" + i + "}");
-      for (int n = 0; n < e.getValue(); n++) {
+      String term = "{!term f=" + field + " v=$t" + i + "}";
+      if (repeat || e.getValue() == 1) {
+        q.set("c" + i, term);
+        for (int n = 0; n < e.getValue(); n++) {
+          bool.append(" should=$c").append(i);
+        }
+      } else {
+        q.set("d" + i, term);
+        q.set("c" + i, "{!boost b=" + e.getValue() + " v=$d" + i + "}");
         bool.append(" should=$c").append(i);
       }
       i++;

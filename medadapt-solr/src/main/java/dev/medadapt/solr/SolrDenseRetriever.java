@@ -1,5 +1,6 @@
 package dev.medadapt.solr;
 
+import org.apache.solr.client.solrj.SolrRequest;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.rag.embed.Embedder;
 import dev.medadapt.rag.retrieve.Hit;
@@ -47,7 +48,7 @@ public final class SolrDenseRetriever implements Retriever {
     q.set("vec", vec.append(']').toString());
     q.setRows(k);
     q.setFields(ConfigSet.ID, ConfigSet.TITLE, ConfigSet.CONTENT, "score");
-    return Results.hits(collection.call("dense search", () -> collection.client().query(collection.name(), q)));
+    return Results.hits(collection.call("dense search", () -> collection.client().query(collection.name(), q, SolrRequest.METHOD.POST)));
   }
 
   /** Builder. */

@@ -101,6 +101,22 @@ class SolrLocalEquivalenceTest {
       assertSameBm25(one, "1 shard");
       assertSameBm25(two, "2 shards");
 
+      // a query longer than the 8 KiB request header a GET would need (a MedQA vignette with its options, say) is
+      // POSTed and answers as the local index does
+      StringBuilder longQuery = new StringBuilder();
+      for (int i = 0; longQuery.length() < 10_000; i++) {
+        longQuery.append(chunks.get(i).content()).append(' ');
+      }
+      // ... and has more term occurrences than Solr's 1024 clauses, so repeated terms become boosted clauses
+      int occurrences = Bm25Retriever.termCounts(two.analyzer(), dev.medadapt.solr.internal.ConfigSet.CONTENTS,
+          longQuery.toString()).values().stream().mapToInt(Integer::intValue).sum();
+      assertThat(occurrences).isGreaterThan(SolrBm25Retriever.MAX_CLAUSES);
+      SameAnswers.Bm25 r = SameAnswers.bm25(Bm25Retriever.builder(local).build(), SolrBm25Retriever.builder(two).build(),
+          List.of(longQuery.toString()), 10);
+      assertThat(r.idMismatches()).isZero();
+      assertThat(r.scoreMismatches()).isZero();
+      assertThat(SolrBm25Retriever.builder(two).build().retrieve(longQuery.toString(), 10)).hasSize(10);
+
       DenseRetriever exact = DenseRetriever.builder(local, EMBEDDER).mode(DenseRetriever.Mode.EXACT).build();
       for (SolrCollection c : List.of(one, two)) {
         double overlap = SameAnswers.overlap(SolrDenseRetriever.builder(c, EMBEDDER).build(), exact, questions, 10);

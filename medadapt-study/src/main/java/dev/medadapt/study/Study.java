@@ -75,7 +75,9 @@ import org.slf4j.LoggerFactory;
  * checkpoints, metrics and adapters; CPT -> merge -> SFT of the MSFT arm is one {@link AdaptationPipeline} whose
  * merged CPT model also serves the CPT arm), {@code models/<arm>/} (merged checkpoints), {@code runs/<arm>/} (one
  * resumable evaluation run per arm), {@code compare/<arm>-vs-base.*} and {@code study.{md,csv,json,svg,png}}.
- * Every stage skips what a previous, interrupted run already finished.
+ * Every stage skips what a previous, interrupted run already finished. With {@link Builder#retrieval(RetrievalSource)}
+ * (an existing index or a SolrCloud collection) the RAG arm and the IR baselines search that instead and
+ * {@code index/} is not built.
  */
 public final class Study {
   private static final Logger LOG = LoggerFactory.getLogger(Study.class);
@@ -187,7 +189,7 @@ public final class Study {
     questions.forEach(q -> perBenchmark.merge(q.benchmark(), 1, Integer::sum));
     LOG.info("study: {} questions {} from {}", questions.size(), perBenchmark, b.data);
 
-    boolean needsIndex = b.arms.contains(Arm.RAG) || !b.baselines.isEmpty();
+    boolean needsIndex = (b.arms.contains(Arm.RAG) || !b.baselines.isEmpty()) && b.source == null;
     boolean dense = b.baselines.contains(Baseline.DENSE) || b.baselines.contains(Baseline.HYBRID);
     stages = (needsIndex ? 1 : 0) + (b.arms.contains(Arm.SFT) ? 1 : 0)
         + (b.arms.contains(Arm.MSFT) || b.arms.contains(Arm.CPT) ? 1 : 0)
@@ -225,18 +227,19 @@ public final class Study {
       if (arm == Arm.BASE || b.arms.contains(arm)) {
         Path modelDir = arm == Arm.RAG ? b.model : models.get(arm);
         stage("score arm " + arm.label() + " (" + b.scoring.name().toLowerCase(Locale.ROOT)
-            + (arm == Arm.RAG ? ", bm25 k=" + b.ragK : "") + ", " + questions.size() + " questions)");
+            + (arm == Arm.RAG ? ", bm25 k=" + b.ragK + (b.source == null ? "" : " from " + b.source.describe()) : "")
+            + ", " + questions.size() + " questions)");
         results.put(arm.label(), evaluate(arm, modelDir, questions, indexDir));
       }
     }
     Map<Baseline, String> descriptions = new LinkedHashMap<>();
     if (!b.baselines.isEmpty()) {
-      try (RagIndex index = RagIndex.open(indexDir);
-          Embedder embedder = dense ? OnnxEmbedder.allMiniLmL6V2() : null) {
+      try (IndexSource local = b.source == null ? new IndexSource(indexDir, dense) : null) {
+        RetrievalSource source = b.source == null ? local : b.source;
         for (Baseline x : Baseline.values()) {
           if (b.baselines.contains(x)) {
-            Retriever r = retriever(x, index, embedder);
-            String d = describe(x, index);
+            Retriever r = retriever(x, source);
+            String d = describe(x, source);
             descriptions.put(x, d);
             stage("answer with " + x.label() + " (" + d + ", " + questions.size() + " questions)");
             results.put(x.label(), IrBaseline.run(IrBaseline.scorer(r), d, questions,
@@ -344,6 +347,9 @@ public final class Study {
       m.put("corpus", b.corpus.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()
           + ", split into chunks of " + b.chunkSize + " characters (overlap " + overlap() + "), index " + indexDir);
     }
+    if (b.source != null && (b.arms.contains(Arm.RAG) || !descriptions.isEmpty())) {
+      m.put("retrieval", b.source.describe() + " (given to the study; the corpus files are not indexed by it)");
+    }
     if (b.arms.contains(Arm.RAG)) {
       m.put("rag arm", "BM25, question text as the query, k=" + b.ragK + " snippets (MedRAG format)");
     }
@@ -362,23 +368,70 @@ public final class Study {
     return b.chunkSize / 5;
   }
 
-  private static Retriever retriever(Baseline x, RagIndex index, Embedder embedder) {
-    Retriever bm25 = Bm25Retriever.builder(index).build();
+  private static Retriever retriever(Baseline x, RetrievalSource source) {
     return switch (x) {
-      case BM25 -> bm25;
-      case DENSE -> DenseRetriever.builder(index, embedder).build();
-      case HYBRID -> HybridRetriever.builder().add(bm25, 1).add(DenseRetriever.builder(index, embedder).build(), 1)
-          .rrfK(RRF_K).build();
+      case BM25 -> source.bm25();
+      case DENSE -> source.dense();
+      case HYBRID -> HybridRetriever.builder().add(source.bm25(), 1).add(source.dense(), 1).rrfK(RRF_K).build();
     };
   }
 
-  private static String describe(Baseline x, RagIndex index) {
-    String over = " over " + index.size() + " chunks, best of " + IrBaseline.HITS + " hits per option passing the overlap filter";
+  private static String describe(Baseline x, RetrievalSource source) {
+    String over = " over " + source.describe() + ", best of " + IrBaseline.HITS
+        + " hits per option passing the overlap filter";
     return switch (x) {
       case BM25 -> "bm25" + over;
-      case DENSE -> "dense (" + index.metadata().describeEmbedder() + ")" + over;
-      case HYBRID -> "hybrid rrf-k=" + RRF_K + " (bm25 + " + index.metadata().describeEmbedder() + ")" + over;
+      case DENSE -> "dense (" + source.embedderDescription() + ")" + over;
+      case HYBRID -> "hybrid rrf-k=" + RRF_K + " (bm25 + " + source.embedderDescription() + ")" + over;
     };
+  }
+
+  /** The index the study built, with the bundled all-MiniLM-L6-v2 as the query embedder when it has vectors. */
+  private static final class IndexSource implements RetrievalSource, AutoCloseable {
+    private final RagIndex index;
+    private final Embedder embedder;
+
+    IndexSource(Path dir, boolean dense) {
+      this.index = RagIndex.open(dir);
+      Embedder e = null;
+      try {
+        e = dense ? OnnxEmbedder.allMiniLmL6V2() : null;
+      } catch (RuntimeException ex) {
+        index.close();
+        throw ex;
+      }
+      this.embedder = e;
+    }
+
+    @Override
+    public String describe() {
+      return index.size() + " chunks";
+    }
+
+    @Override
+    public Retriever bm25() {
+      return Bm25Retriever.builder(index).build();
+    }
+
+    @Override
+    public Retriever dense() {
+      if (embedder == null) {
+        throw new ConfigurationException("the study's index has no query embedder open (no dense baseline asked for)");
+      }
+      return DenseRetriever.builder(index, embedder).build();
+    }
+
+    @Override
+    public String embedderDescription() {
+      return index.metadata().describeEmbedder();
+    }
+
+    @Override
+    public void close() {
+      try (RagIndex i = index; Embedder e = embedder) {
+        // closes both
+      }
+    }
   }
 
   /**
@@ -547,6 +600,10 @@ public final class Study {
       if (arm != Arm.RAG) {
         return e.build().run();
       }
+      if (b.source != null) {
+        e.retriever(b.source.bm25(), b.ragK, "bm25 over " + b.source.describe());
+        return e.build().run();
+      }
       try (RagIndex index = RagIndex.open(indexDir)) {
         e.retriever(Bm25Retriever.builder(index).build(), b.ragK, "bm25 over " + index.size() + " chunks");
         return e.build().run();
@@ -574,6 +631,7 @@ public final class Study {
     m.put("rag_k", b.ragK);
     m.put("baselines", b.baselines.stream().map(Baseline::label).toList());
     m.put("chunk_size", b.chunkSize);
+    m.put("retrieval", b.source == null ? "index/" : b.source.describe());
     m.put("model_description", b.modelDescription);
     m.put("random_model", b.randomModel);
     m.put("bootstrap_resamples", b.bootstrapResamples);
@@ -622,8 +680,19 @@ public final class Study {
     private int chunkSize = 1000;
     private boolean randomModel;
     private String modelDescription;
+    private RetrievalSource source;
 
     private Builder() {}
+
+    /**
+     * Retrieve from this source (e.g. a SolrCloud collection) in the RAG arm and the IR baselines instead of
+     * indexing the corpus into {@code outDir/index}; the corpus is then needed only by the CPT and MSFT arms. The
+     * dense and hybrid baselines need a source with vectors. The caller closes it after {@link Study#run()}.
+     */
+    public Builder retrieval(RetrievalSource source) {
+      this.source = source;
+      return this;
+    }
 
     /** Base model folder (Hugging Face Qwen2 checkpoint, 16/32-bit safetensors). */
     public Builder model(Path model) {
@@ -802,13 +871,18 @@ public final class Study {
       if (trainSteps == 0 || trainSteps < -1) {
         throw new ConfigurationException("trainSteps must be -1 (full recipe) or >= 1, was " + trainSteps);
       }
-      boolean needsCorpus = arms.contains(Arm.RAG) || arms.contains(Arm.CPT) || arms.contains(Arm.MSFT);
+      boolean needsCorpus = (arms.contains(Arm.RAG) && source == null) || arms.contains(Arm.CPT) || arms.contains(Arm.MSFT);
       if (needsCorpus && corpus.isEmpty()) {
-        throw new ConfigurationException("corpus must be set for the rag, cpt and msft arms");
+        throw new ConfigurationException("corpus must be set for the " + (source == null ? "rag, " : "") + "cpt and msft arms");
       }
-      if (!baselines.isEmpty() && corpus.isEmpty()) {
-        throw new ConfigurationException("corpus must be set for the IR baselines " + baselines
+      if (!baselines.isEmpty() && corpus.isEmpty() && source == null) {
+        throw new ConfigurationException("corpus (or a retrieval source) must be set for the IR baselines " + baselines
             + " (or set baselines to none)");
+      }
+      boolean denseBaseline = baselines.contains(Baseline.DENSE) || baselines.contains(Baseline.HYBRID);
+      if (source != null && denseBaseline && source.embedderDescription() == null) {
+        throw new ConfigurationException("the dense and hybrid baselines need vectors, but " + source.describe()
+            + " is BM25 only; set baselines to ir-bm25 (or none)");
       }
       if ((arms.contains(Arm.SFT) || arms.contains(Arm.MSFT)) && sftData.isEmpty()) {
         throw new ConfigurationException("sftData must be set for the sft and msft arms");
