@@ -143,6 +143,10 @@ public final class EvalCommand implements Callable<Integer> {
       description = "questions in flight at once, for servers that batch concurrent requests (default: ${DEFAULT-VALUE})")
   int parallel;
 
+  @Option(names = "--batch-size", defaultValue = "1",
+      description = "generate mode: questions decoded together as one batch by the local model (default: ${DEFAULT-VALUE})")
+  int batchSize;
+
   @Option(names = "--no-progress", description = "do not draw the progress bar")
   boolean noProgress;
 
@@ -208,6 +212,7 @@ public final class EvalCommand implements Callable<Integer> {
             .seed(seed)
             .subsetSize(n == 0 ? -1 : n)
             .parallelism(parallel)
+            .batchSize(batchSize)
             .options(GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature).seed(seed).build());
     switch (mode) {
       case "generate" -> b.promptFormat(Prompts.forName(format)).extractor(AnswerExtractors.forName(extractor)).extractorName(extractor);
