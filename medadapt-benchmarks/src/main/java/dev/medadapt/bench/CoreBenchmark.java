@@ -184,7 +184,7 @@ public final class CoreBenchmark {
     }
   }
 
-  private static Qwen2Model load(Path dir, Quantization q, Precision precision) {
+  static Qwen2Model load(Path dir, Quantization q, Precision precision) {
     if (q == Quantization.NF4) {
       return Qwen2Model.load(dir, Device.cpu(), precision,
           dev.medadapt.core.model.qwen2.Nf4Projection.loader(dev.medadapt.core.quant.Nf4Codec.builder().build(), precision));
@@ -315,7 +315,7 @@ public final class CoreBenchmark {
   }
 
   /** Decoding text is not what is measured here. */
-  private static final class NullTokenizer implements TextTokenizer {
+  static final class NullTokenizer implements TextTokenizer {
     @Override
     public int[] encode(String text) {
       return new int[0];
