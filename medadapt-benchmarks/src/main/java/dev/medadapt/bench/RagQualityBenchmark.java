@@ -68,7 +68,8 @@ public final class RagQualityBenchmark {
       System.out.println("wrote the retrieval set to " + writeSet);
     }
     Path dir = indexDir != null ? indexDir : Files.createTempDirectory("medadapt-quality");
-    try (Embedder e = embedderName.equals("hashing") ? new HashingEmbedder(384) : OnnxEmbedder.allMiniLmL6V2()) {
+    try (Embedder e = embedderName.equals("hashing") ? new HashingEmbedder(384)
+        : embedderName.equals("minilm-int8") ? OnnxEmbedder.allMiniLmL6V2Int8() : OnnxEmbedder.allMiniLmL6V2()) {
       long t0 = System.nanoTime();
       try (RagIndexWriter w = RagIndexWriter.builder(dir).embedder(e).progress(p -> {}).build()) {
         IndexReport r = w.index(Corpora.of(set.corpus(), "MedQuAD answers"), "medquad-answers");
