@@ -31,7 +31,7 @@ import java.util.Map;
  * {@code ../shared/data/medquad/medquad_medrag.jsonl}.
  *
  * <pre>
- * ./bench RagQualityBenchmark [--data PATH] [--embedder minilm|hashing] [--queries N] [--index-dir DIR] [--write-set DIR]
+ * ./bench RagQualityBenchmark [--data PATH] [--embedder minilm|minilm-int8|hashing] [--queries N] [--index-dir DIR] [--write-set DIR]
  * </pre>
  *
  * {@code --index-dir} keeps the dense index so a second run does not re-embed; {@code --write-set}
