@@ -52,7 +52,16 @@ public final class CoreBenchmark {
   static final int INTER = 8960;
   static final int VOCAB = 151936;
 
+  /** Decode tokens per CPU-second of the whole process, per mode (comparable on a shared machine). */
+  static final java.util.Map<String, Double> CPU_TPS = new java.util.concurrent.ConcurrentHashMap<>();
+
   private CoreBenchmark() {}
+
+  /** CPU time of the whole process (all threads, PyTorch's included). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
 
   public static void main(String[] args) throws Exception {
     List<String> modes = List.of("FP32", "FP16", "NF4", "NF4-FP16");
@@ -89,8 +98,13 @@ public final class CoreBenchmark {
         System.out.printf(Locale.ROOT, "checkpoint: %s, bf16 shards, %.1f GB, written in %.1f s (seed 20261125)%n", dir,
             dirBytes(dir) / 1e9, (System.nanoTime() - t0) / 1e9);
       }
-      double bw = measureBandwidth();
-      System.out.printf(Locale.ROOT, "memory bandwidth (PyTorch sum over a 1 GiB float32 tensor, best of 5): %.1f GB/s%n", bw / 1e9);
+      double sumBw = measureBandwidth();
+      System.out.printf(Locale.ROOT, "memory bandwidth (PyTorch sum over a 1 GiB float32 tensor, best of 5): %.1f GB/s%n", sumBw / 1e9);
+      int triadThreads = Runtime.getRuntime().availableProcessors();
+      double bw = Triad.measure(triadThreads, Triad.DEFAULT_FLOATS, 5);
+      System.out.printf(Locale.ROOT, "memory bandwidth (STREAM triad a[i] = b[i] + s*c[i], %d threads, 3 x %d MiB float32,"
+          + " 12 bytes per element, best of 5): %.1f GB/s; the decode roofline below uses this figure%n",
+          triadThreads, Triad.DEFAULT_FLOATS * 4L >> 20, bw / 1e9);
       System.out.printf(Locale.ROOT, "cores: %d, java %s%n", Runtime.getRuntime().availableProcessors(),
           System.getProperty("java.version"));
       java.util.Map<String, Double> decodeTps = new java.util.LinkedHashMap<>();
@@ -144,9 +158,11 @@ public final class CoreBenchmark {
       int[] promptInts = java.util.Arrays.stream(prompt).mapToInt(x -> (int) x).toArray();
       Generator g = new Generator(model, new NullTokenizer(), Set.of(), 1 << 20);
       long d0 = System.nanoTime();
+      long c0 = processCpuNanos();
       Generator.Result r = g.generate(List.of(java.util.Arrays.copyOf(promptInts, 8)),
           GenerationOptions.greedy(decode), (i, t) -> {}).get(0);
       double decodeS = (System.nanoTime() - d0) / 1e9;
+      double decodeCpuS = (processCpuNanos() - c0) / 1e9;
       long rssDecode = procStatusKb("VmRSS");
       // Prefill of the 8-token prompt is inside decodeS; it is one extra step out of `decode`.
       double decodeTps = r.tokens().length / decodeS;
@@ -155,19 +171,20 @@ public final class CoreBenchmark {
       System.out.printf(Locale.ROOT,
           "%-5s load %.1f s | RSS after load %.2f GB (anonymous %.2f GB), after prefill %.2f GB, after decode %.2f GB,"
               + " peak (VmHWM) during load %.2f GB, overall %.2f GB"
-              + " | prefill %d tok: %.1f tok/s | decode %d tok: %.2f tok/s"
-              + " | weights read/token %.2f GB -> roofline %.2f tok/s, decode at %.0f%% of roofline%n",
+              + " | prefill %d tok: %.1f tok/s | decode %d tok: %.2f tok/s (%.2f per CPU-second)"
+              + " | weights read/token %.2f GB -> triad roofline %.2f tok/s, decode at %.0f%% of roofline%n",
           mode, loadS, rssLoaded / 1e6 * 1.024, anonLoaded / 1e6 * 1.024, rssPrefill / 1e6 * 1.024,
           rssDecode / 1e6 * 1.024, hwmLoad / 1e6 * 1.024,
           procStatusKb("VmHWM") / 1e6 * 1.024, prefill, prefill / prefillS,
-          r.tokens().length, decodeTps, weightBytes / 1e9, roofline, 100 * decodeTps / roofline);
+          r.tokens().length, decodeTps, r.tokens().length / decodeCpuS, weightBytes / 1e9, roofline, 100 * decodeTps / roofline);
       System.out.println("      load average during the run: " + Files.readString(Path.of("/proc/loadavg")).strip()
           + " (other processes share the 2 cores: absolute speeds are lower bounds)");
+      CPU_TPS.put(mode, r.tokens().length / decodeCpuS);
       return decodeTps;
     }
   }
 
-  private static Qwen2Model load(Path dir, Quantization q, Precision precision) {
+  static Qwen2Model load(Path dir, Quantization q, Precision precision) {
     if (q == Quantization.NF4) {
       return Qwen2Model.load(dir, Device.cpu(), precision,
           dev.medadapt.core.model.qwen2.Nf4Projection.loader(dev.medadapt.core.quant.Nf4Codec.builder().build(), precision));
@@ -298,7 +315,7 @@ public final class CoreBenchmark {
   }
 
   /** Decoding text is not what is measured here. */
-  private static final class NullTokenizer implements TextTokenizer {
+  static final class NullTokenizer implements TextTokenizer {
     @Override
     public int[] encode(String text) {
       return new int[0];

@@ -55,6 +55,7 @@ public final class EmbedBenchmark {
     int parallelism = 0;
     int[] maxLengths = {256, 128};
     boolean peer = true;
+    boolean int8 = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--data" -> data = Path.of(args[++i]);
@@ -64,8 +65,9 @@ public final class EmbedBenchmark {
         case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
         case "--max-lengths" -> maxLengths = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--skip-peer" -> peer = false;
+        case "--int8" -> int8 = true;
         default -> {
-          System.err.println("usage: EmbedBenchmark [--data FILE] [--limit N] [--batch-size B] [--threads INTRA_OP] [--parallelism P] [--max-lengths 256,128] [--skip-peer]");
+          System.err.println("usage: EmbedBenchmark [--data FILE] [--limit N] [--batch-size B] [--threads INTRA_OP] [--parallelism P] [--max-lengths 256,128] [--skip-peer] [--int8]");
           System.exit(2);
         }
       }
@@ -85,6 +87,9 @@ public final class EmbedBenchmark {
       } else if (maxLength == 128) {
         ours128 = r;
       }
+    }
+    if (int8 && ours128 != null) {
+      runInt8(passages, warm, batch, ours128, peer);
     }
     if (!peer || ours128 == null) {
       return;
@@ -119,6 +124,61 @@ public final class EmbedBenchmark {
       }
     }
     System.out.printf("agreement medadapt(128) vs langchain4j on the %d passages of <= 510 tokens: min cosine %.6f%n", compared, minCos);
+  }
+
+  /**
+   * The int8 preset at 128 tokens: cosine of its vectors to the fp32 preset's, its speed, and LangChain4j's own
+   * int8 model (the same ONNX file, through its OnnxEmbeddingModel) on the same passages.
+   */
+  private static void runInt8(List<String> passages, List<String> warm, int batch, Run fp32, boolean peer) throws IOException {
+    Run ours;
+    try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2Int8Builder().maxLength(128).batchSize(batch).build()) {
+      e.embedPassages(warm);
+      long t0 = System.nanoTime();
+      double c0 = cpuSeconds();
+      List<float[]> v = e.embedPassages(passages);
+      ours = new Run(rate(passages.size(), t0), passages.size() / (cpuSeconds() - c0), v);
+    }
+    double minCos = 1;
+    double sumCos = 0;
+    for (int i = 0; i < passages.size(); i++) {
+      double c = cosine(ours.vectors().get(i), fp32.vectors().get(i));
+      minCos = Math.min(minCos, c);
+      sumCos += c;
+    }
+    System.out.printf("SUMMARY embed medadapt OnnxEmbedder int8 maxLength=128 batch=%d passages=%d passages_per_s=%.1f"
+            + " passages_per_cpu_s=%.1f (%.2fx fp32 per cpu-second) cosine to fp32: mean %.6f min %.6f load1=%.2f%n",
+        batch, passages.size(), ours.rate(), ours.perCpuSecond(), ours.perCpuSecond() / fp32.perCpuSecond(),
+        sumCos / passages.size(), minCos, loadAverage());
+    if (!peer) {
+      return;
+    }
+    Path tmp = Files.createTempDirectory("minilm-q");
+    try {
+      for (String r : List.of("all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json")) {
+        try (InputStream in = EmbedBenchmark.class.getClassLoader().getResourceAsStream(r)) {
+          Files.copy(in, tmp.resolve(r));
+        }
+      }
+      dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel model = new dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel(
+          tmp.resolve("all-minilm-l6-v2-q.onnx").toString(), tmp.resolve("all-minilm-l6-v2-q-tokenizer.json").toString(),
+          dev.langchain4j.model.embedding.onnx.PoolingMode.MEAN);
+      List<TextSegment> segments = passages.stream().map(TextSegment::from).toList();
+      model.embedAll(segments.subList(0, warm.size()));
+      long t0 = System.nanoTime();
+      double c0 = cpuSeconds();
+      InMemoryEmbeddingStore<TextSegment> store = new InMemoryEmbeddingStore<>();
+      store.addAll(model.embedAll(segments).content(), segments);
+      Run theirs = new Run(rate(passages.size(), t0), passages.size() / (cpuSeconds() - c0), null);
+      System.out.printf("SUMMARY embed langchain4j int8 OnnxEmbeddingModel(all-minilm-l6-v2-q)+InMemoryEmbeddingStore"
+              + " passages=%d passages_per_s=%.1f passages_per_cpu_s=%.1f; ratio medadapt int8/langchain4j int8 %.2fx wall,"
+              + " %.2fx per cpu-second load1=%.2f%n", passages.size(), theirs.rate(), theirs.perCpuSecond(),
+          ours.rate() / theirs.rate(), ours.perCpuSecond() / theirs.perCpuSecond(), loadAverage());
+    } finally {
+      try (var s = Files.walk(tmp)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   /** Passages per wall-clock second, per CPU-second of the whole process (native threads included). */

@@ -50,9 +50,9 @@ final class JlamaPeer {
         if (kv != null) {
           System.out.printf(Locale.ROOT,
               "jlama %-4s load %s s | RSS after load %s GB, peak %s GB | prefill %s tok: %s tok/s | decode %s tok: %s tok/s"
-                  + " (java %s)%n",
+                  + " (%s per CPU-second) (java %s)%n",
               peerMode, kv.get("load_s"), kv.get("rss_loaded_gb"), kv.get("peak_rss_gb"), kv.get("prefill_tokens"),
-              kv.get("prefill_tps"), kv.get("decode_tokens"), kv.get("decode_tps"), kv.get("java"));
+              kv.get("prefill_tps"), kv.get("decode_tokens"), kv.get("decode_tps"), kv.get("decode_cpu_tps"), kv.get("java"));
         }
       }
       Map<String, String> kv = peerRuns.get(peerMode);
@@ -60,6 +60,14 @@ final class JlamaPeer {
         double jlamaTps = Double.parseDouble(kv.get("decode_tps"));
         System.out.printf(Locale.ROOT, "ratio: MedAdapt %s decode %.2f tok/s / Jlama %s decode %.2f tok/s = %.2fx%n",
             e.getKey(), e.getValue(), peerMode, jlamaTps, e.getValue() / jlamaTps);
+        Double ours = CoreBenchmark.CPU_TPS.get(e.getKey());
+        if (ours != null && kv.get("decode_cpu_tps") != null) {
+          double theirs = Double.parseDouble(kv.get("decode_cpu_tps"));
+          System.out.printf(Locale.ROOT,
+              "ratio per CPU-second: MedAdapt %s %.2f tok/CPU-s / Jlama %s %.2f tok/CPU-s = %.2fx (load: %s)%n",
+              e.getKey(), ours, peerMode, theirs, ours / theirs,
+              java.nio.file.Files.readString(Path.of("/proc/loadavg")).strip());
+        }
       }
     }
   }
@@ -68,6 +76,7 @@ final class JlamaPeer {
   private static Map<String, String> run(String javaExe, String home, Path dir, String peerMode, int prefill, int decode)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(javaExe, "--add-modules", "jdk.incubator.vector",
+        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0", // as Jlama's own launch scripts run it
         "--enable-native-access=ALL-UNNAMED", "-Xss4m", "-cp", home + "/target/classes:" + home + "/target/lib/*",
         "dev.medadapt.bench.jlama.JlamaDecode", "--dir", dir.toString(), "--mode", peerMode,
         "--prefill", Integer.toString(prefill), "--decode", Integer.toString(decode)));

@@ -31,7 +31,7 @@ import java.util.Map;
  * {@code ../shared/data/medquad/medquad_medrag.jsonl}.
  *
  * <pre>
- * ./bench RagQualityBenchmark [--data PATH] [--embedder minilm|hashing] [--queries N] [--index-dir DIR] [--write-set DIR]
+ * ./bench RagQualityBenchmark [--data PATH] [--embedder minilm|minilm-int8|hashing] [--queries N] [--index-dir DIR] [--write-set DIR]
  * </pre>
  *
  * {@code --index-dir} keeps the dense index so a second run does not re-embed; {@code --write-set}
@@ -68,7 +68,8 @@ public final class RagQualityBenchmark {
       System.out.println("wrote the retrieval set to " + writeSet);
     }
     Path dir = indexDir != null ? indexDir : Files.createTempDirectory("medadapt-quality");
-    try (Embedder e = embedderName.equals("hashing") ? new HashingEmbedder(384) : OnnxEmbedder.allMiniLmL6V2()) {
+    try (Embedder e = embedderName.equals("hashing") ? new HashingEmbedder(384)
+        : embedderName.equals("minilm-int8") ? OnnxEmbedder.allMiniLmL6V2Int8() : OnnxEmbedder.allMiniLmL6V2()) {
       long t0 = System.nanoTime();
       try (RagIndexWriter w = RagIndexWriter.builder(dir).embedder(e).progress(p -> {}).build()) {
         IndexReport r = w.index(Corpora.of(set.corpus(), "MedQuAD answers"), "medquad-answers");

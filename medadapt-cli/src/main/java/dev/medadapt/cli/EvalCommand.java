@@ -122,6 +122,10 @@ public final class EvalCommand implements Callable<Integer> {
       description = "questions in flight at once, for servers that batch concurrent requests (default: ${DEFAULT-VALUE})")
   int parallel;
 
+  @Option(names = "--batch-size", defaultValue = "1",
+      description = "generate mode: questions decoded together as one batch by the local model (default: ${DEFAULT-VALUE})")
+  int batchSize;
+
   @Option(names = "--no-progress", description = "do not draw the progress bar")
   boolean noProgress;
 
@@ -182,6 +186,7 @@ public final class EvalCommand implements Callable<Integer> {
             .outDir(out)
             .scoring(scoring)
             .parallelism(parallel)
+            .batchSize(batchSize)
             .options(GenerationOptions.builder().maxNewTokens(maxNewTokens).temperature(temperature).seed(seed).build());
     if (stratified) {
       b.stratifiedSubset(seed, n);

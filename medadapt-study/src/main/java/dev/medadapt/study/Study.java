@@ -593,7 +593,7 @@ public final class Study {
           .options(GenerationOptions.builder().maxNewTokens(b.maxNewTokens).seed(b.seed).build());
       if (b.scoring == Scoring.GENERATE) {
         e.scoring(ScoringMode.GENERATE).promptFormat(Prompts.forName(b.promptFormat))
-            .extractor(AnswerExtractors.forName("reasoning")).extractorName("reasoning");
+            .extractor(AnswerExtractors.forName("reasoning")).extractorName("reasoning").batchSize(b.generationBatchSize);
       } else {
         e.scoring(ScoringMode.LOGLIKELIHOOD);
       }
@@ -662,6 +662,7 @@ public final class Study {
     private Scoring scoring = Scoring.LOGLIKELIHOOD;
     private String promptFormat = "seed";
     private int maxNewTokens = 1024;
+    private int generationBatchSize = 1;
     private List<Path> corpus = List.of();
     private List<Path> sftData = List.of();
     private SftTrainer.Format sftFormat = SftTrainer.Format.MEDICAL_O1;
@@ -743,6 +744,12 @@ public final class Study {
     /** Prompt format of generative scoring: seed (the reference study's), medrag or lmeval. */
     public Builder promptFormat(String promptFormat) {
       this.promptFormat = promptFormat;
+      return this;
+    }
+
+    /** Questions decoded together by the local model in generative scoring (default 1; see EvalRunner.Builder#batchSize). */
+    public Builder generationBatchSize(int generationBatchSize) {
+      this.generationBatchSize = Ensure.between(generationBatchSize, 1, 4096, "generationBatchSize");
       return this;
     }
 

@@ -54,6 +54,20 @@ public interface LanguageModel extends AutoCloseable {
     return out;
   }
 
+  /**
+   * Answers several conversations; implementations may decode them together (the local runtime runs them as
+   * one batch with one KV cache, left-padded, each row stopping on its own). Greedy results equal those of
+   * {@link #chat(List, GenerationOptions)} one by one. Results are in input order; each
+   * {@link Generation#elapsed()} is the time of the whole call.
+   */
+  default List<Generation> chatBatch(List<List<ChatMessage>> conversations, GenerationOptions options) {
+    List<Generation> out = new ArrayList<>(conversations.size());
+    for (List<ChatMessage> c : conversations) {
+      out.add(chat(c, options));
+    }
+    return out;
+  }
+
   /** Whether {@link #loglikelihood(List)} is available. */
   default boolean supportsLoglikelihood() {
     return false;

@@ -159,6 +159,25 @@ public final class LocalLanguageModel implements LanguageModel {
     for (String p : prompts) {
       ids.add(tokenizer.encode(Ensure.notNull(p, "prompt"), true));
     }
+    return runBatch(ids, options);
+  }
+
+  /** Renders each conversation with the chat template and decodes them all as one batch. */
+  @Override
+  public List<Generation> chatBatch(List<List<ChatMessage>> conversations, GenerationOptions options) {
+    Ensure.notNull(conversations, "conversations");
+    if (conversations.isEmpty()) {
+      return List.of();
+    }
+    List<int[]> ids = new ArrayList<>(conversations.size());
+    for (List<ChatMessage> c : conversations) {
+      ids.add(encodeChat(Ensure.notEmpty(c, "messages")));
+    }
+    return runBatch(ids, options);
+  }
+
+  private List<Generation> runBatch(List<int[]> ids, GenerationOptions options) {
+    Ensure.notNull(options, "options");
     long t0 = System.nanoTime();
     List<Generator.Result> rs;
     synchronized (lock) {

@@ -6,11 +6,14 @@ import dev.medadapt.core.Ensure;
 import dev.medadapt.core.llm.LoglikelihoodRequest;
 import dev.medadapt.core.llm.LoglikelihoodResult;
 import dev.medadapt.core.llm.TextTokenizer;
+import dev.medadapt.core.model.qwen2.KvCache;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Log-likelihood of continuations with lm-evaluation-harness semantics
@@ -22,6 +25,12 @@ import java.util.List;
  * says whether each was the argmax.
  *
  * <p>Requests are batched (left padding with an attention mask), longest first, as lm-eval sorts them.
+ *
+ * <p><b>Shared prefixes.</b> Requests whose context tokens are identical (the options of one multiple-choice
+ * question) are scored from one pass over the context: its last position's logits give each continuation's first
+ * token, and the continuations' remaining tokens run as one batch on copies of the context's KV cache
+ * ({@link KvCache#branch}). The results equal scoring each request on its own within float rounding; requests
+ * longer than {@code maxLength} (left-truncated per request) and contexts seen once are scored as above.
  */
 public final class LoglikelihoodScorer {
   private final Qwen2Model model;
@@ -29,6 +38,7 @@ public final class LoglikelihoodScorer {
   private final int prefixTokenId;
   private final int maxLength;
   private final int batchSize;
+  private final boolean sharedPrefix;
 
   /**
    * @param prefixTokenId token that stands in for an empty context (lm-eval uses the EOT/EOS token)
@@ -36,6 +46,16 @@ public final class LoglikelihoodScorer {
    * @param batchSize rows per forward pass
    */
   public LoglikelihoodScorer(Qwen2Model model, TextTokenizer tokenizer, int prefixTokenId, int maxLength, int batchSize) {
+    this(model, tokenizer, prefixTokenId, maxLength, batchSize, true);
+  }
+
+  /**
+   * @param sharedPrefix whether requests with the same context are scored from one pass over it (default true);
+   *     false scores every request on its own
+   */
+  public LoglikelihoodScorer(Qwen2Model model, TextTokenizer tokenizer, int prefixTokenId, int maxLength, int batchSize,
+      boolean sharedPrefix) {
+    this.sharedPrefix = sharedPrefix;
     this.model = Ensure.notNull(model, "model");
     this.tokenizer = Ensure.notNull(tokenizer, "tokenizer");
     this.prefixTokenId = prefixTokenId;
@@ -72,10 +92,31 @@ public final class LoglikelihoodScorer {
   /** Scores already tokenized pairs; results in input order. */
   public List<LoglikelihoodResult> scoreTokens(List<TokenPair> pairs) {
     LoglikelihoodResult[] out = new LoglikelihoodResult[pairs.size()];
-    Integer[] order = new Integer[pairs.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
+    List<Integer> single = new ArrayList<>();
+    if (sharedPrefix) {
+      Map<List<Integer>, List<Integer>> byContext = new LinkedHashMap<>();
+      for (int i = 0; i < pairs.size(); i++) {
+        TokenPair p = pairs.get(i);
+        if (p.context().length == 0 || p.continuation().length == 0
+            || p.context().length + p.continuation().length > maxLength + 1) {
+          single.add(i);
+        } else {
+          byContext.computeIfAbsent(Arrays.stream(p.context()).boxed().toList(), k -> new ArrayList<>()).add(i);
+        }
+      }
+      for (List<Integer> group : byContext.values()) {
+        if (group.size() == 1) {
+          single.add(group.get(0));
+        } else {
+          scoreSharedPrefix(pairs, group, out);
+        }
+      }
+    } else {
+      for (int i = 0; i < pairs.size(); i++) {
+        single.add(i);
+      }
     }
+    Integer[] order = single.toArray(new Integer[0]);
     Arrays.sort(order, Comparator.comparingInt(
         (Integer i) -> -(pairs.get(i).context().length + pairs.get(i).continuation().length)));
     for (int start = 0; start < order.length; start += batchSize) {
@@ -83,6 +124,71 @@ public final class LoglikelihoodScorer {
       scoreBatch(pairs, batch, out);
     }
     return Arrays.asList(out);
+  }
+
+  /**
+   * Scores requests sharing one context: a pass over the context with a KV cache gives every continuation's first
+   * token; the continuations' other tokens run as one right-padded batch on branches of that cache.
+   */
+  private void scoreSharedPrefix(List<TokenPair> pairs, List<Integer> group, LoglikelihoodResult[] out) {
+    int[] context = pairs.get(group.get(0)).context();
+    int vocab = model.config().vocabSize();
+    try (NDManager req = model.manager().newSubManager(); KvCache cache = model.newCache(req, 1)) {
+      long[][] ids = {Arrays.stream(context).asLongStream().toArray()};
+      float[] first = model.forward(req.create(ids), null, cache, true).logSoftmax(-1).toFloatArray();
+      double[] sums = new double[group.size()];
+      boolean[] greedy = new boolean[group.size()];
+      List<Integer> longer = new ArrayList<>();
+      int width = 0;
+      for (int g = 0; g < group.size(); g++) {
+        int[] cont = pairs.get(group.get(g)).continuation();
+        sums[g] = first[cont[0]];
+        greedy[g] = argmax(first, 0, vocab) == cont[0];
+        if (cont.length > 1) {
+          longer.add(g);
+          width = Math.max(width, cont.length - 1);
+        }
+      }
+      if (!longer.isEmpty()) {
+        int b = longer.size();
+        long[][] next = new long[b][width];
+        long[][] mask = new long[b][width];
+        for (int r = 0; r < b; r++) {
+          int[] cont = pairs.get(group.get(longer.get(r))).continuation();
+          for (int i = 0; i + 1 < cont.length; i++) {
+            next[r][i] = cont[i]; // right padding: a padded column comes after every real one, so causality hides it
+            mask[r][i] = 1;
+          }
+        }
+        try (KvCache branches = cache.branch(req, b)) {
+          float[] rest = model.forward(req.create(next), mask, branches).logSoftmax(-1).toFloatArray();
+          for (int r = 0; r < b; r++) {
+            int g = longer.get(r);
+            int[] cont = pairs.get(group.get(g)).continuation();
+            for (int i = 1; i < cont.length; i++) {
+              // Input column i - 1 (continuation token i - 1) predicts continuation token i.
+              int base = (r * width + i - 1) * vocab;
+              sums[g] += rest[base + cont[i]];
+              greedy[g] &= argmax(rest, base, vocab) == cont[i];
+            }
+          }
+        }
+      }
+      for (int g = 0; g < group.size(); g++) {
+        out[group.get(g)] = new LoglikelihoodResult(sums[g], greedy[g], pairs.get(group.get(g)).continuation().length);
+      }
+    }
+  }
+
+  /** Index of the first maximum of {@code v[base, base + n)}, relative to {@code base}, like torch.argmax. */
+  private static int argmax(float[] v, int base, int n) {
+    int best = 0;
+    for (int j = 1; j < n; j++) {
+      if (v[base + j] > v[base + best]) {
+        best = j;
+      }
+    }
+    return best;
   }
 
   private void scoreBatch(List<TokenPair> pairs, List<Integer> batch, LoglikelihoodResult[] out) {
@@ -125,13 +231,7 @@ public final class LoglikelihoodScorer {
           int base = i * v;
           int target = targets[r][i];
           sum += rows[base + target];
-          int argmax = 0; // first maximum, like torch.argmax
-          for (int j = 1; j < v; j++) {
-            if (rows[base + j] > rows[base + argmax]) {
-              argmax = j;
-            }
-          }
-          greedy &= argmax == target;
+          greedy &= argmax(rows, base, v) == target;
         }
         out[batch.get(r)] = new LoglikelihoodResult(sum, greedy, n);
       }

@@ -87,6 +87,27 @@ class LocalLanguageModelTest {
   }
 
   @Test
+  void chatBatchEqualsOneByOneWithRowsStoppingAtDifferentSteps() {
+    List<List<ChatMessage>> convs = List.of(
+        List.of(ChatMessage.user("Fever?")),
+        List.of(ChatMessage.system("You are a careful clinician."), ChatMessage.user("Chest pain radiating to the left arm")),
+        List.of(ChatMessage.user("ECG")),
+        List.of(ChatMessage.user("a")));
+    GenerationOptions greedy = GenerationOptions.greedy(40);
+    List<Generation> batch = lm.chatBatch(convs, greedy);
+    assertThat(batch).hasSize(convs.size());
+    for (int i = 0; i < convs.size(); i++) {
+      Generation one = lm.chat(convs.get(i), greedy);
+      assertThat(batch.get(i).text()).as("conversation %d", i).isEqualTo(one.text());
+      assertThat(batch.get(i).generatedTokens()).isEqualTo(one.generatedTokens());
+      assertThat(batch.get(i).finishReason()).isEqualTo(one.finishReason());
+    }
+    // Left padding is exercised: the prompts differ in length.
+    assertThat(convs.stream().map(lm::encodeChat).mapToInt(a -> a.length).distinct().count()).isGreaterThan(1);
+    assertThat(lm.chatBatch(List.of(), greedy)).isEmpty();
+  }
+
+  @Test
   void loglikelihoodMatchesAFullForward() {
     List<LoglikelihoodResult> r = lm.loglikelihood(List.of(
         new LoglikelihoodRequest("Dose:", " 5 mg"), new LoglikelihoodRequest("Dose:", " 50 mg")));

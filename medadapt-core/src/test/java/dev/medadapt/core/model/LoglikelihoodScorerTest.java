@@ -95,6 +95,32 @@ class LoglikelihoodScorerTest {
   }
 
   @Test
+  void sharedPrefixScoresEqualPerOptionScoresAndTheReference() {
+    String q = "Question: a 60-year-old man has crushing chest pain. Which drug first?\nA. aspirin\nB. insulin\n"
+        + "C. warfarin\nD. heparin\nAnswer:";
+    List<LoglikelihoodRequest> reqs = new ArrayList<>();
+    for (String option : List.of(" A", " B", " aspirin", " insulin given intravenously", " C", " heparin")) {
+      reqs.add(new LoglikelihoodRequest(q, option));
+    }
+    reqs.add(new LoglikelihoodRequest("Another context", " alone")); // a context seen once
+    List<LoglikelihoodResult> shared = new LoglikelihoodScorer(model, TOK, 256, 4096, 4, true).score(reqs);
+    List<LoglikelihoodResult> perOption = new LoglikelihoodScorer(model, TOK, 256, 4096, 4, false).score(reqs);
+    LoglikelihoodScorer enc = new LoglikelihoodScorer(model, TOK, 256, 4096, 1);
+    for (int i = 0; i < reqs.size(); i++) {
+      LoglikelihoodScorer.TokenPair p = enc.encode(reqs.get(i));
+      double[] ref = reference(p.context(), p.continuation());
+      assertThat(shared.get(i).logLikelihood()).as("request %d", i)
+          .isCloseTo(perOption.get(i).logLikelihood(), within(1e-4))
+          .isCloseTo(ref[0], within(1e-4 * Math.abs(ref[0]) + 1e-4));
+      assertThat(shared.get(i).greedy()).isEqualTo(perOption.get(i).greedy()).isEqualTo(ref[1] == 1);
+      assertThat(shared.get(i).tokens()).isEqualTo(p.continuation().length);
+    }
+    // The options did share the context tokens (so the shared path ran), with continuations of 2 to 28 tokens.
+    assertThat(enc.encode(reqs.get(0)).context()).isEqualTo(enc.encode(reqs.get(3)).context());
+    assertThat(enc.encode(reqs.get(3)).continuation().length).isGreaterThan(20);
+  }
+
+  @Test
   void greedyContinuationIsReportedGreedy() {
     int[] ctx = TOK.encode("Patient presents with");
     List<Integer> cont = new ArrayList<>();

@@ -97,6 +97,7 @@ public final class EvalRunner {
   private final long seed;
   private final int subsetSize;
   private final int parallelism;
+  private final int batchSize;
 
   private EvalRunner(Builder b) {
     this.llScorer = b.scoring.isLoglikelihood() ? new MultipleChoiceScorer(b.choices, 1) : null;
@@ -116,6 +117,7 @@ public final class EvalRunner {
     this.seed = b.seed == null ? -1 : b.seed;
     this.subsetSize = b.subsetSize;
     this.parallelism = b.parallelism;
+    this.batchSize = b.batchSize;
   }
 
   public static Builder builder() {
@@ -194,20 +196,35 @@ public final class EvalRunner {
       tracker.report(questions.get(0).benchmark());
     }
     try (RunWriter writer = RunWriter.open(recordsFile)) {
-      IntConsumer scoreOne =
-          i -> {
-            Question q = questions.get(i);
-            ItemRecord rec =
-                llScorer == null ? score(q, messages.get(i), hashes.get(i)) : scoreLoglikelihood(q, hashes.get(i), contexts.get(i));
-            writer.append(rec);
-            records[i] = rec;
-            tracker.add(rec, true);
-            tracker.report(q.benchmark());
+      // Work units: one question each, or batchSize questions decoded together (generate mode).
+      int unitSize = llScorer == null ? batchSize : 1;
+      List<List<Integer>> units = new ArrayList<>();
+      for (int start = 0; start < pending.size(); start += unitSize) {
+        units.add(pending.subList(start, Math.min(pending.size(), start + unitSize)));
+      }
+      IntConsumer scoreUnit =
+          u -> {
+            List<Integer> unit = units.get(u);
+            List<ItemRecord> recs;
+            if (llScorer != null) {
+              int i = unit.get(0);
+              recs = List.of(scoreLoglikelihood(questions.get(i), hashes.get(i), contexts.get(i)));
+            } else {
+              recs = score(unit, messages, hashes);
+            }
+            for (int k = 0; k < unit.size(); k++) {
+              ItemRecord rec = recs.get(k);
+              writer.append(rec);
+              records[unit.get(k)] = rec;
+              tracker.add(rec, true);
+              tracker.report(questions.get(unit.get(k)).benchmark());
+            }
           };
+      List<Integer> unitIndexes = java.util.stream.IntStream.range(0, units.size()).boxed().toList();
       if (parallelism == 1) {
-        pending.forEach(scoreOne::accept);
+        unitIndexes.forEach(scoreUnit::accept);
       } else {
-        runParallel(pending, scoreOne);
+        runParallel(unitIndexes, scoreUnit);
       }
     }
     List<ItemRecord> out = java.util.Arrays.asList(records);
@@ -298,10 +315,29 @@ public final class EvalRunner {
     }
   }
 
-  private ItemRecord score(Question q, List<ChatMessage> messages, String hash) {
+  /** Generates for the questions {@code unit} (one call, batched when there are several) and reads the answers. */
+  private List<ItemRecord> score(List<Integer> unit, List<List<ChatMessage>> messages, List<String> hashes) {
     long t0 = System.nanoTime();
-    Generation g = model.chat(messages, options);
-    long latencyMs = (System.nanoTime() - t0) / 1_000_000;
+    List<Generation> gs;
+    if (unit.size() == 1) {
+      gs = List.of(model.chat(messages.get(unit.get(0)), options));
+    } else {
+      gs = model.chatBatch(unit.stream().map(messages::get).toList(), options);
+      if (gs.size() != unit.size()) {
+        throw new MedAdaptException(model.name() + " answered " + gs.size() + " of " + unit.size() + " conversations");
+      }
+    }
+    // A batch's latency is the whole call's, shared by its questions.
+    long latencyMs = (System.nanoTime() - t0) / 1_000_000 / unit.size();
+    List<ItemRecord> out = new ArrayList<>(unit.size());
+    for (int k = 0; k < unit.size(); k++) {
+      int i = unit.get(k);
+      out.add(record(questions.get(i), gs.get(k), hashes.get(i), latencyMs));
+    }
+    return out;
+  }
+
+  private ItemRecord record(Question q, Generation g, String hash, long latencyMs) {
     Extraction ex = extractor.extract(g.text(), q);
     if (ex == null) {
       throw new MedAdaptException(extractor.getClass().getName() + " returned null for " + q.benchmark() + "/" + q.id());
@@ -416,6 +452,7 @@ public final class EvalRunner {
     private int subsetSize = -1;
     private boolean stratified;
     private int parallelism = 1;
+    private int batchSize = 1;
 
     private Builder() {}
 
@@ -511,6 +548,17 @@ public final class EvalRunner {
     }
 
     /**
+     * Questions decoded together in one {@link LanguageModel#chatBatch} call in generate mode (default 1): the
+     * local runtime decodes them as one batch, which multiplies throughput on a CPU where one decode step is
+     * bound by reading the weights. Greedy answers do not depend on it, so it is not part of the run's settings.
+     * Records are written when a batch ends.
+     */
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /**
      * Asks a seeded random subset of {@code n} questions of each benchmark instead of all of them ({@link
      * Subsets#shuffled}, per benchmark, in the order the benchmarks first appear); {@code n = 0} asks all, in the
      * seeded order. Seed and n are recorded in the run metadata.
@@ -571,6 +619,7 @@ public final class EvalRunner {
       }
       Ensure.between(subsetSize, -1, Integer.MAX_VALUE, "subset size");
       Ensure.between(parallelism, 1, 256, "parallelism");
+      Ensure.between(batchSize, 1, 4096, "batchSize");
       Set<String> keys = new HashSet<>();
       for (Question q : questions) {
         Ensure.notNull(q, "questions element");

@@ -66,6 +66,53 @@ class EvalRunnerTest {
   }
 
   @Test
+  void batchedRunEqualsSequentialRunAndAsksInBatches() {
+    RunResult seq = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 10).build().run();
+    List<Integer> batchSizes = new ArrayList<>();
+    ScriptedLanguageModel scripted = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    dev.medadapt.core.llm.LanguageModel batching = new dev.medadapt.core.llm.LanguageModel() {
+      @Override
+      public String name() {
+        return scripted.name();
+      }
+
+      @Override
+      public dev.medadapt.core.llm.Generation generate(String prompt, GenerationOptions options,
+          java.util.function.Consumer<String> onText) {
+        return scripted.generate(prompt, options, onText);
+      }
+
+      @Override
+      public dev.medadapt.core.llm.Generation chat(List<dev.medadapt.core.llm.ChatMessage> messages,
+          GenerationOptions options, java.util.function.Consumer<String> onText) {
+        batchSizes.add(1);
+        return scripted.chat(messages, options, onText);
+      }
+
+      @Override
+      public List<dev.medadapt.core.llm.Generation> chatBatch(List<List<dev.medadapt.core.llm.ChatMessage>> conversations,
+          GenerationOptions options) {
+        batchSizes.add(conversations.size());
+        return conversations.stream().map(c -> scripted.chat(c, options, t -> {})).toList();
+      }
+
+      @Override
+      public void close() {}
+    };
+    RunResult batched = EvalRunner.builder().model(batching).promptFormat(EvalFixtures.format())
+        .extractor(EvalFixtures.extractor()).options(GenerationOptions.greedy(64)).questions(EvalFixtures.questions(10))
+        .outDir(tmp.resolve("batched")).batchSize(4).build().run();
+    assertThat(batchSizes).containsExactly(4, 4, 2);
+    assertThat(batched.records()).extracting(ItemRecord::questionId)
+        .containsExactlyElementsOf(seq.records().stream().map(ItemRecord::questionId).toList());
+    assertThat(batched.records()).extracting(ItemRecord::output)
+        .containsExactlyElementsOf(seq.records().stream().map(ItemRecord::output).toList());
+    assertThat(batched.correct()).isEqualTo(seq.correct());
+    assertThat(RunLog.readDir(tmp.resolve("batched")).records()).hasSize(10);
+    assertThatThrownBy(() -> base(scripted, 2).batchSize(0).build()).isInstanceOf(ConfigurationException.class);
+  }
+
+  @Test
   void parallelFailureKeepsFinishedItems() {
     ScriptedLanguageModel failing = ScriptedLanguageModel.builder().reply(EvalFixtures::scriptedAnswer).latency(Duration.ofMillis(2)).failOnCall(10).build();
     assertThatThrownBy(() -> base(failing, 40).parallelism(3).build().run())

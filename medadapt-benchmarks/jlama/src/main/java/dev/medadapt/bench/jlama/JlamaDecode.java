@@ -82,6 +82,7 @@ public final class JlamaDecode {
 
       KvBufferCache.KvBuffer kv = cache.getKvBuffer(UUID.randomUUID());
       long d0 = System.nanoTime();
+      long c0 = processCpuNanos();
       int[] start = Arrays.copyOf(prompt, 8);
       AbstractTensor h = model.batchForward(start, 0, kv);
       int next = model.sample(h.slice(h.shape().first() - 1), 0f, 0.5f, logits);
@@ -94,11 +95,13 @@ public final class JlamaDecode {
         generated++;
       }
       double decodeS = (System.nanoTime() - d0) / 1e9;
+      double decodeCpuS = (processCpuNanos() - c0) / 1e9;
       System.out.printf(Locale.ROOT,
           "jlama-result mode=%s load_s=%.2f rss_loaded_gb=%.2f peak_rss_gb=%.2f prefill_tokens=%d prefill_tps=%.2f"
-              + " decode_tokens=%d decode_tps=%.3f threads=%d java=%s%n",
+              + " decode_tokens=%d decode_tps=%.3f decode_cpu_tps=%.3f threads=%d java=%s%n",
           mode, loadS, rssLoaded / 1e6 * 1.024, statusKb("VmHWM") / 1e6 * 1.024, prefill, prefill / prefillS,
-          generated, generated / decodeS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+          generated, generated / decodeS, generated / decodeCpuS, Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.version"));
     } finally {
       model.close();
       try (var s = Files.walk(work)) {
@@ -114,5 +117,11 @@ public final class JlamaDecode {
       }
     }
     return -1;
+  }
+
+  /** CPU time of the whole process (all threads), for tokens per CPU-second on a shared machine. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }

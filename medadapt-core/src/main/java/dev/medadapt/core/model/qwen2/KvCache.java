@@ -91,6 +91,39 @@ public final class KvCache implements AutoCloseable {
     return buf;
   }
 
+  /**
+   * A new cache of {@code copies} rows, each a copy of this one-row cache's keys, values, mask and positions,
+   * owned by a sub-manager of {@code parent}: the branches of a shared prefix (each option of a question
+   * continues the same cached context). Only the filled columns are copied.
+   *
+   * @throws IllegalStateException unless this cache holds exactly one row and at least one position
+   */
+  public KvCache branch(NDManager parent, int copies) {
+    if (batch != 1 || length == 0) {
+      throw new IllegalStateException("only a filled one-row cache can be branched (rows " + batch + ", length " + length + ")");
+    }
+    KvCache c = new KvCache(parent, keys.length, copies);
+    NDIndex filled = new NDIndex(":, :, :" + length);
+    for (int l = 0; l < keys.length; l++) {
+      c.keys[l] = repeatRows(keys[l], filled, copies, c.manager);
+      c.values[l] = repeatRows(values[l], filled, copies, c.manager);
+    }
+    for (int b = 0; b < copies; b++) {
+      c.mask[b] = mask[0].clone();
+      c.realTokens[b] = realTokens[0];
+    }
+    c.length = length;
+    return c;
+  }
+
+  private static NDArray repeatRows(NDArray buf, NDIndex filled, int copies, NDManager owner) {
+    try (NDArray part = buf.get(filled)) {
+      NDArray r = part.repeat(0, copies);
+      r.attach(owner);
+      return r;
+    }
+  }
+
   /** Records the new columns' mask after a forward step. */
   void advance(long[][] newMask) {
     int t = newMask[0].length;
