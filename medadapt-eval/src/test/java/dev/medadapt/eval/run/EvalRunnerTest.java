@@ -67,9 +67,9 @@ class EvalRunnerTest {
 
   @Test
   void batchedRunEqualsSequentialRunAndAsksInBatches() {
-    RunResult seq = base(new ScriptedLanguageModel(EvalFixtures::scriptedAnswer), 10).build().run();
+    RunResult seq = base(ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer), 10).build().run();
     List<Integer> batchSizes = new ArrayList<>();
-    ScriptedLanguageModel scripted = new ScriptedLanguageModel(EvalFixtures::scriptedAnswer);
+    ScriptedLanguageModel scripted = ScriptedLanguageModel.replying(EvalFixtures::scriptedAnswer);
     dev.medadapt.core.llm.LanguageModel batching = new dev.medadapt.core.llm.LanguageModel() {
       @Override
       public String name() {
