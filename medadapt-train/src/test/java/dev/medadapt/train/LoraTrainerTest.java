@@ -2,6 +2,7 @@ package dev.medadapt.train;
 
 import dev.medadapt.core.testing.ByteTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
@@ -67,6 +68,10 @@ class LoraTrainerTest {
       // stated threshold: below 2.0 nats per token after 30 steps (from ~5.6). At this learning rate (3e-2) the end
       // point depends on the dropout masks: 1.1 to 1.8 over four mask streams measured.
       assertThat(r.finalEvalLoss()).isLessThan(2.0);
+      // pinned: seed 4242 fixes data order, init and dropout masks, so the run is deterministic on one machine; the
+      // tolerance allows for float summation order across CPUs and PyTorch builds
+      assertThat(r.finalLoss()).isCloseTo(1.6987, within(2e-3));
+      assertThat(r.finalEvalLoss()).isCloseTo(1.6125, within(2e-3));
       assertThat(ms.stream().filter(s -> s.evalLoss() != null).count()).isEqualTo(3);
       assertThat(r.adapterDir().resolve("adapter_config.json")).exists();
       assertThat(tmp.resolve("provenance.json")).exists();
