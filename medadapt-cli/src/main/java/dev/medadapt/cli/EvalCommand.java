@@ -144,7 +144,7 @@ public final class EvalCommand implements Callable<Integer> {
       }
       List<Question> questions = loadQuestions(dataDir);
       try (ModelOptions.Opened opened =
-          model.open("eval", err, b -> b.seed(seed).loglikelihoodViaEcho(mode.startsWith("loglikelihood")))) {
+          model.open("eval", err, b -> b.seed(seed).loglikelihoodViaEcho(ScoringMode.forName(mode).isLoglikelihood()))) {
         return run(opened.model(), questions);
       }
     }
