@@ -173,7 +173,6 @@ public final class LoraTrainer {
 
     PhaseMemory memory = PhaseMemory.startAfterLoad();
     long microPerEpoch = (train.size() + config.microBatchSize() - 1) / config.microBatchSize();
-    boolean embeddingTrains = lora.modules().contains("model.embed_tokens");
     long start = System.nanoTime();
     try (MetricsLog log = new MetricsLog(outputDir, task, history)) {
       int[] order = epochOrder(train.size(), epoch);
@@ -207,7 +206,7 @@ public final class LoraTrainer {
             lora.trainingContext(config.seed(), step, batchInEpoch + k);
             try (NDManager sub = lora.model().manager().newSubManager()) {
               MicroBatchPass pass = config.gradientCheckpointing()
-                  ? MicroBatchPass.checkpointed(lora.model(), sub, b, embeddingTrains)
+                  ? MicroBatchPass.checkpointed(lora, sub, b)
                   : MicroBatchPass.eager(lora.model(), sub, b);
               double s = pass.forward();
               if (!Double.isFinite(s)) {

@@ -1,6 +1,8 @@
 package dev.medadapt.train.internal;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -8,6 +10,10 @@ import ai.djl.training.GradientCollector;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.train.CausalLmLoss;
 import dev.medadapt.train.data.Batch;
+import dev.medadapt.train.lora.LoraModel;
+import dev.medadapt.train.quant.Nf4FrozenLinear;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The forward and backward pass of one training micro-batch: {@link #forward} computes the summed loss (so the
@@ -23,7 +29,9 @@ import dev.medadapt.train.data.Batch;
  *       with its input as a leaf that requires a gradient, and backpropagates the upstream gradient {@code g} through
  *       it as the surrogate {@code Σ out ⊙ g} (DJL has no custom autograd function). Inside the recomputed layer the
  *       attention core runs outside the graph and its gradient is formed block by block
- *       ({@link AttentionGradient}), so no layer's {@code [heads, T, T]} probabilities exist whole.
+ *       ({@link AttentionGradient}), so no layer's {@code [heads, T, T]} probabilities exist whole; the
+ *       position-wise MLP half is recomputed and backpropagated in slices of positions, so its
+ *       {@code [T, intermediate]} activations never exist whole under autograd either.
  * </ul>
  *
  * Must be created and run inside an open {@link GradientCollector}. Not API.
@@ -45,18 +53,24 @@ public abstract class MicroBatchPass {
   }
 
   /**
-   * The layer-wise recomputation strategy.
-   *
-   * @param embeddingTrains whether embed_tokens carries a trainable adapter (its output then needs a backward pass)
+   * Positions per slice of the MLP half of a recomputed layer are chosen so that one {@code [B, positions,
+   * intermediate]} activation holds at most this many floats (32 MB): at 4,096 positions the 1.5B shape's MLP
+   * activations are 147 MB each, and autograd keeps several of them and their gradients.
    */
-  public static MicroBatchPass checkpointed(Qwen2Model model, NDManager sub, Batch batch, boolean embeddingTrains) {
-    return checkpointed(model, sub, batch, embeddingTrains, Qwen2Model.ATTENTION_BLOCK_FLOATS);
+  public static final long MLP_SLICE_FLOATS = 8L << 20;
+
+  /**
+   * The layer-wise recomputation strategy. The MLP half of each layer is computed in slices of positions
+   * ({@link #MLP_SLICE_FLOATS}), with the dropout masks of the whole sequence ({@link LoraModel#tokenWindow}).
+   */
+  public static MicroBatchPass checkpointed(LoraModel lora, NDManager sub, Batch batch) {
+    return checkpointed(lora, sub, batch, Qwen2Model.ATTENTION_BLOCK_FLOATS, MLP_SLICE_FLOATS);
   }
 
-  /** {@link #checkpointed(Qwen2Model, NDManager, Batch, boolean)} with an explicit attention block size (tests). */
-  public static MicroBatchPass checkpointed(Qwen2Model model, NDManager sub, Batch batch, boolean embeddingTrains,
-      long attentionBlockFloats) {
-    return new Checkpointed(model, sub, batch, embeddingTrains, attentionBlockFloats);
+  /** {@link #checkpointed(LoraModel, NDManager, Batch)} with explicit block and slice sizes (tests). */
+  public static MicroBatchPass checkpointed(LoraModel lora, NDManager sub, Batch batch, long attentionBlockFloats,
+      long mlpSliceFloats) {
+    return new Checkpointed(lora, sub, batch, attentionBlockFloats, mlpSliceFloats);
   }
 
   /** Runs the forward pass; returns the summed loss over the micro-batch's supervised targets. */
@@ -133,7 +147,9 @@ public abstract class MicroBatchPass {
   }
 
   private static final class Checkpointed extends MicroBatchPass {
+    private final LoraModel lora;
     private final long attentionBlockFloats;
+    private final int sliceRows;
     private final boolean embeddingTrains;
     private NDArray ids;
     private Qwen2Model.Positions pos;
@@ -143,10 +159,13 @@ public abstract class MicroBatchPass {
     private NDArray topLeaf;
     private NDArray topObjective;
 
-    Checkpointed(Qwen2Model model, NDManager sub, Batch batch, boolean embeddingTrains, long attentionBlockFloats) {
-      super(model, sub, batch);
-      this.embeddingTrains = embeddingTrains;
+    Checkpointed(LoraModel lora, NDManager sub, Batch batch, long attentionBlockFloats, long mlpSliceFloats) {
+      super(lora.model(), sub, batch);
+      this.lora = lora;
+      this.embeddingTrains = lora.modules().contains("model.embed_tokens");
       this.attentionBlockFloats = attentionBlockFloats;
+      long perRow = (long) batch.batchSize() * lora.model().config().intermediateSize();
+      this.sliceRows = (int) Math.max(1, Math.min(batch.length(), mlpSliceFloats / perRow));
     }
 
     @Override
@@ -164,7 +183,21 @@ public abstract class MicroBatchPass {
           // Each layer's intermediates live in a scope closed when it ends; only its output is kept.
           try (NDManager lm = sub.newSubManager()) {
             x.attach(lm);
-            NDArray y = model.layer(l, x, pos);
+            NDArray h = model.attentionResidual(
+                l, x, model.attention(model.attentionInputs(l, x, pos), pos, attentionBlockFloats));
+            List<NDArray> outs = new ArrayList<>();
+            for (int t0 = 0; t0 < batch.length(); t0 += sliceRows) {
+              try (NDManager sm = lm.newSubManager()) {
+                NDArray hs = slice(h, sm, t0);
+                lora.tokenWindow(t0, batch.length());
+                NDArray ys = model.mlpResidual(l, hs);
+                ys.attach(lm);
+                outs.add(ys);
+              } finally {
+                lora.wholeSequence();
+              }
+            }
+            NDArray y = outs.size() == 1 ? outs.get(0) : NDArrays.concat(new NDList(outs), 1);
             y.attach(sub);
             x.attach(sub);
             x = y;
@@ -189,7 +222,7 @@ public abstract class MicroBatchPass {
       top.close();
       for (int l = model.config().numHiddenLayers() - 1; l >= 0; l--) {
         NDArray next;
-        try (NDManager lm = sub.newSubManager()) {
+        try (NDManager lm = layerScope(sub)) {
           NDArray x = leaf(inputs[l], lm);
           Qwen2Model.Qkv qkv = model.attentionInputs(l, x, pos);
           Qwen2Model.Qkv detached = new Qwen2Model.Qkv(
@@ -197,8 +230,23 @@ public abstract class MicroBatchPass {
           // Outside the graph (its inputs need no gradient); its gradient comes from AttentionGradient below.
           NDArray attn = model.attention(detached, pos, attentionBlockFloats);
           attn.setRequiresGradient(true);
-          NDArray out = model.afterAttention(l, x, attn);
-          gc.backward(out.mul(g).sum());
+          NDArray h = model.attentionResidual(l, x, attn);
+          // The MLP half slice by slice of positions: each slice's graph is built, backpropagated and freed before
+          // the next, and its input's gradient is kept.
+          List<NDArray> dh = new ArrayList<>();
+          for (int t0 = 0; t0 < batch.length(); t0 += sliceRows) {
+            try (NDManager sm = layerScope(lm)) {
+              NDArray hs = leaf(slice(h, sm, t0), sm);
+              lora.tokenWindow(t0, batch.length());
+              NDArray ys = model.mlpResidual(l, hs);
+              gc.backward(ys.mul(slice(g, sm, t0)).sum());
+              dh.add(gradientOf(hs, lm));
+            } finally {
+              lora.wholeSequence();
+            }
+          }
+          NDArray dhAll = dh.size() == 1 ? dh.get(0) : NDArrays.concat(new NDList(dh), 1);
+          gc.backward(h.mul(dhAll).sum());
           NDArray[] dqkv =
               AttentionGradient.of(model.config(), detached, pos, gradientOf(attn, lm), attentionBlockFloats);
           gc.backward(qkv.q().mul(dqkv[0]).sum().add(qkv.k().mul(dqkv[1]).sum()).add(qkv.v().mul(dqkv[2]).sum()));
@@ -216,6 +264,23 @@ public abstract class MicroBatchPass {
         }
       }
       g.close();
+    }
+
+    /** Positions {@code [t0, t0 + sliceRows)} of {@code x [B, T, ...]}, on {@code owner}. */
+    private NDArray slice(NDArray x, NDManager owner, int t0) {
+      NDArray s = x.get(":, " + t0 + ":" + Math.min(batch.length(), t0 + sliceRows));
+      s.attach(owner);
+      return s;
+    }
+
+    /**
+     * A manager for one recomputed layer (or a slice of it), named {@link Nf4FrozenLinear#LAYER_SCOPE}: the NF4 base
+     * may then give autograd weights that stay valid only until the next layer is recomputed.
+     */
+    private static NDManager layerScope(NDManager parent) {
+      NDManager m = parent.newSubManager();
+      m.setName(Nf4FrozenLinear.LAYER_SCOPE);
+      return m;
     }
 
     /** A detached view of {@code x} on {@code owner} that requires a gradient (a leaf of the recomputed graph). */

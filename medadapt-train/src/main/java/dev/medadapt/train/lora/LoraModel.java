@@ -42,6 +42,8 @@ public final class LoraModel {
   private final Map<String, LoraPair.Kind> kinds = new LinkedHashMap<>();
   private final float scaling;
   private long[] context;
+  /** {start, total} while dropout inputs are a window of positions of a longer sequence, else null. */
+  private int[] window;
 
   private LoraModel(Qwen2Model model, LoraConfig config) {
     this.model = model;
@@ -152,7 +154,30 @@ public final class LoraModel {
     }
     long n = x.getShape().size();
     DeterministicRandom r = DeterministicRandom.derive(context[0], context[1], context[2], moduleKey);
-    long[] dropped = droppedPositions(r, n, p);
+    long[] dropped;
+    if (window == null) {
+      dropped = droppedPositions(r, n, n, p);
+    } else {
+      long rows = x.getShape().get(0);
+      long t = x.getShape().get(1);
+      long f = n / (rows * t);
+      long rowLength = window[1] * f;
+      long full = rows * rowLength;
+      // The draws of the whole sequence up to the window's last position, then the window's share of them: the
+      // same mask the whole [rows, total, f] input gets, sliced.
+      long[] all = droppedPositions(r, full, (rows - 1) * rowLength + (window[0] + t) * f, p);
+      long lo = window[0] * f;
+      long hi = lo + t * f;
+      int k = 0;
+      for (long q : all) {
+        long row = q / rowLength;
+        long in = q - row * rowLength;
+        if (in >= lo && in < hi) {
+          all[k++] = row * t * f + in - lo;
+        }
+      }
+      dropped = Arrays.copyOf(all, k);
+    }
     NDManager m = x.getManager();
     // torch.nn.Dropout: zero with probability p, scale survivors by 1/(1-p). The mask is built natively (a fill and
     // one scatter of the dropped positions): drawing one random number per element in Java and copying a float
@@ -178,22 +203,46 @@ public final class LoraModel {
    * position (5% of the elements at p = 0.05) instead of one per element. Ascending.
    */
   static long[] droppedPositions(DeterministicRandom r, long n, double p) {
+    return droppedPositions(r, n, n, p);
+  }
+
+  /** {@link #droppedPositions(DeterministicRandom, long, double)}, stopping before position {@code limit}. */
+  static long[] droppedPositions(DeterministicRandom r, long n, long limit, double p) {
     double logKeep = Math.log1p(-p);
-    long[] out = new long[(int) Math.min(n, Math.max(16, (long) (n * p * 1.1) + 64))];
+    long end = Math.min(n, limit);
+    long[] out = new long[(int) Math.min(end, Math.max(16, (long) (end * p * 1.1) + 64))];
     int k = 0;
     long pos = -1;
     while (true) {
       double gap = Math.floor(Math.log1p(-r.nextDouble()) / logKeep);
-      if (gap >= n - pos - 1) {
+      if (gap >= end - pos - 1) {
         break;
       }
       pos += (long) gap + 1;
       if (k == out.length) {
-        out = Arrays.copyOf(out, (int) Math.min(n, (long) out.length * 2));
+        out = Arrays.copyOf(out, (int) Math.min(end, (long) out.length * 2));
       }
       out[k++] = pos;
     }
     return k == out.length ? out : Arrays.copyOf(out, k);
+  }
+
+  /**
+   * Until {@link #wholeSequence()}, the inputs {@code [B, t, ...]} of the adapted projections are positions
+   * {@code [start, start + t)} of sequences of {@code totalTokens} positions, and dropout masks them exactly as it
+   * masks those positions of the whole input. Activation checkpointing uses this to recompute a position-wise block
+   * in slices of positions with the masks of the full pass.
+   */
+  public void tokenWindow(int start, int totalTokens) {
+    if (start < 0 || totalTokens <= start) {
+      throw new IllegalArgumentException("window start " + start + " outside a sequence of " + totalTokens);
+    }
+    window = new int[] {start, totalTokens};
+  }
+
+  /** Ends {@link #tokenWindow}: inputs are whole sequences again. */
+  public void wholeSequence() {
+    window = null;
   }
 
   /**
@@ -206,6 +255,7 @@ public final class LoraModel {
   /** No dropout (evaluation, inference). */
   public void evalContext() {
     context = null;
+    window = null;
   }
 
   public Qwen2Model model() {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.medadapt.core.model.qwen2.Projection;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.core.quant.Nf4Codec;
@@ -18,16 +19,30 @@ import java.nio.ByteOrder;
  * the absmax statistics) and dequantized on every call, so no gradient flows into it and the full-precision weight
  * exists only while the layer runs. Bias stays float32.
  *
- * <p>On the CPU the codes are unpacked in Java into a buffer shared by all layers; when the input needs no gradient
- * (inference, and the forward pass of activation checkpointing) the product reads that buffer directly, otherwise a
- * torch-owned copy is made, which autograd keeps for the backward pass of this one layer. On a GPU the packed codes
+ * <p>On the CPU the codes are unpacked in Java into a buffer shared by all layers; when autograd records nothing
+ * (inference, and the forward pass of activation checkpointing) the product reads that buffer directly; in a layer
+ * recomputed by activation checkpointing ({@link #LAYER_SCOPE}) it reads a buffer of its own projection role that
+ * lives until the next layer is recomputed; otherwise a torch-owned copy is made, which autograd keeps for the
+ * backward pass of this one layer. On a GPU the packed codes
  * and the block scales are copied to the device once, and each call dequantizes there with tensor operations (a
  * codebook lookup and a multiplication), so no per-step Java loop touches device memory.
  *
  * <p>Use {@link #loader(Nf4Codec)} as the {@link Qwen2Model.LinearLoader} when loading the base.
  */
 public final class Nf4FrozenLinear implements Projection {
+  /**
+   * The name of an {@link NDManager} whose arrays belong to one recomputed decoder layer of activation checkpointing:
+   * the layer's graph is built, backpropagated and freed before the next layer's is built. When the input of a call
+   * is in such a manager and needs a gradient, the dequantized weight autograd keeps is not a fresh copy but a
+   * buffer reused by the same projection of every layer (one per projection of a layer, {@code q_proj} …
+   * {@code down_proj}), filled only when it does not already hold this weight: no page faults for fresh weight copies
+   * and one dequantization per layer however many slices of positions reuse it.
+   */
+  public static final String LAYER_SCOPE = "medadapt.layer-scope";
+
   private final Nf4Codec codec;
+  /** The projection's name within a layer, e.g. {@code mlp.down_proj}: the key of its layer-scope buffer. */
+  private final String role;
   private final Nf4Tensor weight;
   private final NDArray bias;
   /** Dequantization buffers shared by all layers of a model. */
@@ -35,8 +50,9 @@ public final class Nf4FrozenLinear implements Projection {
   /** Packed codes and block scales on the model's device, when that is not the CPU (or a test asks for it). */
   private Nf4DeviceWeight deviceCodes;
 
-  private Nf4FrozenLinear(Nf4Codec codec, Nf4Tensor weight, NDArray bias, Workspace[] shared) {
+  private Nf4FrozenLinear(Nf4Codec codec, String module, Nf4Tensor weight, NDArray bias, Workspace[] shared) {
     this.codec = codec;
+    this.role = module.replaceFirst("^model\\.layers\\.\\d+\\.", "");
     this.weight = weight;
     this.bias = bias;
     this.shared = shared;
@@ -53,7 +69,7 @@ public final class Nf4FrozenLinear implements Projection {
       NDArray bias = hasBias
           ? dev.medadapt.train.internal.OwnedArrays.of(w.manager(), w.floats(module + ".bias", out), new Shape(out))
           : null;
-      Nf4FrozenLinear p = new Nf4FrozenLinear(codec, q, bias, shared);
+      Nf4FrozenLinear p = new Nf4FrozenLinear(codec, module, q, bias, shared);
       if (w.manager().getDevice().isGpu()) {
         p.deviceCodes = Nf4DeviceWeight.of(w.manager(), q);
       } else {
@@ -100,14 +116,22 @@ public final class Nf4FrozenLinear implements Projection {
     }
     int n = (int) weight.numel();
     Workspace ws = shared[0];
+    if (JniUtils.isGradMode() && LAYER_SCOPE.equals(x.getManager().getName())) {
+      ByteBuffer buffer = ws.layerBuffer(role, weight, codec);
+      try (NDArray w = x.getManager().create(buffer, new Shape(s[0], s[1]), DataType.FLOAT32)) {
+        return Linear.linear(x, w, bias).singletonOrThrow();
+      }
+    }
     ws.ensure(n);
     // Unpacked straight into a reused native buffer; a fresh direct buffer per call cost page faults on every layer.
     codec.dequantizeParallel(weight, ws.direct.asFloatBuffer());
     try (NDArray blob = x.getManager().create(
         ws.direct.duplicate().order(ByteOrder.nativeOrder()).limit(n * 4).slice().order(ByteOrder.nativeOrder()),
         new Shape(s[0], s[1]), DataType.FLOAT32)) {
-      if (!x.hasGradient()) {
-        // Nothing is recorded (x needs no gradient, the weight is frozen): the product can read the buffer itself.
+      if (!JniUtils.isGradMode()) {
+        // Autograd records nothing (inference, the forward pass of activation checkpointing): the product can read
+        // the buffer itself. With recording on, a product whose input needs no gradient is not enough: that gave
+        // wrong LoRA gradients on an NF4 base (MicroBatchPassTest), so such products get a copy of the weight too.
         return Linear.linear(x, blob, bias).singletonOrThrow();
       }
       // Autograd keeps the weight for the backward pass, so it must not alias the buffer the next layer overwrites.
@@ -117,14 +141,34 @@ public final class Nf4FrozenLinear implements Projection {
     }
   }
 
-  /** The dequantization buffer shared by all layers of a model, grown to the largest weight. */
+  /** The dequantization buffers shared by all layers of a model. */
   static final class Workspace {
+    /** For calls without a gradient: grown to the largest weight, overwritten by every call. */
     ByteBuffer direct = ByteBuffer.allocateDirect(0);
+    /** {@link #LAYER_SCOPE} buffers by projection role, and the weight each holds. */
+    private final java.util.Map<String, ByteBuffer> layerBuffers = new java.util.HashMap<>();
+    private final java.util.Map<String, Nf4Tensor> layerHolds = new java.util.HashMap<>();
 
     void ensure(int n) {
       if (direct.capacity() < n * 4) {
         direct = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
       }
+    }
+
+    /** The buffer of {@code role} holding {@code weight} dequantized (filled unless it already holds it). */
+    ByteBuffer layerBuffer(String role, Nf4Tensor weight, Nf4Codec codec) {
+      int bytes = Math.multiplyExact((int) weight.numel(), 4);
+      ByteBuffer b = layerBuffers.get(role);
+      if (b == null || b.capacity() < bytes) {
+        b = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+        layerBuffers.put(role, b);
+        layerHolds.remove(role);
+      }
+      if (layerHolds.get(role) != weight) {
+        codec.dequantizeParallel(weight, b.asFloatBuffer());
+        layerHolds.put(role, weight);
+      }
+      return b.duplicate().order(ByteOrder.nativeOrder()).limit(bytes).slice().order(ByteOrder.nativeOrder());
     }
   }
 }

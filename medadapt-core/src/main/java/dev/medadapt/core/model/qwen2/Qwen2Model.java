@@ -612,13 +612,29 @@ public final class Qwen2Model implements AutoCloseable {
    * SwiGLU MLP and residual. {@code x} is the layer's input, {@code attn} the attention core's output.
    */
   public NDArray afterAttention(int layer, NDArray x, NDArray attn) {
-    String p = "model.layers." + layer + ".";
-    NDArray h = x.add(projections.get(p + "self_attn.o_proj").apply(attn));
+    return mlpResidual(layer, attentionResidual(layer, x, attn));
+  }
+
+  /**
+   * The attention half's output of decoder layer {@code layer}: {@code x + o_proj(attn)}, where {@code x} is the
+   * layer's input and {@code attn} the attention core's output.
+   */
+  public NDArray attentionResidual(int layer, NDArray x, NDArray attn) {
+    return x.add(projections.get("model.layers." + layer + ".self_attn.o_proj").apply(attn));
+  }
+
+  /**
+   * The MLP half of decoder layer {@code layer}: {@code h + down(SiLU(gate(n)) · up(n))} with {@code n} the
+   * post-attention RMSNorm of {@code h}. Position-wise, so any slice of positions {@code [B, t, hidden]} may be
+   * computed on its own.
+   */
+  public NDArray mlpResidual(int layer, NDArray h) {
+    String p = "model.layers." + layer + ".mlp.";
     NDArray h2 = rmsNorm(h, postNorm[layer]);
-    NDArray gate = projections.get(p + "mlp.gate_proj").apply(h2);
-    NDArray up = projections.get(p + "mlp.up_proj").apply(h2);
+    NDArray gate = projections.get(p + "gate_proj").apply(h2);
+    NDArray up = projections.get(p + "up_proj").apply(h2);
     NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SiLU(gate) * up
-    return h.add(projections.get(p + "mlp.down_proj").apply(act));
+    return h.add(projections.get(p + "down_proj").apply(act));
   }
 
   /** The final RMSNorm, whose output lm_head maps to logits. */
