@@ -40,6 +40,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.document.Document;
@@ -450,6 +451,11 @@ public final class RagIndexBenchmark {
 
   /** The corpus read {@code copies} times (ids suffixed {@code #r<copy>}), cut at {@code limit} chunks. */
   static ChunkSource replicated(Path corpus, int copies, int limit) {
+    return replicated(corpus, copies, limit, copy -> "");
+  }
+
+  /** As {@link #replicated(Path, int, int)}, the content of copy {@code c > 0} followed by {@code marker.apply(c)}. */
+  static ChunkSource replicated(Path corpus, int copies, int limit, IntFunction<String> marker) {
     List<Supplier<ChunkSource>> parts = new ArrayList<>();
     for (int c = 0; c < copies; c++) {
       int copy = c;
@@ -459,7 +465,7 @@ public final class RagIndexBenchmark {
           @Override
           public Chunk next() {
             Chunk x = r.next();
-            return x == null ? null : copy == 0 ? x : new Chunk(x.id() + "#r" + copy, x.title(), x.content());
+            return x == null ? null : copy == 0 ? x : new Chunk(x.id() + "#r" + copy, x.title(), x.content() + marker.apply(copy));
           }
 
           @Override

@@ -29,30 +29,42 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.apache.solr.cloud.MiniSolrCloudCluster;
 
 /**
  * Indexing and query speed of medadapt-solr against the local index (its named peer) in the same
- * run, on MedQuAD (16,407 passages): SolrCloud in-process (Solr's MiniSolrCloudCluster, embedded
- * ZooKeeper and Jetty nodes in this JVM) with 1 node / 1 shard and 2 nodes / 2 shards.
+ * run, on MedQuAD (16,407 passages) and on a replicated corpus of {@code --target} passages:
+ * SolrCloud in-process (Solr's MiniSolrCloudCluster, embedded ZooKeeper and Jetty nodes in this JVM)
+ * with 1 node / 1 shard and 2 nodes / 2 shards.
  *
  * <pre>
- * ./bench SolrBenchmark [--data PATH/medquad_medrag.jsonl] [--queries 300] [--dim 384] [--seed 42] [--dir TMPDIR]
- *     [--bm25-target 200000]
+ * ./bench SolrBenchmark [--data PATH/medquad_medrag.jsonl] [--target 200000] [--queries 300] [--dim 384] [--seed 42]
+ *     [--dir TMPDIR]
  * </pre>
  *
- * <p>After the MedQuAD measurements (BM25 + vectors), each back end also indexes {@code --bm25-target}
- * passages BM25-only (MedQuAD replicated as in {@link RagIndexBenchmark}, copies with new ids; 0 skips
- * it) and answers the same BM25 queries. Every index's files are summed by kind (postings
- * .doc/.pos/.pay/.tim/.tip/.tmd, stored fields .fdt/.fdx/.fdm, vectors .vec/.vemf, HNSW graph
- * .vex/.vem, the rest) and printed as bytes per passage: the numbers behind docs/solr.md's sizing table.
+ * <p>Each back end (local index, Solr 1 node, Solr 2 nodes) indexes BM25 and vectors for MedQuAD and
+ * then for {@code --target} passages ({@code --bm25-target} is an older name for it; 0 skips this
+ * phase), and answers the same bm25, dense (HNSW, in the local index too) and hybrid
+ * ({@link HybridRetriever} over the two) queries on each. The {@code --target} corpus is MedQuAD
+ * replicated as in {@link RagIndexBenchmark} (copies with new ids {@code #r<copy>}, cut at the
+ * target), except that the content of copy {@code c > 0} ends with the marker {@code " [copy c rc]"}
+ * ({@link #copyMarker}): it is both indexed and embedded, so no two copies of a passage have the same
+ * text or the same vector and HNSW is not built over exact duplicates (the two marker words give each
+ * copy its own hashed features). The markers never match a query word that matters (they are a
+ * number and {@code r<number>}), so BM25 and dense scores of the copies differ only slightly. Every
+ * index's files are summed by kind (postings .doc/.pos/.pay/.tim/.tip/.tmd, stored fields
+ * .fdt/.fdx/.fdm, vectors .vec/.vemf, HNSW graph .vex/.vem, the rest) and printed as bytes per
+ * passage: the numbers behind docs/solr.md's sizing table. The indexes stay under {@code --dir}
+ * (about 2.3 KB per passage with vectors at dimension 384, per back end): delete them after the run.
  *
  * <p>The embedder is MedAdapt's {@link HashingEmbedder} at {@code --dim} (384, MiniLM's dimension):
  * it costs microseconds, so the numbers are those of the index engines (indexing, BM25, HNSW, the
  * HTTP hops), not of a transformer, whose cost is the same for both back ends (see EmbedBenchmark
  * for that). Queries are {@code --queries} MedQuAD questions drawn with {@code --seed}, one at a time,
  * k = 10, after a warm-up pass. Each measurement prints one {@code SUMMARY} line with the 1-minute
- * load average before and after it (other processes share the cores).
+ * load average before and after it (other processes share the cores); index and latency lines name
+ * the number of passages searched.
  */
 public final class SolrBenchmark {
   private static final OperatingSystemMXBean OS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -68,7 +80,7 @@ public final class SolrBenchmark {
     int nQueries = 300;
     int dim = 384;
     long seed = 42;
-    int bm25Target = 200_000;
+    int target = 200_000;
     Path base = Path.of(System.getProperty("java.io.tmpdir"));
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -77,7 +89,7 @@ public final class SolrBenchmark {
         case "--dim" -> dim = Integer.parseInt(args[++i]);
         case "--seed" -> seed = Long.parseLong(args[++i]);
         case "--dir" -> base = Path.of(args[++i]);
-        case "--bm25-target" -> bm25Target = Integer.parseInt(args[++i]);
+        case "--target", "--bm25-target" -> target = Integer.parseInt(args[++i]);
         default -> {
           System.err.println("unknown argument " + args[i] + "; see the class Javadoc for the options");
           System.exit(2);
@@ -97,81 +109,83 @@ public final class SolrBenchmark {
     System.out.printf(Locale.ROOT, "SolrBenchmark: %d passages, %d queries, hashing embedder dim %d, %d cores, JDK %s, seed %d, load %.2f%n",
         chunks.size(), queries.size(), dim, Runtime.getRuntime().availableProcessors(), Runtime.version(), seed, load());
 
-    double l0 = load();
-    Path dir = work.resolve("local");
-    IndexReport lr;
-    try (RagIndexWriter w = RagIndexWriter.builder(dir).embedder(embedder).build()) {
-      lr = w.index(Corpora.of(chunks, "medquad"), "k");
-    }
-    System.out.printf(Locale.ROOT, "SUMMARY index local passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
-        lr.chunksIndexed(), lr.elapsed().toMillis() / 1e3, lr.chunksPerSecond(), l0, load());
     long chars = 0;
     for (Chunk c : chunks) {
       chars += c.contents().length();
     }
     System.out.printf(Locale.ROOT, "corpus: %.0f characters of contents per passage%n", (double) chars / chunks.size());
-    sizes("local", dir, chunks.size());
-    try (RagIndex local = RagIndex.open(dir)) {
-      Retriever bm25 = Bm25Retriever.builder(local).build();
-      // HNSW as Solr searches it (the local AUTO mode would search 16k passages exactly)
-      Retriever dense = DenseRetriever.builder(local, embedder).mode(DenseRetriever.Mode.HNSW).build();
-      latencies("local", bm25, dense, queries);
+    Path file = data;
+    int n = target;
+    int copies = (n + chunks.size() - 1) / chunks.size();
+    Supplier<ChunkSource> medquad = () -> Corpora.of(chunks, "medquad");
+    Supplier<ChunkSource> large = () -> RagIndexBenchmark.replicated(file, copies, n, SolrBenchmark::copyMarker);
+    local(work.resolve("local"), medquad, embedder, queries);
+    if (n > 0) {
+      local(work.resolve("local-" + n), large, embedder, queries);
     }
-    int copies = (bm25Target + chunks.size() - 1) / chunks.size();
-    Path localBm25 = work.resolve("local-bm25");
-    if (bm25Target > 0) {
-      l0 = load();
-      try (RagIndexWriter w = RagIndexWriter.builder(localBm25).bm25Only().build();
-          ChunkSource src = RagIndexBenchmark.replicated(data, copies, bm25Target)) {
-        lr = w.index(src, "k");
-      }
-      System.out.printf(Locale.ROOT, "SUMMARY index-bm25only local passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
-          lr.chunksIndexed(), lr.elapsed().toMillis() / 1e3, lr.chunksPerSecond(), l0, load());
-      sizes("local bm25-only", localBm25, lr.chunksIndexed());
-      try (RagIndex local = RagIndex.open(localBm25)) {
-        latency("local bm25-only passages=" + bm25Target, "bm25", Bm25Retriever.builder(local).build(), queries);
-      }
-    }
-
     for (int nodes : new int[] {1, 2}) {
-      MiniSolrCloudCluster cluster =
-          new MiniSolrCloudCluster.Builder(nodes, work.resolve("solr" + nodes)).withMetrics(false).configure();
+      Path solrDir = work.resolve("solr" + nodes);
+      MiniSolrCloudCluster cluster = new MiniSolrCloudCluster.Builder(nodes, solrDir).withMetrics(false).configure();
       try {
-        SolrTarget target = SolrTarget.zk(cluster.getZkServer().getZkAddress(), "medquad");
-        try (SolrCollection c = SolrCollection.creator(target).embedder(embedder.info()).shards(nodes).create()) {
-          l0 = load();
-          IndexReport sr;
-          try (SolrIndexWriter w = SolrIndexWriter.builder(c).embedder(embedder).batchSize(500).build()) {
-            sr = w.index(Corpora.of(chunks, "medquad"), "k");
-          }
-          System.out.printf(Locale.ROOT,
-              "SUMMARY index solr nodes=%d shards=%d passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
-              nodes, nodes, sr.chunksIndexed(), sr.elapsed().toMillis() / 1e3, sr.chunksPerSecond(), l0, load());
-          sizesOf("solr nodes=" + nodes, work.resolve("solr" + nodes), "medquad", chunks.size());
-          latencies("solr nodes=" + nodes + " shards=" + nodes, SolrBm25Retriever.builder(c).build(),
-              SolrDenseRetriever.builder(c, embedder).build(), queries);
-        }
-        if (bm25Target > 0) {
-          SolrTarget big = SolrTarget.zk(cluster.getZkServer().getZkAddress(), "bm25only");
-          try (SolrCollection c = SolrCollection.creator(big).bm25Only().shards(nodes).create()) {
-            l0 = load();
-            IndexReport sr;
-            try (SolrIndexWriter w = SolrIndexWriter.builder(c).batchSize(1000).build();
-                ChunkSource src = RagIndexBenchmark.replicated(data, copies, bm25Target)) {
-              sr = w.index(src, "k");
-            }
-            System.out.printf(Locale.ROOT,
-                "SUMMARY index-bm25only solr nodes=%d shards=%d passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
-                nodes, nodes, sr.chunksIndexed(), sr.elapsed().toMillis() / 1e3, sr.chunksPerSecond(), l0, load());
-            sizesOf("solr bm25-only nodes=" + nodes, work.resolve("solr" + nodes), "bm25only", sr.chunksIndexed());
-            latency("solr bm25-only passages=" + bm25Target + " nodes=" + nodes + " shards=" + nodes, "bm25",
-                SolrBm25Retriever.builder(c).build(), queries);
-          }
+        String zk = cluster.getZkServer().getZkAddress();
+        solr(zk, solrDir, nodes, "medquad", medquad, embedder, queries);
+        if (n > 0) {
+          solr(zk, solrDir, nodes, "replicated" + n, large, embedder, queries);
         }
       } finally {
         cluster.shutdown();
       }
     }
+  }
+
+  /** Text appended to the content of copy {@code copy > 0} of the replicated corpus (see the class Javadoc). */
+  static String copyMarker(int copy) {
+    return " [copy " + copy + " r" + copy + "]";
+  }
+
+  /** Indexes {@code corpus} (BM25 + vectors) in a local index at {@code dir}, prints its sizes and query latencies. */
+  private static void local(Path dir, Supplier<ChunkSource> corpus, Embedder embedder, List<String> queries) throws Exception {
+    double l0 = load();
+    IndexReport r;
+    try (RagIndexWriter w = RagIndexWriter.builder(dir).embedder(embedder).build();
+        ChunkSource src = corpus.get()) {
+      r = w.index(src, "k");
+    }
+    indexed("local", r, l0);
+    sizes("local", dir, r.chunksIndexed());
+    try (RagIndex local = RagIndex.open(dir)) {
+      Retriever bm25 = Bm25Retriever.builder(local).build();
+      // HNSW as Solr searches it (the local AUTO mode would search 16k passages exactly)
+      Retriever dense = DenseRetriever.builder(local, embedder).mode(DenseRetriever.Mode.HNSW).build();
+      latencies("local passages=" + r.chunksIndexed(), bm25, dense, queries);
+    }
+  }
+
+  /**
+   * Indexes {@code corpus} (BM25 + vectors) into a new collection of {@code nodes} shards on the cluster at {@code zk}
+   * (whose nodes keep their cores under {@code solrDir}), prints its sizes and query latencies.
+   */
+  private static void solr(String zk, Path solrDir, int nodes, String collection, Supplier<ChunkSource> corpus,
+      Embedder embedder, List<String> queries) throws Exception {
+    String label = "solr nodes=" + nodes + " shards=" + nodes;
+    try (SolrCollection c =
+        SolrCollection.creator(SolrTarget.zk(zk, collection)).embedder(embedder.info()).shards(nodes).create()) {
+      double l0 = load();
+      IndexReport r;
+      try (SolrIndexWriter w = SolrIndexWriter.builder(c).embedder(embedder).batchSize(500).build();
+          ChunkSource src = corpus.get()) {
+        r = w.index(src, "k");
+      }
+      indexed(label, r, l0);
+      sizesOf("solr nodes=" + nodes, solrDir, collection, r.chunksIndexed());
+      latencies(label + " passages=" + r.chunksIndexed(), SolrBm25Retriever.builder(c).build(),
+          SolrDenseRetriever.builder(c, embedder).build(), queries);
+    }
+  }
+
+  private static void indexed(String label, IndexReport r, double load0) {
+    System.out.printf(Locale.ROOT, "SUMMARY index %s passages=%d seconds=%.1f passages_per_s=%.0f load1=%.2f->%.2f%n",
+        label, r.chunksIndexed(), r.elapsed().toMillis() / 1e3, r.chunksPerSecond(), load0, load());
   }
 
   private static void latencies(String label, Retriever bm25, Retriever dense, List<String> queries) {
