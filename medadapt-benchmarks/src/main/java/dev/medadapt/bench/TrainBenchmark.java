@@ -43,7 +43,12 @@ import java.util.stream.Stream;
  *     [--python /usr/bin/python3] [--no-python]
  * ./bench TrainBenchmark memory [--bases FP32,NF4] [--seqs 256] [--steps 3] [--dir DIR] [--keep]
  * ./bench TrainBenchmark checkpoint --dir DIR [--tokenizer TOKENIZER_FOLDER]
+ * ./bench TrainBenchmark sft-file --out FILE [--rows 4] [--corpus MEDQUAD_JSONL]
  * </pre>
+ *
+ * <p>{@code sft-file}: an SFT file of medical-o1-reasoning-SFT-shaped rows ({@code Question}, {@code Complex_CoT},
+ * {@code Response}) built from consecutive MedQuAD passages, each row about 28,000 characters (over 4,096 Qwen2.5
+ * tokens in the reference template), for {@code ./medadapt train sft --max-length 4096} on the checkpoint above.
  *
  * <p>{@code speed}: tokens/s of one optimizer step (2 sequences × 4 accumulation × 512 tokens, forward, backward,
  * clipping, AdamW) of MedAdapt's {@link LoraTrainer} on a small random Qwen2 (4 layers, hidden 512, 8 heads, 2 KV
@@ -72,6 +77,7 @@ public final class TrainBenchmark {
       case "memory-child" -> memoryChild(rest);
       case "phases" -> phases(rest);
       case "checkpoint" -> checkpoint(rest);
+      case "sft-file" -> sftFile(rest);
       default -> throw new IllegalArgumentException("unknown mode " + mode + "; use speed or memory");
     }
   }
@@ -376,6 +382,56 @@ public final class TrainBenchmark {
         (System.nanoTime() - t0) / 1e9);
   }
 
+  private static void sftFile(String[] args) throws Exception {
+    Path out = null;
+    int rows = 4;
+    Path corpus = Path.of(System.getProperty("medadapt.data", "../shared/data"), "medquad", "medquad_medrag.jsonl");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--out" -> out = Path.of(args[++i]);
+        case "--rows" -> rows = Integer.parseInt(args[++i]);
+        case "--corpus" -> corpus = Path.of(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + "; usage: ./bench TrainBenchmark sft-file --out FILE [--rows 4] [--corpus MEDQUAD_JSONL]");
+      }
+    }
+    if (out == null) {
+      throw new IllegalArgumentException("--out is required");
+    }
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<com.fasterxml.jackson.databind.JsonNode> passages = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (!line.isBlank()) {
+          passages.add(json.readTree(line));
+        }
+      }
+    }
+    StringBuilder file = new StringBuilder();
+    int next = 0;
+    for (int r = 0; r < rows; r++) {
+      String title = passages.get(next % passages.size()).path("title").asText("this condition");
+      StringBuilder cot = new StringBuilder();
+      while (cot.length() < 24_000) {
+        cot.append(cot.length() == 0 ? "" : "\n\n")
+            .append(passages.get(next++ % passages.size()).path("content").asText());
+      }
+      StringBuilder response = new StringBuilder();
+      while (response.length() < 4_000) {
+        response.append(response.length() == 0 ? "" : "\n\n")
+            .append(passages.get(next++ % passages.size()).path("content").asText());
+      }
+      Map<String, String> row = new java.util.LinkedHashMap<>();
+      row.put("Question", "What should a clinician know about " + title + "?");
+      row.put("Complex_CoT", cot.toString());
+      row.put("Response", response.toString());
+      file.append(json.writeValueAsString(row)).append('\n');
+    }
+    Files.writeString(out, file.toString(), StandardCharsets.UTF_8);
+    System.out.printf(Locale.ROOT, "sft-file: %s, %d rows from %d MedQuAD passages of %s%n", out, rows, next, corpus);
+  }
+
   private static void memory(String[] args) throws Exception {
     List<String> bases = List.of("FP32", "NF4");
     List<Integer> seqs = List.of(256);
@@ -417,6 +473,7 @@ public final class TrainBenchmark {
           // The allocator settings `./medadapt train` runs with (see the launcher): buffers of 16 MiB and more mapped, serial GC.
           pb.environment().put("MALLOC_MMAP_MAX_", "65536");
           pb.environment().put("MALLOC_MMAP_THRESHOLD_", "16777216");
+          pb.environment().put("MALLOC_TRIM_THRESHOLD_", "268435456");
           Process p = pb.start();
           try (BufferedReader in = new BufferedReader(
               new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -474,13 +531,13 @@ public final class TrainBenchmark {
       for (StepMetrics m : r.metrics()) {
         double s = m.tokens() / m.tokensPerSecond();
         each.append(String.format(Locale.ROOT, " %.1f", s));
-        if (m.step() > 1) {
-          secs.add(s);
+        if (m.step() > 1 || r.metrics().size() == 1) {
+          secs.add(s); // the first step pays one-time costs; it is the only one of a 1-step run
         }
       }
       System.out.printf(Locale.ROOT, "RESULT %-4s seq %4d | load %.1f s, RSS after load %.2f GB (peak during load"
-              + " %.2f GB) | peak RSS during %d steps %.2f GB | s/step (batch 1):%s -> median after the first %.2f s"
-              + " (%.0f tokens/s) | loss %.3f | load average %s%n",
+              + " %.2f GB) | peak RSS during %d steps %.2f GB | s/step (batch 1):%s -> median (after the first,"
+              + " if more) %.2f s (%.0f tokens/s) | loss %.3f | load average %s%n",
           base, seq, loadS, rssLoad, hwmLoad, steps, hwmSteps, each, median(secs), seq / median(secs),
           r.finalLoss(), Files.readString(Path.of("/proc/loadavg")).strip());
     } finally {

@@ -60,11 +60,18 @@ public abstract class MicroBatchPass {
   public static final long MLP_SLICE_FLOATS = 8L << 20;
 
   /**
+   * Floats per block of attention scores in training (32 MB): smaller than inference's
+   * {@link Qwen2Model#ATTENTION_BLOCK_FLOATS} because the attention gradient keeps about seven block-sized arrays
+   * alive at once (scores, probabilities, their gradients); at 4,096 positions and 12 heads a block is 170 query rows.
+   */
+  public static final long ATTENTION_BLOCK_FLOATS = 8L << 20;
+
+  /**
    * The layer-wise recomputation strategy. The MLP half of each layer is computed in slices of positions
    * ({@link #MLP_SLICE_FLOATS}), with the dropout masks of the whole sequence ({@link LoraModel#tokenWindow}).
    */
   public static MicroBatchPass checkpointed(LoraModel lora, NDManager sub, Batch batch) {
-    return checkpointed(lora, sub, batch, Qwen2Model.ATTENTION_BLOCK_FLOATS, MLP_SLICE_FLOATS);
+    return checkpointed(lora, sub, batch, ATTENTION_BLOCK_FLOATS, MLP_SLICE_FLOATS);
   }
 
   /** {@link #checkpointed(LoraModel, NDManager, Batch)} with explicit block and slice sizes (tests). */
