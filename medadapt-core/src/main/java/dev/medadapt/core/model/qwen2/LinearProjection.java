@@ -3,19 +3,36 @@ package dev.medadapt.core.model.qwen2;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.core.Linear;
+import dev.medadapt.core.runtime.CpuFeatures;
 
 /**
  * A dense linear layer {@code y = x W^T + b} with the weight in PyTorch layout {@code [out, in]}.
- * When the weight is float16 the input is cast down and the result back up to float32 — for a few rows
- * (decoding), where reading the weight is the cost and float16 halves it. For many rows (a prompt's
- * prefill) PyTorch's CPU float16 product is several times slower than float32, so outside autograd the
- * weight is widened to float32 for that one product (a temporary, freed at once) and the product runs in
- * float32.
+ * When the weight is float16 the input is cast down and the result back up to float32: for a few rows (decoding)
+ * reading the weight is the cost and float16 halves it. On a CPU without float16 arithmetic PyTorch's float16
+ * product of many rows (a prompt's prefill, a large decoding batch) is several times slower than float32, so
+ * from {@code widenFromRows} rows on, outside autograd, the weight is widened to float32 for that one product (a
+ * temporary, freed at once). On a CPU with float16 arithmetic ({@link CpuFeatures#float16Arithmetic()}) the float16
+ * product is the faster one at every row count measured (1 to 512), and it is kept.
  *
  * @param weight {@code [out, in]}, float32 or float16; owned by the model
  * @param bias {@code [out]} or null
+ * @param widenFromRows rows (tokens) from which a float16 weight is widened for the product
  */
-public record LinearProjection(NDArray weight, NDArray bias) implements Projection {
+public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows) implements Projection {
+
+  /** Rows from which a float16 weight is widened on a CPU without float16 arithmetic; decode steps stay below. */
+  static final long WIDEN_FROM_ROWS = 16;
+
+  /**
+   * The default of {@code widenFromRows}: {@link #WIDEN_FROM_ROWS}, or never on a CPU with float16 arithmetic;
+   * the system property {@code medadapt.fp16.widenFromRows} (a row count, or {@code never}) overrides it.
+   */
+  static final long DEFAULT_WIDEN_FROM_ROWS = defaultWidenFromRows();
+
+  /** A layer with the CPU's default for float16 products ({@link #DEFAULT_WIDEN_FROM_ROWS}). */
+  public LinearProjection(NDArray weight, NDArray bias) {
+    this(weight, bias, DEFAULT_WIDEN_FROM_ROWS);
+  }
 
   /** Output width. */
   public long outFeatures() {
@@ -27,14 +44,31 @@ public record LinearProjection(NDArray weight, NDArray bias) implements Projecti
     return weight.getShape().get(1);
   }
 
-  /** Rows (tokens) from which a float16 weight is widened for the product; decode steps stay below. */
-  static final long WIDEN_FROM_ROWS = 16;
+  private static long defaultWidenFromRows() {
+    String p = System.getProperty("medadapt.fp16.widenFromRows");
+    if (p != null) {
+      if (p.equals("never")) {
+        return Long.MAX_VALUE;
+      }
+      try {
+        long rows = Long.parseLong(p.trim());
+        if (rows >= 1) {
+          return rows;
+        }
+      } catch (NumberFormatException e) {
+        // falls through to the error below
+      }
+      throw new IllegalArgumentException(
+          "system property medadapt.fp16.widenFromRows must be a row count >= 1 or 'never', was '" + p + "'");
+    }
+    return CpuFeatures.float16Arithmetic() ? Long.MAX_VALUE : WIDEN_FROM_ROWS;
+  }
 
   @Override
   public NDArray apply(NDArray x) {
     DataType wt = weight.getDataType();
     if (wt == DataType.FLOAT16 && x.getShape().size() / x.getShape().getShape()[x.getShape().dimension() - 1]
-        >= WIDEN_FROM_ROWS && !x.hasGradient()) {
+        >= widenFromRows && !x.hasGradient()) {
       // Nothing is recorded for backward (x needs no gradient and the weight is frozen), so the widened
       // copy can go as soon as the product exists.
       try (NDArray w32 = weight.toType(DataType.FLOAT32, false)) {

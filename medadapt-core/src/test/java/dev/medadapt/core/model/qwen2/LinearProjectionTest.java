@@ -27,7 +27,7 @@ class LinearProjectionTest {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray w16 = m.create(random(out * in, 1), new Shape(out, in)).toType(DataType.FLOAT16, false);
       NDArray bias = m.create(random(out, 2), new Shape(out));
-      LinearProjection p = new LinearProjection(w16, bias);
+      LinearProjection p = new LinearProjection(w16, bias, LinearProjection.WIDEN_FROM_ROWS);
       NDArray w32 = w16.toType(DataType.FLOAT32, false);
       for (int rows : new int[] {1, (int) LinearProjection.WIDEN_FROM_ROWS - 1, (int) LinearProjection.WIDEN_FROM_ROWS, 40}) {
         NDArray x = m.create(random(rows * in, 3 + rows), new Shape(1, rows, in));
