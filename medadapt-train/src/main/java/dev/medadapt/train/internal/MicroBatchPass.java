@@ -14,6 +14,7 @@ import dev.medadapt.train.lora.LoraModel;
 import dev.medadapt.train.quant.Nf4FrozenLinear;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * The forward and backward pass of one training micro-batch: {@link #forward} computes the summed loss (so the
@@ -192,19 +193,8 @@ public abstract class MicroBatchPass {
             x.attach(lm);
             NDArray h = model.attentionResidual(
                 l, x, model.attention(model.attentionInputs(l, x, pos), pos, attentionBlockFloats));
-            List<NDArray> outs = new ArrayList<>();
-            for (int t0 = 0; t0 < batch.length(); t0 += sliceRows) {
-              try (NDManager sm = lm.newSubManager()) {
-                NDArray hs = slice(h, sm, t0);
-                lora.tokenWindow(t0, batch.length());
-                NDArray ys = model.mlpResidual(l, hs);
-                ys.attach(lm);
-                outs.add(ys);
-              } finally {
-                lora.wholeSequence();
-              }
-            }
-            NDArray y = outs.size() == 1 ? outs.get(0) : NDArrays.concat(new NDList(outs), 1);
+            int layer = l;
+            NDArray y = overSlices(lm, (sm, t0) -> model.mlpResidual(layer, slice(h, sm, t0)));
             y.attach(sub);
             x.attach(sub);
             x = y;
@@ -240,20 +230,14 @@ public abstract class MicroBatchPass {
           NDArray h = model.attentionResidual(l, x, attn);
           // The MLP half slice by slice of positions: each slice's graph is built, backpropagated and freed before
           // the next, and its input's gradient is kept.
-          List<NDArray> dh = new ArrayList<>();
-          for (int t0 = 0; t0 < batch.length(); t0 += sliceRows) {
-            try (NDManager sm = layerScope(lm)) {
-              NDArray hs = leaf(slice(h, sm, t0), sm);
-              lora.tokenWindow(t0, batch.length());
-              NDArray ys = model.mlpResidual(l, hs);
-              gc.backward(ys.mul(slice(g, sm, t0)).sum());
-              dh.add(gradientOf(hs, lm));
-            } finally {
-              lora.wholeSequence();
-            }
-          }
-          NDArray dhAll = dh.size() == 1 ? dh.get(0) : NDArrays.concat(new NDList(dh), 1);
-          gc.backward(h.mul(dhAll).sum());
+          int layer = l;
+          NDArray upstream = g;
+          NDArray dh = overSlices(lm, (sm, t0) -> {
+            NDArray hs = leaf(slice(h, sm, t0), sm);
+            gc.backward(model.mlpResidual(layer, hs).mul(slice(upstream, sm, t0)).sum());
+            return gradientOf(hs, sm);
+          });
+          gc.backward(h.mul(dh).sum());
           NDArray[] dqkv =
               AttentionGradient.of(model.config(), detached, pos, gradientOf(attn, lm), attentionBlockFloats);
           gc.backward(qkv.q().mul(dqkv[0]).sum().add(qkv.k().mul(dqkv[1]).sum()).add(qkv.v().mul(dqkv[2]).sum()));
@@ -273,6 +257,26 @@ public abstract class MicroBatchPass {
       g.close();
     }
 
+    /**
+     * {@code perSlice(scope, t0)} for each slice of positions {@code [t0, t0 + sliceRows)}, each in a
+     * {@link #layerScope} of its own under {@code parent} with the LoRA dropout window set to that slice; the
+     * results, moved to {@code parent}, concatenated along positions.
+     */
+    private NDArray overSlices(NDManager parent, BiFunction<NDManager, Integer, NDArray> perSlice) {
+      List<NDArray> parts = new ArrayList<>();
+      for (int t0 = 0; t0 < batch.length(); t0 += sliceRows) {
+        try (NDManager sm = layerScope(parent)) {
+          lora.tokenWindow(t0, batch.length());
+          NDArray part = perSlice.apply(sm, t0);
+          part.attach(parent);
+          parts.add(part);
+        } finally {
+          lora.wholeSequence();
+        }
+      }
+      return parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
+    }
+
     /** Positions {@code [t0, t0 + sliceRows)} of {@code x [B, T, ...]}, on {@code owner}. */
     private NDArray slice(NDArray x, NDManager owner, int t0) {
       NDArray s = x.get(":, " + t0 + ":" + Math.min(batch.length(), t0 + sliceRows));
@@ -281,8 +285,9 @@ public abstract class MicroBatchPass {
     }
 
     /**
-     * A manager for one recomputed layer (or a slice of it), named {@link Nf4FrozenLinear#LAYER_SCOPE}: the NF4 base
-     * may then give autograd weights that stay valid only until the next layer is recomputed.
+     * A manager for one layer (or a slice of it), named {@link Nf4FrozenLinear#LAYER_SCOPE}: while autograd records
+     * (a recomputed layer), the NF4 base may then give it weights that stay valid only until the next layer is
+     * recomputed; with recording off (the forward pass) the name changes nothing.
      */
     private static NDManager layerScope(NDManager parent) {
       NDManager m = parent.newSubManager();

@@ -156,7 +156,7 @@ public final class LoraModel {
     DeterministicRandom r = DeterministicRandom.derive(context[0], context[1], context[2], moduleKey);
     long[] dropped;
     if (window == null) {
-      dropped = droppedPositions(r, n, n, p);
+      dropped = droppedPositions(r, n, p);
     } else {
       long rows = x.getShape().get(0);
       long t = x.getShape().get(1);

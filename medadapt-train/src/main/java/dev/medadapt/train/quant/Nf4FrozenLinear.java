@@ -125,9 +125,7 @@ public final class Nf4FrozenLinear implements Projection {
     ws.ensure(n);
     // Unpacked straight into a reused native buffer; a fresh direct buffer per call cost page faults on every layer.
     codec.dequantizeParallel(weight, ws.direct.asFloatBuffer());
-    try (NDArray blob = x.getManager().create(
-        ws.direct.duplicate().order(ByteOrder.nativeOrder()).limit(n * 4).slice().order(ByteOrder.nativeOrder()),
-        new Shape(s[0], s[1]), DataType.FLOAT32)) {
+    try (NDArray blob = x.getManager().create(firstBytes(ws.direct, n * 4), new Shape(s[0], s[1]), DataType.FLOAT32)) {
       if (!JniUtils.isGradMode()) {
         // Autograd records nothing (inference, the forward pass of activation checkpointing): the product can read
         // the buffer itself. With recording on, a product whose input needs no gradient is not enough: that gave
@@ -141,13 +139,27 @@ public final class Nf4FrozenLinear implements Projection {
     }
   }
 
+  /** The first {@code bytes} bytes of {@code buffer} as a native-order buffer of their own (for a tensor view). */
+  private static ByteBuffer firstBytes(ByteBuffer buffer, int bytes) {
+    return buffer.duplicate().order(ByteOrder.nativeOrder()).limit(bytes).slice().order(ByteOrder.nativeOrder());
+  }
+
   /** The dequantization buffers shared by all layers of a model. */
   static final class Workspace {
     /** For calls without a gradient: grown to the largest weight, overwritten by every call. */
     ByteBuffer direct = ByteBuffer.allocateDirect(0);
-    /** {@link #LAYER_SCOPE} buffers by projection role, and the weight each holds. */
-    private final java.util.Map<String, ByteBuffer> layerBuffers = new java.util.HashMap<>();
-    private final java.util.Map<String, Nf4Tensor> layerHolds = new java.util.HashMap<>();
+    /** {@link #LAYER_SCOPE} buffers by projection role. */
+    private final java.util.Map<String, LayerBuffer> layerBuffers = new java.util.HashMap<>();
+
+    /** One role's buffer and the weight dequantized into it (null before the first fill). */
+    private static final class LayerBuffer {
+      final ByteBuffer buffer;
+      Nf4Tensor holds;
+
+      LayerBuffer(int bytes) {
+        buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+      }
+    }
 
     void ensure(int n) {
       if (direct.capacity() < n * 4) {
@@ -158,17 +170,16 @@ public final class Nf4FrozenLinear implements Projection {
     /** The buffer of {@code role} holding {@code weight} dequantized (filled unless it already holds it). */
     ByteBuffer layerBuffer(String role, Nf4Tensor weight, Nf4Codec codec) {
       int bytes = Math.multiplyExact((int) weight.numel(), 4);
-      ByteBuffer b = layerBuffers.get(role);
-      if (b == null || b.capacity() < bytes) {
-        b = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+      LayerBuffer b = layerBuffers.get(role);
+      if (b == null || b.buffer.capacity() < bytes) {
+        b = new LayerBuffer(bytes);
         layerBuffers.put(role, b);
-        layerHolds.remove(role);
       }
-      if (layerHolds.get(role) != weight) {
-        codec.dequantizeParallel(weight, b.asFloatBuffer());
-        layerHolds.put(role, weight);
+      if (b.holds != weight) {
+        codec.dequantizeParallel(weight, b.buffer.asFloatBuffer());
+        b.holds = weight;
       }
-      return b.duplicate().order(ByteOrder.nativeOrder()).limit(bytes).slice().order(ByteOrder.nativeOrder());
+      return firstBytes(b.buffer, bytes);
     }
   }
 }
