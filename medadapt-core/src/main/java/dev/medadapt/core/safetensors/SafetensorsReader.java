@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.safetensors.internal.HalfFloats;
-import dev.medadapt.core.safetensors.internal.MappedFile;
+import dev.medadapt.core.safetensors.internal.TensorFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,8 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads Hugging Face safetensors checkpoints through memory maps: one file, or the shards listed in
- * {@code model.safetensors.index.json}. Files over 2 GiB are mapped in windows. Every header is
+ * Reads Hugging Face safetensors checkpoints with positional file reads: one file, or the shards listed in
+ * {@code model.safetensors.index.json}, of any size (files over 2 GiB included). Every header is
  * validated when the reader opens, so later reads cannot run past a file.
  *
  * <p>Floating tensors (F32, F16, BF16) are widened to float32 in Java ({@link #readFloats}); BF16 never
@@ -46,12 +46,12 @@ public final class SafetensorsReader implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Map<String, TensorInfo> tensors;
-  private final Map<Path, MappedFile> files;
+  private final Map<Path, TensorFile> files;
   private final Map<Path, Long> dataStart;
   private final Map<String, String> metadata;
 
   private SafetensorsReader(
-      Map<String, TensorInfo> tensors, Map<Path, MappedFile> files, Map<Path, Long> dataStart,
+      Map<String, TensorInfo> tensors, Map<Path, TensorFile> files, Map<Path, Long> dataStart,
       Map<String, String> metadata) {
     this.tensors = Collections.unmodifiableMap(tensors);
     this.files = files;
@@ -130,16 +130,16 @@ public final class SafetensorsReader implements AutoCloseable {
 
   private static SafetensorsReader openFiles(List<Path> paths, Map<String, Path> weightMap) {
     Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-    Map<Path, MappedFile> files = new LinkedHashMap<>();
+    Map<Path, TensorFile> files = new LinkedHashMap<>();
     Map<Path, Long> starts = new LinkedHashMap<>();
     Map<String, String> metadata = new LinkedHashMap<>();
     try {
       for (Path p : paths) {
-        MappedFile mf;
+        TensorFile mf;
         try {
-          mf = new MappedFile(p);
+          mf = new TensorFile(p);
         } catch (IOException e) {
-          throw new ModelFormatException("cannot map " + p + ": " + e.getMessage(), e);
+          throw new ModelFormatException("cannot open " + p + ": " + e.getMessage(), e);
         }
         files.put(p, mf);
         long start = parseHeader(mf, tensors, metadata);
@@ -155,14 +155,14 @@ public final class SafetensorsReader implements AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
-      files.values().forEach(MappedFile::close);
+      files.values().forEach(TensorFile::close);
       throw e;
     }
     return new SafetensorsReader(tensors, files, starts, metadata);
   }
 
   /** Validates one header and adds its tensors; returns the file offset of the data section. */
-  private static long parseHeader(MappedFile mf, Map<String, TensorInfo> out, Map<String, String> metadata) {
+  private static long parseHeader(TensorFile mf, Map<String, TensorInfo> out, Map<String, String> metadata) {
     Path p = mf.path();
     long size = mf.size();
     if (size < 8) {
@@ -423,9 +423,9 @@ public final class SafetensorsReader implements AutoCloseable {
     return out;
   }
 
-  /** Chunks of whole elements, at most 16 MiB each, little-endian, crossing map windows as needed. */
+  /** Chunks of whole elements, at most 16 MiB each, little-endian. */
   private void forEachChunk(TensorInfo t, java.util.function.Consumer<ByteBuffer> sink) {
-    MappedFile mf = files.get(t.file());
+    TensorFile mf = files.get(t.file());
     if (mf == null) {
       throw new IllegalStateException("reader closed");
     }
@@ -433,8 +433,7 @@ public final class SafetensorsReader implements AutoCloseable {
     long len = t.byteLength();
     int es = t.dtype().byteSize();
     int max = CHUNK_BYTES / es * es;
-    // Positional reads into one reused buffer, not views of the map: mapped pages, once touched, stay resident
-    // until the file is unmapped, which put the whole checkpoint into the loading process's peak RSS.
+    // Positional reads into one reused buffer (see TensorFile on why not a memory map).
     synchronized (this) {
       if (chunk == null) {
         chunk = ByteBuffer.allocateDirect(CHUNK_BYTES);
@@ -453,10 +452,10 @@ public final class SafetensorsReader implements AutoCloseable {
   /** The read buffer of {@link #forEachChunk}, allocated on first use. */
   private ByteBuffer chunk;
 
-  /** Drops the maps (the OS unmaps them when they are collected). */
+  /** Closes the files and frees the read buffer. */
   @Override
   public void close() {
-    files.values().forEach(MappedFile::close);
+    files.values().forEach(TensorFile::close);
     synchronized (this) {
       dev.medadapt.core.safetensors.internal.DirectBuffers.free(chunk);
       chunk = null;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.safetensors.internal.HalfFloats;
-import dev.medadapt.core.safetensors.internal.MappedFile;
+import dev.medadapt.core.safetensors.internal.TensorFile;
 import dev.medadapt.core.testing.TestResources;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -109,17 +109,21 @@ class SafetensorsTest {
   }
 
   @Test
-  void tensorsStraddlingMapWindowsAreCopiedWhole(@TempDir Path dir) throws Exception {
+  void fileRangesAreReadWholeAndOutOfRangeReadsFail(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("w.bin");
     byte[] data = new byte[1000];
     new Random(SEED).nextBytes(data);
     Files.write(f, data);
-    try (MappedFile mf = new MappedFile(f, 64)) {
+    try (TensorFile tf = new TensorFile(f)) {
       byte[] got = new byte[300];
-      mf.copy(50, got, 0, 300);
+      tf.copy(50, got, 0, 300);
       assertThat(got).isEqualTo(Arrays.copyOfRange(data, 50, 350));
-      assertThat(mf.sliceOrNull(50, 300)).isNull();
-      assertThat(mf.sliceOrNull(64, 64).get(0)).isEqualTo(data[64]);
+      ByteBuffer direct = ByteBuffer.allocateDirect(64);
+      tf.read(64, direct);
+      assertThat(direct.flip().get(0)).isEqualTo(data[64]);
+      assertThat(direct.get(63)).isEqualTo(data[127]);
+      assertThatThrownBy(() -> tf.copy(990, new byte[20], 0, 20))
+          .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("w.bin");
     }
   }
 
