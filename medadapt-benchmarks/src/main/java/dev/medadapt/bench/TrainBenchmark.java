@@ -525,7 +525,10 @@ public final class TrainBenchmark {
           .build();
       TokenizedDataset data = synthetic(steps, seq, seq / 8, model.config().vocabSize(), 11);
       TrainingResult r = new LoraTrainer(lora, cfg, run, "bench sft", null, Map.of()).train(data, null);
-      double hwmSteps = CoreBenchmark.procStatusKb("VmHWM") * 1.024e-6;
+      // The trainer resets the kernel's high-water mark at each phase (PhaseMemory), so VmHWM now covers only its
+      // last phase: the step peak is the train_step entry of the run folder's memory.json.
+      double hwmSteps = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("memory.json").toFile())
+          .path("peak_rss_bytes").path("train_step").asLong(-1) / 1e9;
       List<Double> secs = new ArrayList<>();
       StringBuilder each = new StringBuilder();
       for (StepMetrics m : r.metrics()) {

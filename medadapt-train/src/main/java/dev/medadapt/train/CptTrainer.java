@@ -2,6 +2,7 @@ package dev.medadapt.train;
 
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
+import dev.medadapt.core.model.Qwen2Config;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.core.tokenizer.HfTokenizer;
 import dev.medadapt.train.data.CorpusReader;
@@ -71,14 +72,17 @@ public final class CptTrainer {
     if (docs.isEmpty()) {
       throw new ConfigurationException("no CPT documents: give corpus files or documents");
     }
-    try (HfTokenizer tok = HfTokenizer.load(b.model);
-        Qwen2Model model = BaseModels.load(b.model, b.device, b.precision, b.quantization)) {
-      int eos = EosToken.resolve(b.model, tok, model.config());
-      TokenizedDataset all = CptEncoder.of(tok, eos, b.blockLength).encode(docs);
-      if (all.size() == 0) {
-        throw new ConfigurationException("the corpus has " + all.stats().droppedTokens()
-            + " tokens, fewer than one block of blockLength " + b.blockLength);
-      }
+    // Encoded before the base is loaded, with the tokenizer closed before training (see SftTrainer.run).
+    TokenizedDataset all;
+    try (HfTokenizer tok = HfTokenizer.load(b.model)) {
+      int eos = EosToken.resolve(b.model, tok, Qwen2Config.load(b.model));
+      all = CptEncoder.of(tok, eos, b.blockLength).encode(docs);
+    }
+    if (all.size() == 0) {
+      throw new ConfigurationException("the corpus has " + all.stats().droppedTokens()
+          + " tokens, fewer than one block of blockLength " + b.blockLength);
+    }
+    try (Qwen2Model model = BaseModels.load(b.model, b.device, b.precision, b.quantization)) {
       TokenizedDataset[] split = Splits.trainEval(all, b.evalFraction, b.training.seed(), false, b.blockLength);
       LOG.info("CPT data: {} documents -> {} blocks of {} tokens ({} tail tokens dropped); {} train / {} eval",
           docs.size(), all.size(), b.blockLength, all.stats().droppedTokens(), split[0].size(), split[1].size());

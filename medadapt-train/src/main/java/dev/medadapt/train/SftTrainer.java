@@ -4,6 +4,7 @@ import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.chat.ChatTemplate;
 import dev.medadapt.core.model.Quantization;
+import dev.medadapt.core.model.Qwen2Config;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.core.tokenizer.HfTokenizer;
 import dev.medadapt.train.data.LossMode;
@@ -95,11 +96,15 @@ public final class SftTrainer {
     if (examples.isEmpty()) {
       throw new ConfigurationException("no SFT examples: give data files or examples");
     }
-    try (HfTokenizer tok = HfTokenizer.load(b.model);
-        Qwen2Model model = BaseModels.load(b.model, b.device, b.precision, b.quantization)) {
-      int eos = EosToken.resolve(b.model, tok, model.config());
-      TokenizedDataset all = SftEncoder.builder().tokenizer(tok).eosTokenId(eos).maxLength(b.maxLength)
+    // The data are encoded before the base is loaded, and the tokenizer (native, some hundred MB for a
+    // 151,936-token vocabulary) is closed before training: bad data fails fast, and training does not carry it.
+    TokenizedDataset all;
+    try (HfTokenizer tok = HfTokenizer.load(b.model)) {
+      int eos = EosToken.resolve(b.model, tok, Qwen2Config.load(b.model));
+      all = SftEncoder.builder().tokenizer(tok).eosTokenId(eos).maxLength(b.maxLength)
           .lossMode(b.lossMode).build().encode(examples);
+    }
+    try (Qwen2Model model = BaseModels.load(b.model, b.device, b.precision, b.quantization)) {
       TokenizedDataset[] split = Splits.trainEval(all, b.evalFraction, b.training.seed(), b.packing, b.maxLength);
       LOG.info("SFT data: {} examples ({} truncated at {} tokens), {} train / {} eval sequences",
           all.stats().examples(), all.stats().truncated(), b.maxLength, split[0].size(), split[1].size());

@@ -393,6 +393,14 @@ public final class SafetensorsReader implements AutoCloseable {
     });
   }
 
+  /**
+   * Hands the raw little-endian bytes of tensor {@code name} to {@code sink} in order, a chunk of whole elements at a
+   * time (no whole-tensor buffer). A chunk is valid only during the call.
+   */
+  public void readRaw(String name, java.util.function.Consumer<ByteBuffer> sink) {
+    forEachChunk(require(name), sink);
+  }
+
   /** The raw little-endian bytes of any tensor (integer tensors are read this way). */
   public ByteBuffer readRaw(String name) {
     TensorInfo t = require(name);

@@ -6,6 +6,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.medadapt.core.model.qwen2.Bf16LinearProjection;
+import dev.medadapt.core.model.qwen2.Bf16Matrix;
 import dev.medadapt.core.model.qwen2.LinearProjection;
 import dev.medadapt.core.model.qwen2.Projection;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
@@ -51,8 +53,69 @@ public final class ChunkedLmHeadLoss {
 
   /** Whether {@code model}'s lm_head can take this path. */
   public static boolean supports(Qwen2Model model) {
-    return model.projection("lm_head") instanceof LinearProjection lp && lp.bias() == null
+    Projection p = model.projection("lm_head");
+    return p instanceof Bf16LinearProjection
+        || p instanceof LinearProjection lp && lp.bias() == null
         && (lp.weight().getDataType() == DataType.FLOAT32 || lp.weight().getDataType() == DataType.FLOAT16);
+  }
+
+  /** Float32 rows of a frozen lm_head weight {@code [V, H]}, read a chunk at a time. */
+  interface Rows {
+    long count();
+
+    /** Rows {@code [from, to)}, float32, owned by {@code m}. */
+    NDArray range(NDManager m, long from, long to);
+
+    /** Rows {@code indices}, float32, owned by {@code m}. */
+    NDArray gather(NDManager m, long[] indices);
+  }
+
+  /** The rows of a float32 or float16 weight tensor (a float16 one is widened chunk by chunk). */
+  static Rows rows(NDArray weight) {
+    return new Rows() {
+      @Override
+      public long count() {
+        return weight.getShape().get(0);
+      }
+
+      @Override
+      public NDArray range(NDManager m, long from, long to) {
+        NDArray w = weight.get(from + ":" + to);
+        w.attach(m);
+        return widen(w);
+      }
+
+      @Override
+      public NDArray gather(NDManager m, long[] indices) {
+        NDArray w = weight.get(new NDIndex("{}", OwnedArrays.of(m, indices, new Shape(indices.length))));
+        w.attach(m); // results of weight.get belong to the model's manager: move them to this scope
+        return widen(w);
+      }
+    };
+  }
+
+  /** The rows of a bfloat16 host matrix, widened exactly. */
+  static Rows rows(Bf16Matrix weight) {
+    return new Rows() {
+      @Override
+      public long count() {
+        return weight.rows();
+      }
+
+      @Override
+      public NDArray range(NDManager m, long from, long to) {
+        return weight.rows(m, from, to);
+      }
+
+      @Override
+      public NDArray gather(NDManager m, long[] indices) {
+        return weight.gather(m, indices);
+      }
+    };
+  }
+
+  private static Rows headRows(Projection head) {
+    return head instanceof Bf16LinearProjection b ? rows(b.weight()) : rows(((LinearProjection) head).weight());
   }
 
   /**
@@ -65,7 +128,7 @@ public final class ChunkedLmHeadLoss {
   }
 
   static Pass run(Qwen2Model model, NDArray ids, long[][] mask, Batch batch, boolean withGradient, long chunkFloats) {
-    LinearProjection head = (LinearProjection) model.projection("lm_head");
+    Projection head = model.projection("lm_head");
     NDArray hidden;
     Projection identity = x -> x;
     model.wrapProjections((name, p) -> name.equals("lm_head") ? identity : p);
@@ -74,22 +137,21 @@ public final class ChunkedLmHeadLoss {
     } finally {
       model.wrapProjections((name, p) -> name.equals("lm_head") ? head : p);
     }
-    return loss(hidden, head.weight(), batch, withGradient, chunkFloats);
+    return loss(hidden, headRows(head), batch, withGradient, chunkFloats);
   }
 
   /** The loss of {@code batch} from the final-normed hidden states {@code [B, T, H]} under the model's lm_head. */
   public static Pass loss(Qwen2Model model, NDArray normedHidden, Batch batch, boolean withGradient) {
-    return loss(normedHidden, ((LinearProjection) model.projection("lm_head")).weight(), batch, withGradient,
-        CHUNK_FLOATS);
+    return loss(normedHidden, headRows(model.projection("lm_head")), batch, withGradient, CHUNK_FLOATS);
   }
 
   /** The loss of hidden states {@code [B, T, H]} under the frozen {@code weight [V, H]}; see the class comment. */
-  static Pass loss(NDArray hidden, NDArray weight, Batch batch, boolean withGradient, long chunkFloats) {
+  static Pass loss(NDArray hidden, Rows weight, Batch batch, boolean withGradient, long chunkFloats) {
     NDManager m = hidden.getManager();
     int b = batch.batchSize();
     int t = batch.length();
     long h = hidden.getShape().get(2);
-    long vocab = weight.getShape().get(0);
+    long vocab = weight.count();
     int n = batch.supervisedTargets();
     long[] rows = new long[n];
     long[] targets = new long[n];
@@ -114,9 +176,7 @@ public final class ChunkedLmHeadLoss {
     NDArray gradient = null;
     try (NDManager cm = m.newSubManager()) {
       x.attach(cm);
-      NDArray targetRows = weight.get(new NDIndex("{}", OwnedArrays.of(cm, targets, new Shape(n))));
-      targetRows.attach(cm); // results of weight.get belong to the model's manager: move them to this scope
-      NDArray wy = widen(targetRows); // W_y [n, H]
+      NDArray wy = weight.gather(cm, targets); // W_y [n, H]
       NDArray zy = x.mul(wy).sum(new int[] {-1}, true); // the target logits [n, 1]
       NDArray runMax = cm.full(new Shape(n, 1), Float.NEGATIVE_INFINITY, DataType.FLOAT32);
       NDArray expSum = cm.zeros(new Shape(n, 1), DataType.FLOAT32);
@@ -124,9 +184,7 @@ public final class ChunkedLmHeadLoss {
       for (long v0 = 0; v0 < vocab; v0 += chunk) {
         long v1 = Math.min(vocab, v0 + chunk);
         try (NDManager km = cm.newSubManager()) {
-          NDArray wSlice = weight.get(v0 + ":" + v1);
-          wSlice.attach(km);
-          NDArray wc = widen(wSlice); // [c, H] float32
+          NDArray wc = weight.range(km, v0, v1); // [c, H] float32
           NDArray z = Linear.linear(x, wc, null).singletonOrThrow(); // [n, c]
           z.attach(km);
           runMax.attach(km); // the old maximum goes with this chunk's scope

@@ -137,6 +137,38 @@ class ChunkedLmHeadLossTest {
     }
   }
 
+  /** A float32 training base of a BF16 checkpoint holds lm_head as bfloat16 bits: same loss and LoRA gradients. */
+  @Test
+  void aBfloat16HostHeadGivesTheLossAndGradientsOfTheDenseHead() {
+    java.nio.file.Path dir = TestResources.tinyModel("qwen2-tiny-bf16-tied");
+    try (Qwen2Model dense = Qwen2Model.load(dir, Device.cpu(), Precision.FP32);
+        Qwen2Model bits = BaseModels.load(dir, Device.cpu(), Precision.FP32, dev.medadapt.core.model.Quantization.NONE)) {
+      assertThat(bits.projection("lm_head")).isInstanceOf(dev.medadapt.core.model.qwen2.Bf16LinearProjection.class);
+      assertThat(ChunkedLmHeadLoss.supports(bits)).isTrue();
+      Batch b = batch();
+      LoraModel loraBits = attachWithRandomFactors(bits); // the same factors on both bases
+      Outcome expected = run(attachWithRandomFactors(dense), b, false);
+      Outcome got = run(loraBits, b, true);
+      assertThat(got.loss()).isCloseTo(expected.loss(), org.assertj.core.api.Assertions.within(1e-5 * expected.loss()));
+      for (Map.Entry<String, float[]> e : expected.grads().entrySet()) {
+        float[] g = e.getValue();
+        float[] c = got.grads().get(e.getKey());
+        double scale = 0;
+        for (float v : g) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        assertThat(scale).as("gradient of %s is not zero", e.getKey()).isGreaterThan(1e-6);
+        for (int i = 0; i < g.length; i++) {
+          assertThat((double) c[i]).as("%s[%d]", e.getKey(), i)
+              .isCloseTo(g[i], org.assertj.core.api.Assertions.within(1e-5 * scale + 1e-8));
+        }
+      }
+      // the full-logits path (e.g. evaluation without the chunked loss) through the widened chunks is the same too
+      Outcome fullBits = run(loraBits, b, false);
+      assertThat(fullBits.loss()).isCloseTo(expected.loss(), org.assertj.core.api.Assertions.within(1e-5 * expected.loss()));
+    }
+  }
+
   @Test
   void loraOnLmHeadFallsBackToFullLogits() {
     try (Qwen2Model m = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-f32"), Device.cpu(), Precision.FP32)) {
@@ -171,7 +203,7 @@ class ChunkedLmHeadLossTest {
         NDArray hidden = mgr.create(hid, new Shape(b.batchSize(), b.length(), h));
         hidden.setRequiresGradient(true);
         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-          ChunkedLmHeadLoss.Pass p = ChunkedLmHeadLoss.loss(hidden, weights[k], b, true, 5L * h);
+          ChunkedLmHeadLoss.Pass p = ChunkedLmHeadLoss.loss(hidden, ChunkedLmHeadLoss.rows(weights[k]), b, true, 5L * h);
           losses[k] = p.lossSum();
           gc.backward(p.surrogate());
           grads[k] = hidden.getGradient().toFloatArray();

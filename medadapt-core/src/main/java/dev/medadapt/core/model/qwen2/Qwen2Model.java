@@ -10,15 +10,18 @@ import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.Qwen2Config;
+import dev.medadapt.core.safetensors.DType;
 import dev.medadapt.core.safetensors.SafetensorsReader;
 import dev.medadapt.core.safetensors.TensorInfo;
 import dev.medadapt.core.safetensors.internal.DirectBuffers;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -62,6 +65,8 @@ public final class Qwen2Model implements AutoCloseable {
   private final NDArray finalNorm;
   private final double[] invFreq;
   private final Path source;
+  /** Weights held outside PyTorch ({@link Bf16Matrix}), freed on {@link #close}; nulls are skipped. */
+  private final List<Bf16Matrix> hostMatrices = new ArrayList<>();
 
   private Qwen2Model(
       Path source, Qwen2Config config, NDManager manager, Precision precision,
@@ -92,6 +97,18 @@ public final class Qwen2Model implements AutoCloseable {
    * layer except lm_head (used for quantized storage); null loads dense weights.
    */
   public static Qwen2Model load(Path dir, Device device, Precision precision, LinearLoader linearLoader) {
+    return load(dir, device, precision, linearLoader, false);
+  }
+
+  /**
+   * As {@link #load(Path, Device, Precision, LinearLoader)}; with {@code bf16Vocabulary}, a float32 model on the
+   * CPU keeps the embedding and lm_head of a BF16 checkpoint as their bfloat16 bits ({@link Bf16Matrix}), widened
+   * exactly where used: half their memory, the same results, but every full lm_head product widens the whole matrix,
+   * so this is for a frozen training base (whose loss reads lm_head in chunks), not for decoding. Ignored for other
+   * precisions, devices and dtypes.
+   */
+  public static Qwen2Model load(Path dir, Device device, Precision precision, LinearLoader linearLoader,
+      boolean bf16Vocabulary) {
     Ensure.notNull(dir, "modelPath");
     dev.medadapt.core.model.Devices.require(Ensure.notNull(device, "device"));
     Ensure.notNull(precision, "precision");
@@ -106,8 +123,11 @@ public final class Qwen2Model implements AutoCloseable {
       int kvDim = cfg.numKeyValueHeads() * cfg.headDim();
       int inter = cfg.intermediateSize();
       int v = cfg.vocabSize();
-      NDArray embed = src.dense("model.embed_tokens.weight", v, h);
-      proj.put("model.embed_tokens", new EmbeddingProjection(embed));
+      boolean hostBf16 = bf16Vocabulary && precision == Precision.FP32 && !device.isGpu();
+      Bf16Matrix embedBits = hostBf16 ? src.bf16Matrix("model.embed_tokens.weight", v, h) : null;
+      NDArray embed = embedBits == null ? src.dense("model.embed_tokens.weight", v, h) : null;
+      proj.put("model.embed_tokens", embedBits != null ? new Bf16EmbeddingProjection(embedBits)
+          : new EmbeddingProjection(embed));
       NDArray[] in = new NDArray[cfg.numHiddenLayers()];
       NDArray[] post = new NDArray[cfg.numHiddenLayers()];
       LinearLoader lin = linearLoader != null ? linearLoader : WeightSource::linearDense;
@@ -124,16 +144,25 @@ public final class Qwen2Model implements AutoCloseable {
         proj.put(p + "mlp.down_proj", lin.load(src, p + "mlp.down_proj", h, inter, false));
       }
       NDArray fin = src.floatParam("model.norm.weight", h);
+      Bf16Matrix headBits = null;
       if (cfg.tieWordEmbeddings()) {
-        proj.put("lm_head", new LinearProjection(embed, null));
+        proj.put("lm_head", embedBits != null ? new Bf16LinearProjection(embedBits) : new LinearProjection(embed, null));
       } else {
-        proj.put("lm_head", new LinearProjection(src.dense("lm_head.weight", v, h), null));
+        headBits = hostBf16 ? src.bf16Matrix("lm_head.weight", v, h) : null;
+        proj.put("lm_head", headBits != null ? new Bf16LinearProjection(headBits)
+            : new LinearProjection(src.dense("lm_head.weight", v, h), null));
       }
       LOG.debug("loaded {} ({} layers, {}) in {} ms", dir, cfg.numHiddenLayers(), precision,
           (System.nanoTime() - t0) / 1_000_000);
-      return new Qwen2Model(dir, cfg, manager, precision, proj, in, post, fin);
+      Qwen2Model model = new Qwen2Model(dir, cfg, manager, precision, proj, in, post, fin);
+      model.hostMatrices.add(embedBits);
+      model.hostMatrices.add(headBits);
+      return model;
     } catch (RuntimeException e) {
       manager.close();
+      if (src != null) {
+        src.closeHostMatrices();
+      }
       throw e;
     } finally {
       if (src != null) {
@@ -161,6 +190,7 @@ public final class Qwen2Model implements AutoCloseable {
     private final Path dir;
     private ByteBuffer staging;
     private final Map<Integer, float[]> scratch = new java.util.HashMap<>();
+    private final List<Bf16Matrix> hostMatrices = new ArrayList<>();
 
     WeightSource(SafetensorsReader reader, NDManager manager, Precision precision, Path dir) {
       this.reader = reader;
@@ -208,6 +238,26 @@ public final class Qwen2Model implements AutoCloseable {
             + "; expected F32, F16 or BF16");
       }
       return t;
+    }
+
+    /**
+     * Tensor {@code name} as a {@link Bf16Matrix} when the checkpoint stores it as BF16, else null (the caller loads
+     * it dense).
+     */
+    Bf16Matrix bf16Matrix(String name, long rows, int cols) {
+      TensorInfo t = check(name, rows, cols);
+      if (t.dtype() != DType.BF16) {
+        return null;
+      }
+      Bf16Matrix m = Bf16Matrix.read(reader, name, rows, cols);
+      hostMatrices.add(m);
+      return m;
+    }
+
+    /** Frees the host matrices read so far (a failed load). */
+    void closeHostMatrices() {
+      hostMatrices.forEach(Bf16Matrix::close);
+      hostMatrices.clear();
     }
 
     /** A float32 tensor (norm weights, biases): always float32 whatever the precision. */
@@ -671,5 +721,10 @@ public final class Qwen2Model implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
+    for (Bf16Matrix m : hostMatrices) {
+      if (m != null) {
+        m.close();
+      }
+    }
   }
 }

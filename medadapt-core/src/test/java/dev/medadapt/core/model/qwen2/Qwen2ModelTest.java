@@ -164,6 +164,79 @@ class Qwen2ModelTest {
     }
   }
 
+  /**
+   * A bfloat16 vocabulary (embedding and lm_head held as bfloat16 bits, widened where read) gives exactly the logits
+   * of the float32 copy: tied (the bf16 fixture) and untied (the f32 fixture written as BF16).
+   */
+  @Test
+  void bf16VocabularyGivesTheLogitsOfTheFloat32Copy(@TempDir Path dir) throws Exception {
+    Path src = TestResources.tinyModel("qwen2-tiny-f32");
+    Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+    SafetensorsWriter w = new SafetensorsWriter();
+    try (SafetensorsReader r = SafetensorsReader.open(src)) {
+      for (String n : r.names()) {
+        w.add(n, DType.BF16, r.info(n).orElseThrow().shape(), r.readFloats(n));
+      }
+    }
+    w.write(dir.resolve("model.safetensors"));
+    Reference ref = Reference.of(TestResources.tinyModel("qwen2-tiny-bf16-tied"));
+    for (Path model : new Path[] {TestResources.tinyModel("qwen2-tiny-bf16-tied"), dir}) {
+      long[][] ids = {ref.ids(), ref.ids().clone()};
+      ids[1][2] = 7; // a second row, so the gather covers a batch
+      try (Qwen2Model dense = Qwen2Model.load(model, Device.cpu(), Precision.FP32);
+          Qwen2Model bits = Qwen2Model.load(model, Device.cpu(), Precision.FP32, null, true);
+          NDManager a = dense.manager().newSubManager();
+          NDManager b = bits.manager().newSubManager()) {
+        assertThat(bits.projection("model.embed_tokens")).as(model.toString())
+            .isInstanceOf(Bf16EmbeddingProjection.class);
+        assertThat(bits.projection("lm_head")).isInstanceOf(Bf16LinearProjection.class);
+        assertThat(dense.projection("lm_head")).isInstanceOf(LinearProjection.class);
+        float[] expected = dense.forward(a.create(ids)).toFloatArray();
+        float[] got = bits.forward(b.create(ids)).toFloatArray();
+        assertThat(maxRel(got, expected)).as(model.toString()).isLessThanOrEqualTo(1e-6);
+      }
+    }
+    // Out-of-vocabulary ids name the tensor; float16 ignores the option.
+    try (Qwen2Model bits = Qwen2Model.load(dir, Device.cpu(), Precision.FP32, null, true);
+        NDManager req = bits.manager().newSubManager();
+        Qwen2Model half = Qwen2Model.load(dir, Device.cpu(), Precision.FP16, null, true)) {
+      assertThatThrownBy(() -> bits.forward(req.create(new long[][] {{1, 256}})))
+          .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("model.embed_tokens.weight")
+          .hasMessageContaining("256");
+      assertThat(half.projection("lm_head")).isInstanceOf(LinearProjection.class);
+    }
+  }
+
+  /** A matrix split over several buffers reads its rows back in order. */
+  @Test
+  void bf16MatrixAcrossPartsReadsRowsAndGathersInOrder(@TempDir Path dir) throws Exception {
+    int rows = 37;
+    int cols = 24;
+    float[] v = new float[rows * cols];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(31);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Float.intBitsToFloat(Float.floatToRawIntBits((float) rnd.nextGaussian()) & 0xffff0000);
+    }
+    SafetensorsWriter w = new SafetensorsWriter();
+    w.add("m", DType.BF16, new long[] {rows, cols}, v);
+    w.write(dir.resolve("m.safetensors"));
+    try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("m.safetensors"));
+        Bf16Matrix m = Bf16Matrix.read(r, "m", rows, cols, 5L * cols * 2); // 5 rows a part: 8 parts
+        NDManager mgr = NDManager.newBaseManager("PyTorch")) {
+      assertThat(m.rows(mgr, 0, rows).toFloatArray()).containsExactly(v);
+      float[] slice = m.rows(mgr, 4, 11).toFloatArray();
+      assertThat(slice).containsExactly(java.util.Arrays.copyOfRange(v, 4 * cols, 11 * cols));
+      long[] idx = {36, 0, 5, 5, 19};
+      float[] g = m.gather(mgr, idx).toFloatArray();
+      for (int k = 0; k < idx.length; k++) {
+        assertThat(java.util.Arrays.copyOfRange(g, k * cols, (k + 1) * cols))
+            .containsExactly(java.util.Arrays.copyOfRange(v, (int) idx[k] * cols, (int) (idx[k] + 1) * cols));
+      }
+      assertThatThrownBy(() -> Bf16Matrix.read(r, "m", rows + 1, cols, 1 << 20))
+          .isInstanceOf(ModelFormatException.class).hasMessageContaining("[37, 24]");
+    }
+  }
+
   @Test
   void missingTensorNamesItAndItsShape(@TempDir Path dir) throws Exception {
     Path src = TestResources.tinyModel("qwen2-tiny-f32");
