@@ -474,6 +474,7 @@ public final class TrainBenchmark {
           pb.environment().put("MALLOC_MMAP_MAX_", "65536");
           pb.environment().put("MALLOC_MMAP_THRESHOLD_", "16777216");
           pb.environment().put("MALLOC_TRIM_THRESHOLD_", "268435456");
+          pb.environment().put("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
           Process p = pb.start();
           try (BufferedReader in = new BufferedReader(
               new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -136,7 +136,7 @@ public final class Nf4MatMul {
     int in = w.shape()[1];
     float[] scales = w.absmax();
     int scaleBase = 0;
-    if (scales == null) {
+    if (scales == null && !kernel.resolvesDoubleQuant()) {
       // Only the blocks these rows touch, resolved as Nf4Codec resolves double-quantized absmax.
       int bs = w.blockSize();
       scaleBase = (int) ((long) rowFrom * in / bs);

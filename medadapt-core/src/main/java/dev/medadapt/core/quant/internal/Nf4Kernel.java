@@ -30,8 +30,15 @@ public interface Nf4Kernel {
    * {@code y[yOffset + r - rowFrom] = sum_c W[r][c] * x[c]} for {@code r} in {@code [rowFrom, rowTo)}.
    *
    * @param scales float32 block scales (double quantization resolved by the caller): block {@code b}'s
-   *     scale is {@code scales[b - scaleBase]}; covers at least the blocks of rows {@code [rowFrom, rowTo)}
+   *     scale is {@code scales[b - scaleBase]}; covers at least the blocks of rows {@code [rowFrom, rowTo)}.
+   *     Null (with {@code scaleBase} 0) when the kernel {@link #resolvesDoubleQuant} and {@code w} is
+   *     double-quantized: the kernel resolves each block's scale where it uses it
    * @param x the row returned by {@link #prepare}
    */
+  /** Whether {@link #rows} takes null scales and resolves a double-quantized tensor's absmax itself. */
+  default boolean resolvesDoubleQuant() {
+    return false;
+  }
+
   void rows(Nf4Tensor w, float[] scales, int scaleBase, float[] x, int rowFrom, int rowTo, float[] y, int yOffset);
 }
