@@ -99,6 +99,25 @@ class ChunkedLmHeadLossTest {
     return new Outcome(loss, grads);
   }
 
+  /** Loss within 1e-5 relative; every LoRA gradient non-zero and within 1e-5 of its largest entry. */
+  private static void assertSameLossAndGradients(Outcome got, Outcome expected) {
+    assertThat(got.loss()).isCloseTo(expected.loss(), org.assertj.core.api.Assertions.within(1e-5 * expected.loss()));
+    assertThat(got.grads().keySet()).isEqualTo(expected.grads().keySet());
+    for (Map.Entry<String, float[]> e : expected.grads().entrySet()) {
+      float[] g = e.getValue();
+      float[] c = got.grads().get(e.getKey());
+      double scale = 0;
+      for (float v : g) {
+        scale = Math.max(scale, Math.abs(v));
+      }
+      assertThat(scale).as("gradient of %s is not zero", e.getKey()).isGreaterThan(1e-6);
+      for (int i = 0; i < g.length; i++) {
+        assertThat((double) c[i]).as("%s[%d]", e.getKey(), i)
+            .isCloseTo(g[i], org.assertj.core.api.Assertions.within(1e-5 * scale + 1e-8));
+      }
+    }
+  }
+
   @Test
   void sameLossAndGradientsAsFullLogits() {
     try (Qwen2Model m = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-f32"), Device.cpu(), Precision.FP32)) {
@@ -108,23 +127,7 @@ class ChunkedLmHeadLossTest {
       Outcome full = run(lm, b, false);
       Outcome chunked = run(lm, b, true);
       assertThat(full.loss()).isGreaterThan(1.0);
-      assertThat(chunked.loss()).isCloseTo(full.loss(), org.assertj.core.api.Assertions.within(1e-5 * full.loss()));
-      double maxAbs = 0;
-      for (Map.Entry<String, float[]> e : full.grads().entrySet()) {
-        float[] g = e.getValue();
-        float[] c = chunked.grads().get(e.getKey());
-        double scale = 0;
-        for (float v : g) {
-          scale = Math.max(scale, Math.abs(v));
-        }
-        assertThat(scale).as("gradient of %s is not zero", e.getKey()).isGreaterThan(1e-6);
-        for (int i = 0; i < g.length; i++) {
-          assertThat((double) c[i]).as("%s[%d]", e.getKey(), i)
-              .isCloseTo(g[i], org.assertj.core.api.Assertions.within(1e-5 * scale + 1e-8));
-        }
-        maxAbs = Math.max(maxAbs, scale);
-      }
-      assertThat(maxAbs).isGreaterThan(0);
+      assertSameLossAndGradients(chunked, full);
       // and the loss alone (evaluation) is the same number
       try (NDManager mb = m.manager().newSubManager()) {
         long[] ids = java.util.Arrays.stream(b.inputIds()).asLongStream().toArray();
@@ -149,20 +152,7 @@ class ChunkedLmHeadLossTest {
       LoraModel loraBits = attachWithRandomFactors(bits); // the same factors on both bases
       Outcome expected = run(attachWithRandomFactors(dense), b, false);
       Outcome got = run(loraBits, b, true);
-      assertThat(got.loss()).isCloseTo(expected.loss(), org.assertj.core.api.Assertions.within(1e-5 * expected.loss()));
-      for (Map.Entry<String, float[]> e : expected.grads().entrySet()) {
-        float[] g = e.getValue();
-        float[] c = got.grads().get(e.getKey());
-        double scale = 0;
-        for (float v : g) {
-          scale = Math.max(scale, Math.abs(v));
-        }
-        assertThat(scale).as("gradient of %s is not zero", e.getKey()).isGreaterThan(1e-6);
-        for (int i = 0; i < g.length; i++) {
-          assertThat((double) c[i]).as("%s[%d]", e.getKey(), i)
-              .isCloseTo(g[i], org.assertj.core.api.Assertions.within(1e-5 * scale + 1e-8));
-        }
-      }
+      assertSameLossAndGradients(got, expected);
       // the full-logits path (e.g. evaluation without the chunked loss) through the widened chunks is the same too
       Outcome fullBits = run(loraBits, b, false);
       assertThat(fullBits.loss()).isCloseTo(expected.loss(), org.assertj.core.api.Assertions.within(1e-5 * expected.loss()));

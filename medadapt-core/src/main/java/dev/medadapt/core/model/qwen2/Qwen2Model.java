@@ -249,7 +249,15 @@ public final class Qwen2Model implements AutoCloseable {
       if (t.dtype() != DType.BF16) {
         return null;
       }
-      Bf16Matrix m = Bf16Matrix.read(reader, name, rows, cols);
+      Bf16Matrix m;
+      try {
+        m = Bf16Matrix.read(reader, name, rows, cols);
+      } catch (OutOfMemoryError e) {
+        // Direct buffers count against -XX:MaxDirectMemorySize (by default the maximum heap size).
+        LOG.warn("{}: no room for its {} MB of bfloat16 bits in direct memory ({}); loading it as float32", name,
+            rows * cols * 2 / 1_000_000, e.getMessage());
+        return null;
+      }
       hostMatrices.add(m);
       return m;
     }
