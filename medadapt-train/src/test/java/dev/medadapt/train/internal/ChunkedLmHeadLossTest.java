@@ -48,8 +48,11 @@ class ChunkedLmHeadLossTest {
   }
 
   private static LoraModel attachWithRandomFactors(Qwen2Model m) {
-    LoraConfig cfg = LoraConfig.builder().rank(2).alpha(4).dropout(0.1)
-        .targetModules("q_proj", "v_proj", "o_proj", "down_proj").build();
+    return attachWithRandomFactors(m, "q_proj", "v_proj", "o_proj", "down_proj");
+  }
+
+  private static LoraModel attachWithRandomFactors(Qwen2Model m, String... targets) {
+    LoraConfig cfg = LoraConfig.builder().rank(2).alpha(4).dropout(0.1).targetModules(targets).build();
     LoraModel lm = LoraModel.attach(m, cfg, 11);
     LoraAdapter a = lm.toAdapter();
     DeterministicRandom r = new DeterministicRandom(5);
@@ -156,6 +159,26 @@ class ChunkedLmHeadLossTest {
       // the full-logits path (e.g. evaluation without the chunked loss) through the widened chunks is the same too
       Outcome fullBits = run(loraBits, b, false);
       assertThat(fullBits.loss()).isCloseTo(expected.loss(), org.assertj.core.api.Assertions.within(1e-5 * expected.loss()));
+    }
+  }
+
+  /**
+   * LoRA on the bfloat16 embedding and lm_head themselves (the CPT recipe's targets): the full-logits path through
+   * the widened chunks gives the dense base's loss and gradients, the embedding and lm_head factors' included.
+   */
+  @Test
+  void loraOnABfloat16HostEmbeddingAndHeadMatchesTheDenseBase() {
+    java.nio.file.Path dir = TestResources.tinyModel("qwen2-tiny-bf16-tied");
+    String[] targets = {"embed_tokens", "lm_head", "q_proj", "down_proj"};
+    try (Qwen2Model dense = Qwen2Model.load(dir, Device.cpu(), Precision.FP32);
+        Qwen2Model bits = BaseModels.load(dir, Device.cpu(), Precision.FP32, dev.medadapt.core.model.Quantization.NONE)) {
+      LoraModel loraBits = attachWithRandomFactors(bits, targets);
+      assertThat(ChunkedLmHeadLoss.supports(bits)).isFalse();
+      Batch b = batch();
+      Outcome expected = run(attachWithRandomFactors(dense, targets), b, false);
+      assertThat(expected.grads().keySet()).anyMatch(k -> k.startsWith("lm_head."))
+          .anyMatch(k -> k.startsWith("model.embed_tokens."));
+      assertSameLossAndGradients(run(loraBits, b, false), expected);
     }
   }
 
