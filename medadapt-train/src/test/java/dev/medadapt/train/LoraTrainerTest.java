@@ -68,10 +68,14 @@ class LoraTrainerTest {
       // stated threshold: below 2.0 nats per token after 30 steps (from ~5.6). At this learning rate (3e-2) the end
       // point depends on the dropout masks: 1.1 to 1.8 over four mask streams measured.
       assertThat(r.finalEvalLoss()).isLessThan(2.0);
-      // pinned: seed 4242 fixes data order, init and dropout masks, so the run is deterministic on one machine; the
-      // tolerance allows for float summation order across CPUs and PyTorch builds
-      assertThat(r.finalLoss()).isCloseTo(1.6987, within(2e-3));
-      assertThat(r.finalEvalLoss()).isCloseTo(1.6125, within(2e-3));
+      assertThat(r.finalLoss()).isLessThan(2.0);
+      // pinned where the run does not depend on the CPU: seed 4242 fixes data order, init and dropout masks, and
+      // before the first update (LoRA B = 0) the losses are the base model's, equal across CPUs to float rounding.
+      // After it they are not: AdamW's first step moves every factor by about ±lr whatever its gradient's size, so
+      // the sign of a near-zero gradient (float summation order: AVX2 against AVX-512, PyTorch builds) changes the
+      // trajectory. The final losses measured 1.6987/1.6125 (train/eval) on an AVX-512 CPU, 1.6471/1.4662 on AVX2.
+      assertThat(before).isCloseTo(5.6015, within(1e-3));
+      assertThat(ms.get(0).loss()).isCloseTo(5.6790, within(1e-3));
       assertThat(ms.stream().filter(s -> s.evalLoss() != null).count()).isEqualTo(3);
       assertThat(r.adapterDir().resolve("adapter_config.json")).exists();
       assertThat(tmp.resolve("provenance.json")).exists();
