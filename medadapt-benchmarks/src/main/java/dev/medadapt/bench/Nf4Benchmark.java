@@ -1,6 +1,7 @@
 package dev.medadapt.bench;
 
 import dev.medadapt.core.quant.Nf4Codec;
+import dev.medadapt.core.quant.Nf4MatMul;
 import dev.medadapt.core.quant.Nf4Tensor;
 import java.util.Arrays;
 import java.util.Locale;
@@ -15,13 +16,18 @@ import java.util.SplittableRandom;
  *   <li>{@code f32 copy}: {@code System.arraycopy} of the fp32 matrix (memory-bandwidth roof).
  * </ul>
  *
- * <p>Run: {@code ./bench Nf4Benchmark [rows cols iterations seed]}. GB/s counts fp32 output bytes
+ * <p>Run: {@code ./bench Nf4Benchmark [rows cols iterations seed]}; {@code ./bench Nf4Benchmark decode-layers} times the
+ * fused product over a whole decode token's layers (see {@link #decodeLayers}). GB/s counts fp32 output bytes
  * (dequantize) or fp32 input bytes (quantize); the median of the timed iterations is reported.
  */
 public final class Nf4Benchmark {
   private Nf4Benchmark() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("decode-layers")) {
+      decodeLayers(args);
+      return;
+    }
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1536;
     int cols = args.length > 1 ? Integer.parseInt(args[1]) : 8960;
     int iters = args.length > 2 ? Integer.parseInt(args[2]) : 15;
@@ -78,6 +84,60 @@ public final class Nf4Benchmark {
 
   private static void row(String name, double seconds, double gb) {
     System.out.printf(Locale.ROOT, "%-28s %10.2f %10.2f%n", name, seconds * 1e3, gb / seconds);
+  }
+
+  /**
+   * {@code ./bench Nf4Benchmark decode-layers [--layers 28] [--double-quant true|false] [--iterations 15]}: one decode
+   * token's NF4 products of the DeepSeek-R1-Distill-Qwen-1.5B layers (the 7 projections of each, random weights, one
+   * input row) through {@link Nf4MatMul#multiply}, the fused kernel this JVM chose; the median milliseconds per token
+   * and the packed bytes streamed per second. The weights (0.66 GB packed for 28 layers) are far larger than cache.
+   */
+  private static void decodeLayers(String[] args) {
+    int layers = 28;
+    boolean dq = true;
+    int iters = 15;
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--layers" -> layers = Integer.parseInt(args[++i]);
+        case "--double-quant" -> dq = Boolean.parseBoolean(args[++i]);
+        case "--iterations" -> iters = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    int[][] shapes = {{1536, 1536}, {256, 1536}, {256, 1536}, {1536, 1536}, {8960, 1536}, {8960, 1536}, {1536, 8960}};
+    Nf4Codec codec = Nf4Codec.builder().doubleQuant(dq).build();
+    SplittableRandom r = new SplittableRandom(42);
+    java.util.List<Nf4Tensor> ws = new java.util.ArrayList<>();
+    long bytes = 0;
+    float[] w = new float[8960 * 1536];
+    for (int l = 0; l < layers; l++) {
+      for (int[] sh : shapes) {
+        int n = sh[0] * sh[1];
+        for (int i = 0; i < n; i++) {
+          w[i] = (float) (0.02 * r.nextGaussian());
+        }
+        Nf4Tensor t = codec.quantize(Arrays.copyOf(w, n), sh[0], sh[1]);
+        ws.add(t);
+        bytes += t.packed().length;
+      }
+    }
+    float[] x1536 = new float[1536];
+    float[] x8960 = new float[8960];
+    for (float[] x : new float[][] {x1536, x8960}) {
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) r.nextGaussian();
+      }
+    }
+    float[] y = new float[8960];
+    double s = median(iters, () -> {
+      for (Nf4Tensor t : ws) {
+        Nf4MatMul.multiply(t, t.shape()[1] == 1536 ? x1536 : x8960, 1, y);
+      }
+    });
+    System.out.printf(Locale.ROOT, "NF4 decode-layers: %d layers, double quantization %s, kernel %s, java %s, %d cpus:"
+        + " %.1f ms per token (median of %d), %.2f GB/s of packed codes (%.3f GB)%n", layers, dq,
+        Nf4MatMul.kernelName(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+        s * 1e3, iters, bytes / s / 1e9, bytes / 1e9);
   }
 
   private static double median(int iters, Runnable op) {
