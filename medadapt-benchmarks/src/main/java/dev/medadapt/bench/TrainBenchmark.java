@@ -60,7 +60,8 @@ import java.util.stream.Stream;
  *
  * <p>{@code memory}: for each base (fp32, NF4) and sequence length, a child JVM loads a random-weight
  * DeepSeek-R1-Distill-Qwen-1.5B-shaped checkpoint, attaches the reference LoRA and runs SFT steps of one sequence
- * (batch 1, no accumulation), reporting RSS after load, peak RSS (VmHWM) during the steps and seconds per step.
+ * (batch 1, no accumulation), reporting RSS after load, the steps' peak RSS (the trainer's {@code train_step} figure
+ * in the run folder's {@code memory.json}) and seconds per step.
  */
 public final class TrainBenchmark {
   private static final Pattern RESULT = Pattern.compile("RESULT tokens_per_s=([0-9.]+) step_s=([0-9.]+).*");
@@ -520,7 +521,6 @@ public final class TrainBenchmark {
       LoraModel lora = LoraModel.attach(model, referenceLora(0.05), 4242);
       double rssLoad = CoreBenchmark.procStatusKb("VmRSS") * 1.024e-6;
       double hwmLoad = CoreBenchmark.procStatusKb("VmHWM") * 1.024e-6;
-      CoreBenchmark.resetPeakRss();
       TrainingConfig cfg = TrainingConfig.builder().seed(4242).learningRate(1e-4).weightDecay(0.01)
           .schedule(TrainingConfig.Schedule.CONSTANT).microBatchSize(1).gradientAccumulation(1).maxSteps(steps)
           .build();

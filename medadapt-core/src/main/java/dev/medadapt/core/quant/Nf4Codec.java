@@ -400,7 +400,8 @@ public final class Nf4Codec {
     }
   }
 
-  private static float blockScale(Nf4Tensor.DoubleQuant dq, int b) {
+  /** The float32 absmax of block {@code b} of a double-quantized tensor (bitsandbytes' dynamic map). */
+  public static float blockScale(Nf4Tensor.DoubleQuant dq, int b) {
     return DYNAMIC_MAP[dq.codes()[b] & 0xff] * dq.nestedAbsmax()[b / dq.nestedBlockSize()] + dq.offset();
   }
 

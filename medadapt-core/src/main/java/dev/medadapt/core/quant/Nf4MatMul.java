@@ -143,17 +143,12 @@ public final class Nf4MatMul {
       int last = (int) (((long) rowTo * in - 1) / bs);
       scales = new float[last - scaleBase + 1];
       Nf4Tensor.DoubleQuant dq = w.doubleQuant();
-      float[] map = DynamicMap.TABLE;
       for (int b = scaleBase; b <= last; b++) {
-        scales[b - scaleBase] = map[dq.codes()[b] & 0xff] * dq.nestedAbsmax()[b / dq.nestedBlockSize()] + dq.offset();
+        scales[b - scaleBase] = Nf4Codec.blockScale(dq, b);
       }
     }
     for (int m = 0; m < x.length; m++) {
       kernel.rows(w, scales, scaleBase, x[m], rowFrom, rowTo, y, m * out + rowFrom);
     }
-  }
-
-  private static final class DynamicMap {
-    static final float[] TABLE = Nf4Codec.dynamicMapTable();
   }
 }

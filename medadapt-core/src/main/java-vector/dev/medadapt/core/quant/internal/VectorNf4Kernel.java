@@ -47,8 +47,6 @@ public final class VectorNf4Kernel implements Nf4Kernel {
    * own shuffle to a {@code vpermd}, while a shuffle cast to float lanes stays in Java (~20x slower).
    */
   private static final int[] CODEBOOK_BITS = new int[16];
-  /** bitsandbytes' dynamic 8-bit map, which decodes double-quantized absmax codes. */
-  private static final float[] DYNAMIC_MAP = Nf4Codec.dynamicMapTable();
 
   static {
     float[] cb = Nf4Codec.codebook();
@@ -114,13 +112,8 @@ public final class VectorNf4Kernel implements Nf4Kernel {
     byte[] packed = w.packed();
     IntVector cb = IntVector.fromArray(I16, CODEBOOK_BITS, 0);
     boolean twoBlocks = bs == 64;
-    // Double-quantized absmax without a resolved array: each block's scale is resolved where it is used, as
-    // Nf4Codec resolves it (code -> dynamic map, times the nested absmax, plus the offset).
+    // Double-quantized absmax without a resolved array: each block's scale is resolved where it is used.
     Nf4Tensor.DoubleQuant dq = scales == null ? w.doubleQuant() : null;
-    byte[] dqCodes = dq == null ? null : dq.codes();
-    float[] nested = dq == null ? null : dq.nestedAbsmax();
-    int nestedBs = dq == null ? 1 : dq.nestedBlockSize();
-    float offset = dq == null ? 0f : dq.offset();
     for (int r = rowFrom; r < rowTo; r++) {
       FloatVector acc = FloatVector.zero(F16);
       int byteBase = (int) ((long) r * in / 2);
@@ -137,23 +130,19 @@ public final class VectorNf4Kernel implements Nf4Kernel {
               .fma(FloatVector.fromArray(F16, x, c + 16 * j + 16), s1);
         }
         int b = blockBase + c / bs;
-        float sc0;
-        float sc1;
-        if (dq == null) {
-          sc0 = scales[b];
-          sc1 = twoBlocks ? scales[b + 1] : 0f;
-        } else {
-          sc0 = DYNAMIC_MAP[dqCodes[b] & 0xff] * nested[b / nestedBs] + offset;
-          sc1 = twoBlocks ? DYNAMIC_MAP[dqCodes[b + 1] & 0xff] * nested[(b + 1) / nestedBs] + offset : 0f;
-        }
-        FloatVector scale = FloatVector.broadcast(F16, sc0);
+        FloatVector scale = FloatVector.broadcast(F16, scale(scales, dq, b));
         if (twoBlocks) {
-          scale = scale.blend(FloatVector.broadcast(F16, sc1), UPPER16);
+          scale = scale.blend(FloatVector.broadcast(F16, scale(scales, dq, b + 1)), UPPER16);
         }
         acc = s0.add(s1).fma(scale, acc);
       }
       y[yOffset + r - rowFrom] = acc.reduceLanes(VectorOperators.ADD);
     }
+  }
+
+  /** Block {@code b}'s scale: from {@code scales}, or resolved from {@code dq} when {@code scales} is null. */
+  private static float scale(float[] scales, Nf4Tensor.DoubleQuant dq, int b) {
+    return scales != null ? scales[b] : Nf4Codec.blockScale(dq, b);
   }
 
   private static FloatVector lookup16(IntVector cb, IntVector codes) {
@@ -169,10 +158,6 @@ public final class VectorNf4Kernel implements Nf4Kernel {
     IntVector cbLow = IntVector.fromArray(I8, CODEBOOK_BITS, 0);
     IntVector cbHigh = IntVector.fromArray(I8, CODEBOOK_BITS, 8);
     Nf4Tensor.DoubleQuant dq = scales == null ? w.doubleQuant() : null;
-    byte[] dqCodes = dq == null ? null : dq.codes();
-    float[] nested = dq == null ? null : dq.nestedAbsmax();
-    int nestedBs = dq == null ? 1 : dq.nestedBlockSize();
-    float offset = dq == null ? 0f : dq.offset();
     for (int r = rowFrom; r < rowTo; r++) {
       FloatVector acc = FloatVector.zero(F8);
       int byteBase = (int) ((long) r * in / 2);
@@ -187,9 +172,7 @@ public final class VectorNf4Kernel implements Nf4Kernel {
           s1 = lookup8(cbLow, cbHigh, v.lanewise(VectorOperators.LSHR, 4 * j + 4).and(0x0f))
               .fma(FloatVector.fromArray(F8, x, c + 8 * j + 8), s1);
         }
-        int b = blockBase + c / bs;
-        float sc = dq == null ? scales[b] : DYNAMIC_MAP[dqCodes[b] & 0xff] * nested[b / nestedBs] + offset;
-        acc = s0.add(s1).fma(FloatVector.broadcast(F8, sc), acc);
+        acc = s0.add(s1).fma(FloatVector.broadcast(F8, scale(scales, dq, blockBase + c / bs)), acc);
       }
       y[yOffset + r - rowFrom] = acc.reduceLanes(VectorOperators.ADD);
     }

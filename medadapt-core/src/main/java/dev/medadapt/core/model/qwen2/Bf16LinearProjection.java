@@ -19,20 +19,13 @@ public record Bf16LinearProjection(Bf16Matrix weight) implements Projection {
     NDManager m = x.getManager();
     long out = weight.rows();
     int chunk = Math.max(1, Bf16Matrix.STAGING_FLOATS / weight.cols());
-    if (out <= chunk) {
-      try (NDManager tmp = m.newSubManager()) {
-        NDArray y = Linear.linear(x, weight.rows(tmp, 0, out), null).singletonOrThrow();
-        y.attach(m);
-        return y;
-      }
-    }
     NDList parts = new NDList();
     try (NDManager tmp = m.newSubManager()) {
       for (long v0 = 0; v0 < out; v0 += chunk) {
         NDArray w = weight.rows(tmp, v0, Math.min(out, v0 + chunk));
         parts.add(Linear.linear(x, w, null).singletonOrThrow());
       }
-      NDArray y = NDArrays.concat(parts, -1);
+      NDArray y = parts.size() == 1 ? parts.singletonOrThrow() : NDArrays.concat(parts, -1);
       y.attach(m);
       return y;
     }

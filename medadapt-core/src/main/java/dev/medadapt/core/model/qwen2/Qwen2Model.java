@@ -65,7 +65,7 @@ public final class Qwen2Model implements AutoCloseable {
   private final NDArray finalNorm;
   private final double[] invFreq;
   private final Path source;
-  /** Weights held outside PyTorch ({@link Bf16Matrix}), freed on {@link #close}; nulls are skipped. */
+  /** Weights held outside PyTorch ({@link Bf16Matrix}), freed on {@link #close}. */
   private final List<Bf16Matrix> hostMatrices = new ArrayList<>();
 
   private Qwen2Model(
@@ -144,19 +144,17 @@ public final class Qwen2Model implements AutoCloseable {
         proj.put(p + "mlp.down_proj", lin.load(src, p + "mlp.down_proj", h, inter, false));
       }
       NDArray fin = src.floatParam("model.norm.weight", h);
-      Bf16Matrix headBits = null;
       if (cfg.tieWordEmbeddings()) {
         proj.put("lm_head", embedBits != null ? new Bf16LinearProjection(embedBits) : new LinearProjection(embed, null));
       } else {
-        headBits = hostBf16 ? src.bf16Matrix("lm_head.weight", v, h) : null;
+        Bf16Matrix headBits = hostBf16 ? src.bf16Matrix("lm_head.weight", v, h) : null;
         proj.put("lm_head", headBits != null ? new Bf16LinearProjection(headBits)
             : new LinearProjection(src.dense("lm_head.weight", v, h), null));
       }
       LOG.debug("loaded {} ({} layers, {}) in {} ms", dir, cfg.numHiddenLayers(), precision,
           (System.nanoTime() - t0) / 1_000_000);
       Qwen2Model model = new Qwen2Model(dir, cfg, manager, precision, proj, in, post, fin);
-      model.hostMatrices.add(embedBits);
-      model.hostMatrices.add(headBits);
+      model.hostMatrices.addAll(src.hostMatrices);
       return model;
     } catch (RuntimeException e) {
       manager.close();
@@ -190,6 +188,7 @@ public final class Qwen2Model implements AutoCloseable {
     private final Path dir;
     private ByteBuffer staging;
     private final Map<Integer, float[]> scratch = new java.util.HashMap<>();
+    /** The {@link Bf16Matrix}es read so far: the model's on success, freed on failure. */
     private final List<Bf16Matrix> hostMatrices = new ArrayList<>();
 
     WeightSource(SafetensorsReader reader, NDManager manager, Precision precision, Path dir) {
@@ -729,10 +728,6 @@ public final class Qwen2Model implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
-    for (Bf16Matrix m : hostMatrices) {
-      if (m != null) {
-        m.close();
-      }
-    }
+    hostMatrices.forEach(Bf16Matrix::close);
   }
 }

@@ -26,6 +26,11 @@ public interface Nf4Kernel {
    */
   float[] prepare(float[] x);
 
+  /** Whether {@link #rows} takes null scales and resolves a double-quantized tensor's absmax itself. */
+  default boolean resolvesDoubleQuant() {
+    return false;
+  }
+
   /**
    * {@code y[yOffset + r - rowFrom] = sum_c W[r][c] * x[c]} for {@code r} in {@code [rowFrom, rowTo)}.
    *
@@ -35,10 +40,5 @@ public interface Nf4Kernel {
    *     double-quantized: the kernel resolves each block's scale where it uses it
    * @param x the row returned by {@link #prepare}
    */
-  /** Whether {@link #rows} takes null scales and resolves a double-quantized tensor's absmax itself. */
-  default boolean resolvesDoubleQuant() {
-    return false;
-  }
-
   void rows(Nf4Tensor w, float[] scales, int scaleBase, float[] x, int rowFrom, int rowTo, float[] y, int yOffset);
 }
