@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * roofline measured in the same run.
  *
  * <pre>
- * ./bench CoreBenchmark [--modes FP32,FP16,NF4,NF4-FP16] [--prefill 512] [--decode 128] [--dir DIR --keep]
+ * ./bench CoreBenchmark [--modes FP32,FP16,NF4,NF4-FP16,INT8,INT8-FP16] [--prefill 512] [--decode 128] [--dir DIR --keep]
  *                       [--jlama [--tokenizer tokenizer.json]]
  * </pre>
  *
@@ -127,11 +127,12 @@ public final class CoreBenchmark {
   private static double run(Path dir, String mode, int prefill, int decode, double bandwidth) throws IOException {
     resetPeakRss();
     long t0 = System.nanoTime();
-    Quantization q = mode.startsWith("NF4") ? Quantization.NF4 : Quantization.NONE;
+    Quantization q = mode.startsWith("NF4") ? Quantization.NF4 : mode.startsWith("INT8") ? Quantization.INT8
+        : Quantization.NONE;
     Precision precision = switch (mode) {
-      case "FP32", "NF4" -> Precision.FP32;
-      case "FP16", "NF4-FP16" -> Precision.FP16;
-      default -> throw new IllegalArgumentException("--modes takes FP32, FP16, NF4, NF4-FP16; was " + mode);
+      case "FP32", "NF4", "INT8" -> Precision.FP32;
+      case "FP16", "NF4-FP16", "INT8-FP16" -> Precision.FP16;
+      default -> throw new IllegalArgumentException("--modes takes FP32, FP16, NF4, NF4-FP16, INT8, INT8-FP16; was " + mode);
     };
     try (Qwen2Model model = load(dir, q, precision)) {
       double loadS = (System.nanoTime() - t0) / 1e9;
@@ -189,6 +190,9 @@ public final class CoreBenchmark {
       return Qwen2Model.load(dir, Device.cpu(), precision,
           dev.medadapt.core.model.qwen2.Nf4Projection.loader(dev.medadapt.core.quant.Nf4Codec.builder().build(), precision));
     }
+    if (q == Quantization.INT8) {
+      return Qwen2Model.load(dir, Device.cpu(), precision, dev.medadapt.core.model.qwen2.Int8Projection.loader(precision));
+    }
     return Qwen2Model.load(dir, Device.cpu(), precision);
   }
 
@@ -206,6 +210,9 @@ public final class CoreBenchmark {
     long lmHead = (long) VOCAB * HIDDEN * bytes;
     if (q == Quantization.NF4) {
       return layers / 2 + layers / 64 * 4 + lmHead;
+    }
+    if (q == Quantization.INT8) {
+      return layers + (long) LAYERS * (2L * HIDDEN + 2L * kvDim + 2L * INTER + HIDDEN) * 4 + lmHead;
     }
     return layers * bytes + lmHead;
   }

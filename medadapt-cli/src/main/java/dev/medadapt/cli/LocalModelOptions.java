@@ -15,7 +15,9 @@ final class LocalModelOptions {
   Precision dtype;
 
   @Option(names = "--quantization", defaultValue = "NONE",
-      description = "NONE (default) or NF4: 4-bit linear layers, dequantized per call to --dtype (less memory, slower).")
+      description = "NONE (default), NF4 or INT8: linear layers stored as 4-bit NF4 or as 8-bit per-channel codes; "
+          + "decode steps multiply straight from the codes, prompts dequantize one layer at a time to --dtype. "
+          + "INT8 halves FP16's bytes with a smaller error than NF4.")
   Quantization quantization;
 
   @Option(names = "--max-context", defaultValue = "0",

@@ -778,7 +778,7 @@ public final class Study {
       return this;
     }
 
-    /** Frozen base of SFT: NF4 (QLoRA, the reference study's) or NONE. */
+    /** Frozen base of SFT: NF4 (QLoRA, the reference study's) or NONE; INT8 fails at {@code build()}. */
     public Builder sftQuantization(Quantization q) {
       this.sftQuantization = q;
       return this;
@@ -866,6 +866,10 @@ public final class Study {
       Ensure.between(ragK, 1, 100, "ragK");
       Ensure.between(chunkSize, 100, 100_000, "chunkSize");
       Ensure.notNull(stages, "stages");
+      Ensure.notNull(sftQuantization, "sftQuantization");
+      if (sftQuantization == Quantization.INT8) {
+        throw new ConfigurationException("sftQuantization must be NF4 or NONE (INT8 is an inference option)");
+      }
       Ensure.notNull(progress, "progress");
       Ensure.between(maxLength, 16, 1 << 20, "maxLength");
       Ensure.between(bootstrapResamples, 100, 10_000_000, "bootstrapResamples");

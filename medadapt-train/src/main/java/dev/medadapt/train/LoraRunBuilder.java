@@ -1,6 +1,7 @@
 package dev.medadapt.train;
 
 import ai.djl.Device;
+import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.model.Quantization;
@@ -59,7 +60,7 @@ public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
     return self();
   }
 
-  /** NF4 for a 4-bit frozen base (QLoRA); default NONE. */
+  /** NF4 for a 4-bit frozen base (QLoRA); default NONE. INT8 is an inference option and fails at {@code build()}. */
   public B quantization(Quantization v) {
     quantization = v;
     return self();
@@ -94,6 +95,9 @@ public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
     Ensure.notNull(training, "training");
     Ensure.notNull(precision, "precision");
     Ensure.notNull(quantization, "quantization");
+    if (quantization == Quantization.INT8) {
+      throw new ConfigurationException("quantization INT8 is for inference; a frozen training base is NONE or NF4");
+    }
     Ensure.notNull(device, "device");
     Ensure.notNull(progress, "progress");
   }

@@ -14,6 +14,7 @@ import dev.medadapt.core.llm.LanguageModel;
 import dev.medadapt.core.llm.LoglikelihoodRequest;
 import dev.medadapt.core.llm.LoglikelihoodResult;
 import dev.medadapt.core.llm.TextTokenizer;
+import dev.medadapt.core.model.qwen2.Int8Projection;
 import dev.medadapt.core.model.qwen2.Nf4Projection;
 import dev.medadapt.core.model.qwen2.Qwen2Model;
 import dev.medadapt.core.quant.Nf4Codec;
@@ -271,7 +272,10 @@ public final class LocalLanguageModel implements LanguageModel {
       return this;
     }
 
-    /** Weight storage; default NONE. NF4 keeps the linear layers 4-bit and dequantizes per call to {@link #dtype}. */
+    /**
+     * Weight storage; default NONE. NF4 keeps the linear layers 4-bit and INT8 8-bit (per output channel); both
+     * decode straight from the codes and dequantize prompts one layer at a time to {@link #dtype}.
+     */
     public Builder quantization(Quantization quantization) {
       this.quantization = quantization;
       return this;
@@ -328,6 +332,9 @@ public final class LocalLanguageModel implements LanguageModel {
         // bitsandbytes defaults: block size 64, no double quantization of the absmax values. The
         // weights are dequantized layer by layer to dtype (FP16 halves the bytes moved per token).
         return Qwen2Model.load(modelPath, device, dtype, Nf4Projection.loader(Nf4Codec.builder().build(), dtype));
+      }
+      if (quantization == Quantization.INT8) {
+        return Qwen2Model.load(modelPath, device, dtype, Int8Projection.loader(dtype));
       }
       return Qwen2Model.load(modelPath, device, dtype);
     }

@@ -4,6 +4,7 @@ import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.quant.internal.Nf4Kernel;
 import dev.medadapt.core.quant.internal.ScalarNf4Kernel;
+import dev.medadapt.core.quant.internal.VectorKernels;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class Nf4MatMul {
   private static final Logger LOG = LoggerFactory.getLogger(Nf4MatMul.class);
   private static final Nf4Kernel SCALAR = new ScalarNf4Kernel();
-  private static final String VECTOR_MODULE = "jdk.incubator.vector";
-  private static final String OOB_CHECK = "jdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK";
 
   /** Output rows per task below which a product is not split further (thread hand-off costs ~10 µs). */
   private static final int MIN_ROWS_PER_TASK = 64;
@@ -47,33 +46,8 @@ public final class Nf4MatMul {
   }
 
   private static Nf4Kernel choose() {
-    if ("scalar".equals(System.getProperty("medadapt.nf4.kernel"))) {
-      LOG.info("NF4 products: scalar kernel (medadapt.nf4.kernel=scalar)");
-      return SCALAR;
-    }
-    if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
-      LOG.info("NF4 products: scalar kernel; run the JVM with --add-modules {} for the vector kernel (several times faster)",
-          VECTOR_MODULE);
-      return SCALAR;
-    }
-    try {
-      Class<?> c = Class.forName("dev.medadapt.core.quant.internal.VectorNf4Kernel");
-      if (!(Boolean) c.getMethod("usable").invoke(null)) {
-        LOG.info("NF4 products: scalar kernel; this CPU's preferred vector shape is neither 256 nor 512 bits");
-        return SCALAR;
-      }
-      Nf4Kernel k = (Nf4Kernel) c.getConstructor().newInstance();
-      if ("0".equals(System.getProperty(OOB_CHECK))) {
-        LOG.info("NF4 products: {} kernel", k.name());
-      } else {
-        LOG.info("NF4 products: {} kernel; run the JVM with -D{}=0 for one about 4x faster (JDK 17 checks each"
-            + " codebook permutation's indexes in Java otherwise)", k.name(), OOB_CHECK);
-      }
-      return k;
-    } catch (ReflectiveOperationException | LinkageError e) {
-      LOG.info("NF4 products: scalar kernel; the vector kernel did not load ({})", e.toString());
-      return SCALAR;
-    }
+    return VectorKernels.choose(LOG, "NF4 products", "medadapt.nf4.kernel",
+        "dev.medadapt.core.quant.internal.VectorNf4Kernel", Nf4Kernel.class, SCALAR, Nf4Kernel::name);
   }
 
   /** Name of the kernel this JVM uses, e.g. {@code "vector 512-bit"} or {@code "scalar"}. */

@@ -9,19 +9,15 @@ import dev.medadapt.core.model.Precision;
 import dev.medadapt.core.quant.Nf4Codec;
 import dev.medadapt.core.quant.Nf4DeviceWeight;
 import dev.medadapt.core.quant.Nf4MatMul;
-import dev.medadapt.core.safetensors.internal.DirectBuffers;
 import dev.medadapt.core.quant.Nf4Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.HashMap;
-import java.util.Map;
+import java.nio.ShortBuffer;
 
 /**
  * A linear layer whose weight stays packed as NF4 (about 4.5 bits per weight) and is dequantized on
  * every call, the way bitsandbytes' {@code Linear4bit} runs on CPU.
  *
- * <p>Two modes: with a shared {@link Workspace} (inference), the weight is dequantized into one
+ * <p>Two modes: with a shared {@link DequantWorkspace} (inference), the weight is dequantized into one
  * native buffer that all layers of the model reuse, so no native memory is allocated per call;
  * such a model must run one forward at a time, and gradients must not flow through it (the buffer
  * is overwritten by the next layer). Without a workspace ({@link #autogradSafe}), each call creates a
@@ -45,7 +41,7 @@ public final class Nf4Projection implements Projection {
   private final Nf4Codec codec;
   private final Nf4Tensor weight;
   private final NDArray bias;
-  private final Workspace workspace;
+  private final DequantWorkspace workspace;
   private final int out;
   private final int in;
   /** The bias as Java floats for the fused product (null without bias or workspace). */
@@ -61,7 +57,7 @@ public final class Nf4Projection implements Projection {
    */
   static final int FUSED_MAX_ROWS = 8;
 
-  private Nf4Projection(Nf4Codec codec, Nf4Tensor weight, NDArray bias, Workspace workspace) {
+  private Nf4Projection(Nf4Codec codec, Nf4Tensor weight, NDArray bias, DequantWorkspace workspace) {
     this.codec = codec;
     this.weight = weight;
     this.bias = bias;
@@ -102,7 +98,7 @@ public final class Nf4Projection implements Projection {
     Ensure.notNull(codec, "codec");
     Ensure.notNull(precision, "precision");
     DataType type = precision == Precision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
-    Workspace[] ws = {null};
+    DequantWorkspace[] ws = {null};
     return (w, module, out, in, hasBias) -> {
       float[] dense = w.scratchFloats(module + ".weight", out, in);
       Nf4Tensor q = codec.quantize(dense, out, in);
@@ -113,7 +109,7 @@ public final class Nf4Projection implements Projection {
         return p;
       }
       if (ws[0] == null) {
-        ws[0] = new Workspace(w.manager(), type);
+        ws[0] = new DequantWorkspace(w.manager(), type);
       }
       return new Nf4Projection(codec, q, bias, ws[0]);
     };
@@ -145,7 +141,7 @@ public final class Nf4Projection implements Projection {
     }
     if (workspace == null) {
       float[] w = new float[out * in];
-      dequantize(w);
+      codec.dequantizeParallel(weight, FloatBuffer.wrap(w));
       return new LinearProjection(x.getManager().create(w, new Shape(out, in)), bias).apply(x);
     }
     long rows = x.getShape().size() / in;
@@ -153,7 +149,17 @@ public final class Nf4Projection implements Projection {
       return fused(x, (int) rows);
     }
     synchronized (workspace) {
-      return new LinearProjection(workspace.load(this), bias).apply(x);
+      return new LinearProjection(workspace.load(out, in, new DequantWorkspace.Fill() {
+        @Override
+        public void floats(FloatBuffer dst) {
+          codec.dequantizeParallel(weight, dst);
+        }
+
+        @Override
+        public void halves(ShortBuffer dst) {
+          codec.dequantizeHalfParallel(weight, dst);
+        }
+      }), bias).apply(x);
     }
   }
 
@@ -174,45 +180,4 @@ public final class Nf4Projection implements Projection {
     return x.getManager().create(y, new Shape(shape));
   }
 
-  /** Dequantizes the whole weight into {@code dst}, split over the available cores. */
-  private void dequantize(float[] dst) {
-    codec.dequantizeParallel(weight, FloatBuffer.wrap(dst));
-  }
-
-  /**
-   * One native buffer shared by all NF4 layers of a model (sized to the largest weight), with a tensor
-   * view per weight shape; the weight of the current layer is dequantized straight into it.
-   */
-  static final class Workspace {
-    private final NDManager manager;
-    private final DataType type;
-    private final Map<Shape, NDArray> views = new HashMap<>();
-    private ByteBuffer buffer;
-
-    Workspace(NDManager manager, DataType type) {
-      this.manager = manager;
-      this.type = type;
-    }
-
-    NDArray load(Nf4Projection p) {
-      int n = p.out * p.in;
-      int bytes = n * type.getNumOfBytes();
-      if (buffer == null || buffer.capacity() < bytes) {
-        views.values().forEach(NDArray::close);
-        views.clear();
-        DirectBuffers.free(buffer);
-        buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
-      }
-      if (type == DataType.FLOAT16) {
-        p.codec.dequantizeHalfParallel(p.weight, buffer.asShortBuffer());
-      } else {
-        p.codec.dequantizeParallel(p.weight, buffer.asFloatBuffer());
-      }
-      Shape shape = new Shape(p.out, p.in);
-      // PyTorch's from_blob aliases the Java buffer (verified: writes to the buffer show in the
-      // tensor), so the view sees the freshly written weight without a native copy.
-      return views.computeIfAbsent(shape, s -> manager.create(buffer.duplicate().order(ByteOrder.nativeOrder())
-          .limit(bytes).slice().order(ByteOrder.nativeOrder()), s, type));
-    }
-  }
 }

@@ -94,7 +94,8 @@ public final class Qwen2Model implements AutoCloseable {
 
   /**
    * Loads {@code dir}; {@code linearLoader}, when not null, builds the projection of every linear
-   * layer except lm_head (used for quantized storage); null loads dense weights.
+   * layer, and of lm_head when it {@linkplain LinearLoader#includesLmHead includes it} (used for quantized
+   * storage); null loads dense weights.
    */
   public static Qwen2Model load(Path dir, Device device, Precision precision, LinearLoader linearLoader) {
     return load(dir, device, precision, linearLoader, false);
@@ -144,7 +145,10 @@ public final class Qwen2Model implements AutoCloseable {
         proj.put(p + "mlp.down_proj", lin.load(src, p + "mlp.down_proj", h, inter, false));
       }
       NDArray fin = src.floatParam("model.norm.weight", h);
-      if (cfg.tieWordEmbeddings()) {
+      if (linearLoader != null && linearLoader.includesLmHead()) {
+        proj.put("lm_head", linearLoader.load(src, cfg.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head", v, h,
+            false));
+      } else if (cfg.tieWordEmbeddings()) {
         proj.put("lm_head", embedBits != null ? new Bf16LinearProjection(embedBits) : new LinearProjection(embed, null));
       } else {
         Bf16Matrix headBits = hostBf16 ? src.bf16Matrix("lm_head.weight", v, h) : null;
@@ -178,6 +182,15 @@ public final class Qwen2Model implements AutoCloseable {
      *     and (when {@code hasBias}) {@code module.bias}
      */
     Projection load(WeightSource weights, String module, int out, int in, boolean hasBias);
+
+    /**
+     * Whether lm_head is built by this loader too (as module {@code lm_head}, or {@code model.embed_tokens} when
+     * tied, whose float copy the embedding lookup keeps); default false: lm_head stays dense at the model's
+     * precision.
+     */
+    default boolean includesLmHead() {
+      return false;
+    }
   }
 
   /** Tensors of the checkpoint being loaded, checked against the shapes the config implies. */

@@ -1,0 +1,100 @@
+package dev.medadapt.core.quant.internal;
+
+import dev.medadapt.core.quant.Int8Tensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The 8-bit product on the Vector API ({@code jdk.incubator.vector}), for 512-bit (16 float lanes) and 256-bit (8
+ * lanes) vectors: each step loads {@code L} codes, widens them to float ({@code vpmovsxbd} and {@code vcvtdq2ps})
+ * and multiplies-adds them with the input in four independent chains; the row's sum is scaled once. Columns past the
+ * last whole group of {@code 4L} run in plain Java. Compiled in its own source set with {@code --add-modules
+ * jdk.incubator.vector} and loaded reflectively only when that module is in the boot layer. Not API.
+ */
+public final class VectorInt8Kernel implements Int8Kernel {
+  private static final int L = FloatVector.SPECIES_PREFERRED.length();
+  // Species as constants: JDK 17's C2 only intrinsifies vector operations whose species is a compile-time constant.
+  private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+  private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+  private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+
+  /** Whether this JVM's preferred vector shape is one this kernel implements (8 or 16 float lanes). */
+  public static boolean usable() {
+    return L == 16 || L == 8;
+  }
+
+  @Override
+  public String name() {
+    return "vector " + (L * 32) + "-bit";
+  }
+
+  @Override
+  public void rows(Int8Tensor w, float[] x, int rowFrom, int rowTo, float[] y, int yOffset) {
+    if (L == 16) {
+      rows16(w, x, rowFrom, rowTo, y, yOffset);
+    } else {
+      rows8(w, x, rowFrom, rowTo, y, yOffset);
+    }
+  }
+
+  private static FloatVector widen16(byte[] q, int offset) {
+    return (FloatVector) ByteVector.fromArray(B16, q, offset).convertShape(VectorOperators.B2F, F16, 0);
+  }
+
+  private static FloatVector widen8(byte[] q, int offset) {
+    return (FloatVector) ByteVector.fromArray(B8, q, offset).convertShape(VectorOperators.B2F, F8, 0);
+  }
+
+  private static void rows16(Int8Tensor w, float[] x, int rowFrom, int rowTo, float[] y, int yOffset) {
+    byte[] q = w.values();
+    float[] scales = w.scales();
+    int in = w.columns();
+    int whole = in - in % 64;
+    for (int r = rowFrom; r < rowTo; r++) {
+      int base = r * in;
+      FloatVector s0 = FloatVector.zero(F16);
+      FloatVector s1 = FloatVector.zero(F16);
+      FloatVector s2 = FloatVector.zero(F16);
+      FloatVector s3 = FloatVector.zero(F16);
+      for (int c = 0; c < whole; c += 64) {
+        s0 = widen16(q, base + c).fma(FloatVector.fromArray(F16, x, c), s0);
+        s1 = widen16(q, base + c + 16).fma(FloatVector.fromArray(F16, x, c + 16), s1);
+        s2 = widen16(q, base + c + 32).fma(FloatVector.fromArray(F16, x, c + 32), s2);
+        s3 = widen16(q, base + c + 48).fma(FloatVector.fromArray(F16, x, c + 48), s3);
+      }
+      float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+      for (int c = whole; c < in; c++) {
+        sum += q[base + c] * x[c];
+      }
+      y[yOffset + r - rowFrom] = sum * scales[r];
+    }
+  }
+
+  private static void rows8(Int8Tensor w, float[] x, int rowFrom, int rowTo, float[] y, int yOffset) {
+    byte[] q = w.values();
+    float[] scales = w.scales();
+    int in = w.columns();
+    int whole = in - in % 32;
+    for (int r = rowFrom; r < rowTo; r++) {
+      int base = r * in;
+      FloatVector s0 = FloatVector.zero(F8);
+      FloatVector s1 = FloatVector.zero(F8);
+      FloatVector s2 = FloatVector.zero(F8);
+      FloatVector s3 = FloatVector.zero(F8);
+      for (int c = 0; c < whole; c += 32) {
+        s0 = widen8(q, base + c).fma(FloatVector.fromArray(F8, x, c), s0);
+        s1 = widen8(q, base + c + 8).fma(FloatVector.fromArray(F8, x, c + 8), s1);
+        s2 = widen8(q, base + c + 16).fma(FloatVector.fromArray(F8, x, c + 16), s2);
+        s3 = widen8(q, base + c + 24).fma(FloatVector.fromArray(F8, x, c + 24), s3);
+      }
+      float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+      for (int c = whole; c < in; c++) {
+        sum += q[base + c] * x[c];
+      }
+      y[yOffset + r - rowFrom] = sum * scales[r];
+    }
+  }
+}

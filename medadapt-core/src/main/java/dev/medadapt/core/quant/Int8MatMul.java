@@ -1,0 +1,91 @@
+package dev.medadapt.core.quant;
+
+import dev.medadapt.core.ConfigurationException;
+import dev.medadapt.core.Ensure;
+import dev.medadapt.core.quant.internal.Int8Kernel;
+import dev.medadapt.core.quant.internal.ScalarInt8Kernel;
+import dev.medadapt.core.quant.internal.VectorKernels;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The product of a few input rows with an 8-bit weight, {@code y = x W^T}, straight from the codes: what a decode
+ * step needs, where reading the weight is the cost and int8 reads half the bytes of float16. Each row's sum of
+ * {@code code * x} is multiplied by the row's scale once (dequantize-then-multiply rounds each {@code code * scale}
+ * first); the two agree within float32 rounding of the sums.
+ *
+ * <p>The output rows are split over the available cores. The kernel is the Vector API one when the JVM runs with
+ * {@code --add-modules jdk.incubator.vector} (as {@code ./medadapt}, {@code ./bench} and the tests do) and the CPU
+ * has 256- or 512-bit vectors; otherwise a plain Java loop, with one log line saying so. The system property
+ * {@code medadapt.int8.kernel=scalar} forces the plain loop.
+ */
+public final class Int8MatMul {
+  private static final Logger LOG = LoggerFactory.getLogger(Int8MatMul.class);
+  private static final Int8Kernel SCALAR = new ScalarInt8Kernel();
+  /** Output rows per task below which a product is not split further (thread hand-off costs ~10 µs). */
+  private static final int MIN_ROWS_PER_TASK = 64;
+
+  private Int8MatMul() {}
+
+  private static final class Chosen {
+    static final Int8Kernel KERNEL = VectorKernels.choose(LOG, "INT8 products", "medadapt.int8.kernel",
+        "dev.medadapt.core.quant.internal.VectorInt8Kernel", Int8Kernel.class, SCALAR, Int8Kernel::name);
+  }
+
+  /** Name of the kernel this JVM uses, e.g. {@code "vector 256-bit"} or {@code "scalar"}. */
+  public static String kernelName() {
+    return Chosen.KERNEL.name();
+  }
+
+  /**
+   * {@code y[m * out + r] = sum_c x[m * in + c] * W[r][c]} for each of the {@code rows} input rows, with {@code W}
+   * the dequantized {@code [out, in]} weight.
+   *
+   * @param x {@code rows * in} floats, row-major
+   * @param rows input rows, at least 1
+   * @param y receives {@code rows * out} floats
+   * @throws ConfigurationException when the shapes do not fit
+   */
+  public static void multiply(Int8Tensor w, float[] x, int rows, float[] y) {
+    multiply(Chosen.KERNEL, w, x, rows, y);
+  }
+
+  /** {@link #multiply} with the plain Java kernel, whatever the JVM offers (a reference for tests and benchmarks). */
+  public static void multiplyScalar(Int8Tensor w, float[] x, int rows, float[] y) {
+    multiply(SCALAR, w, x, rows, y);
+  }
+
+  private static void multiply(Int8Kernel kernel, Int8Tensor w, float[] x, int rows, float[] y) {
+    Ensure.notNull(w, "w");
+    Ensure.notNull(x, "x");
+    Ensure.notNull(y, "y");
+    int out = w.rows();
+    int in = w.columns();
+    if (rows < 1 || (long) rows * in != x.length) {
+      throw new ConfigurationException("x must hold rows * " + in + " floats with rows >= 1, was " + x.length
+          + " for rows " + rows);
+    }
+    if ((long) rows * out > y.length) {
+      throw new ConfigurationException("y must hold " + ((long) rows * out) + " floats, was " + y.length);
+    }
+    float[][] xs = new float[rows][];
+    for (int m = 0; m < rows; m++) {
+      xs[m] = rows == 1 ? x : java.util.Arrays.copyOfRange(x, m * in, (m + 1) * in);
+    }
+    int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / MIN_ROWS_PER_TASK));
+    if (parts == 1) {
+      task(kernel, w, xs, 0, out, y);
+    } else {
+      IntStream.range(0, parts).parallel().forEach(p ->
+          task(kernel, w, xs, (int) ((long) out * p / parts), (int) ((long) out * (p + 1) / parts), y));
+    }
+  }
+
+  private static void task(Int8Kernel kernel, Int8Tensor w, float[][] xs, int rowFrom, int rowTo, float[] y) {
+    int out = w.rows();
+    for (int m = 0; m < xs.length; m++) {
+      kernel.rows(w, xs[m], rowFrom, rowTo, y, m * out + rowFrom);
+    }
+  }
+}
