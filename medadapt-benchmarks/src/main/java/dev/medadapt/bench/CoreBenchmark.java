@@ -81,7 +81,7 @@ public final class CoreBenchmark {
         case "--jlama" -> jlama = true;
         case "--tokenizer" -> tokenizer = Path.of(args[++i]);
         case "--help" -> {
-          System.out.println("usage: ./bench CoreBenchmark [--modes FP32,NF4] [--prefill 512] [--decode 128] [--dir DIR] [--keep] [--jlama [--tokenizer FILE]]");
+          System.out.println("usage: ./bench CoreBenchmark [--modes FP32,FP16,NF4,NF4-FP16,INT8,INT8-FP16] [--prefill 512] [--decode 128] [--dir DIR] [--keep] [--jlama [--tokenizer FILE]]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -200,7 +200,8 @@ public final class CoreBenchmark {
    * Bytes of weights a decode step must stream from memory: every linear layer and lm_head (the
    * embedding lookup reads one row). NF4: 4 bits per weight plus one float32 absmax per 64 weights
    * for the decoder layers (the dequantized copy it writes and the product reads back are not counted:
-   * the roofline is that of the packed format); lm_head stays dense at the model's precision.
+   * the roofline is that of the packed format); lm_head stays dense at the model's precision. INT8: one byte per
+   * weight plus a float32 scale per row, lm_head included.
    */
   static long bytesReadPerToken(Quantization q, Precision precision) {
     int kvDim = KV_HEADS * (HIDDEN / HEADS);
@@ -212,7 +213,8 @@ public final class CoreBenchmark {
       return layers / 2 + layers / 64 * 4 + lmHead;
     }
     if (q == Quantization.INT8) {
-      return layers + (long) LAYERS * (2L * HIDDEN + 2L * kvDim + 2L * INTER + HIDDEN) * 4 + lmHead;
+      // One byte per weight and a float32 scale per output row, lm_head included.
+      return layers + (long) LAYERS * (3L * HIDDEN + 2L * kvDim + 2L * INTER) * 4 + (long) VOCAB * HIDDEN + VOCAB * 4L;
     }
     return layers * bytes + lmHead;
   }

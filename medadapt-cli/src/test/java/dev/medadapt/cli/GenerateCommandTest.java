@@ -44,6 +44,15 @@ class GenerateCommandTest {
         "--max-new-tokens", "16", "--dtype", "FP16", "--quantization", "NF4");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo(expected + System.lineSeparator());
+    String expectedInt8;
+    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR)
+        .quantization(dev.medadapt.core.model.Quantization.INT8).build()) {
+      expectedInt8 = lm.generate("Fever", GenerationOptions.greedy(16)).text();
+    }
+    LogitsCommandTest.Run i8 = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
+        "--max-new-tokens", "16", "--quantization", "INT8");
+    assertThat(i8.code()).as(i8.err()).isZero();
+    assertThat(i8.out()).isEqualTo(expectedInt8 + System.lineSeparator());
     LogitsCommandTest.Run bad = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "x",
         "--dtype", "BF16");
     assertThat(bad.code()).isEqualTo(2);

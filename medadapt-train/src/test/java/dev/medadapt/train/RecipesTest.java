@@ -100,5 +100,8 @@ class RecipesTest {
     assertThatThrownBy(() -> SftTrainer.builder().model(MODEL).data(MODEL).outputDir(tmp).evalFraction(0.9).build())
         .hasMessage("evalFraction must be in [0.0, 0.5], was 0.9");
     assertThatThrownBy(() -> CptTrainer.builder().corpus(MODEL).outputDir(tmp).build()).hasMessage("model must be set");
+    assertThatThrownBy(() -> SftTrainer.builder().model(MODEL).data(MODEL).outputDir(tmp)
+        .quantization(Quantization.INT8).build())
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("INT8 is for inference");
   }
 }
