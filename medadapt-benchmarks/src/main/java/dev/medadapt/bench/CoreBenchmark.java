@@ -127,13 +127,8 @@ public final class CoreBenchmark {
   private static double run(Path dir, String mode, int prefill, int decode, double bandwidth) throws IOException {
     resetPeakRss();
     long t0 = System.nanoTime();
-    Quantization q = mode.startsWith("NF4") ? Quantization.NF4 : mode.startsWith("INT8") ? Quantization.INT8
-        : Quantization.NONE;
-    Precision precision = switch (mode) {
-      case "FP32", "NF4", "INT8" -> Precision.FP32;
-      case "FP16", "NF4-FP16", "INT8-FP16" -> Precision.FP16;
-      default -> throw new IllegalArgumentException("--modes takes FP32, FP16, NF4, NF4-FP16, INT8, INT8-FP16; was " + mode);
-    };
+    Quantization q = quantizationOf(mode);
+    Precision precision = precisionOf(mode);
     try (Qwen2Model model = load(dir, q, precision)) {
       double loadS = (System.nanoTime() - t0) / 1e9;
       long rssLoaded = procStatusKb("VmRSS");
@@ -183,6 +178,21 @@ public final class CoreBenchmark {
       CPU_TPS.put(mode, r.tokens().length / decodeCpuS);
       return decodeTps;
     }
+  }
+
+  /** The precision of a mode name: FP32, FP16, NF4, NF4-FP16, INT8 or INT8-FP16. */
+  static Precision precisionOf(String mode) {
+    return switch (mode) {
+      case "FP32", "NF4", "INT8" -> Precision.FP32;
+      case "FP16", "NF4-FP16", "INT8-FP16" -> Precision.FP16;
+      default -> throw new IllegalArgumentException("modes are FP32, FP16, NF4, NF4-FP16, INT8, INT8-FP16; was " + mode);
+    };
+  }
+
+  /** The weight storage of a mode name (checked by {@link #precisionOf}). */
+  static Quantization quantizationOf(String mode) {
+    precisionOf(mode);
+    return mode.startsWith("NF4") ? Quantization.NF4 : mode.startsWith("INT8") ? Quantization.INT8 : Quantization.NONE;
   }
 
   static Qwen2Model load(Path dir, Quantization q, Precision precision) {

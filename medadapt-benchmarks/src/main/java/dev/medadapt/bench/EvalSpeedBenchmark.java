@@ -53,8 +53,8 @@ public final class EvalSpeedBenchmark {
     if (!Files.exists(dir.resolve("config.json"))) {
       CoreBenchmark.writeCheckpoint(dir, 20261125L);
     }
-    Quantization q = mode.startsWith("NF4") ? Quantization.NF4 : Quantization.NONE;
-    Precision precision = mode.endsWith("FP16") ? Precision.FP16 : Precision.FP32;
+    Quantization q = CoreBenchmark.quantizationOf(mode);
+    Precision precision = CoreBenchmark.precisionOf(mode);
     try (Qwen2Model model = CoreBenchmark.load(dir, q, precision)) {
       Generator g = new Generator(model, new CoreBenchmark.NullTokenizer(), Set.of(), 1 << 20);
       g.generate(List.of(new int[] {1, 2, 3}), GenerationOptions.greedy(2), (r, t) -> {}); // warm-up

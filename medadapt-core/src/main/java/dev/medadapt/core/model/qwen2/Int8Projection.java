@@ -135,7 +135,7 @@ public final class Int8Projection implements Projection {
     }
     long rows = x.getShape().size() / in;
     if (rows <= FUSED_MAX_ROWS && !x.hasGradient() && workspace != null) {
-      return fused(x, (int) rows, out);
+      return JavaProduct.apply(x, (int) rows, out, biasValues, (xs, n, y) -> Int8MatMul.multiply(weight, xs, n, y));
     }
     // A prompt: the weight dequantized a slice of rows at a time (all of it for a decoder layer; lm_head of a
     // large vocabulary in slices), into the shared workspace or, for an input that needs a gradient, a fresh tensor.
@@ -179,21 +179,5 @@ public final class Int8Projection implements Projection {
         }
       }), null).apply(x);
     }
-  }
-
-  private NDArray fused(NDArray x, int rows, int out) {
-    float[] xs = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
-    float[] y = new float[rows * out];
-    Int8MatMul.multiply(weight, xs, rows, y);
-    if (biasValues != null) {
-      for (int m = 0; m < rows; m++) {
-        for (int r = 0; r < out; r++) {
-          y[m * out + r] += biasValues[r];
-        }
-      }
-    }
-    long[] shape = x.getShape().getShape().clone();
-    shape[shape.length - 1] = out;
-    return x.getManager().create(y, new Shape(shape));
   }
 }

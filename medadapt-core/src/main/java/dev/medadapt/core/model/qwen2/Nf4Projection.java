@@ -146,7 +146,7 @@ public final class Nf4Projection implements Projection {
     }
     long rows = x.getShape().size() / in;
     if (rows <= FUSED_MAX_ROWS && !x.hasGradient()) {
-      return fused(x, (int) rows);
+      return JavaProduct.apply(x, (int) rows, out, biasValues, (xs, n, y) -> Nf4MatMul.multiply(weight, xs, n, y));
     }
     synchronized (workspace) {
       return new LinearProjection(workspace.load(out, in, new DequantWorkspace.Fill() {
@@ -162,22 +162,4 @@ public final class Nf4Projection implements Projection {
       }), bias).apply(x);
     }
   }
-
-  /** {@code x W^T + b} from the packed weight ({@link Nf4MatMul}), float32, on the manager of {@code x}. */
-  private NDArray fused(NDArray x, int rows) {
-    float[] xs = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
-    float[] y = new float[rows * out];
-    Nf4MatMul.multiply(weight, xs, rows, y);
-    if (biasValues != null) {
-      for (int m = 0; m < rows; m++) {
-        for (int r = 0; r < out; r++) {
-          y[m * out + r] += biasValues[r];
-        }
-      }
-    }
-    long[] shape = x.getShape().getShape().clone();
-    shape[shape.length - 1] = out;
-    return x.getManager().create(y, new Shape(shape));
-  }
-
 }
