@@ -87,7 +87,8 @@ public final class Nf4Benchmark {
   }
 
   /**
-   * {@code ./bench Nf4Benchmark decode-layers [--layers 28] [--double-quant true|false] [--iterations 15]}: one decode
+   * {@code ./bench Nf4Benchmark decode-layers [--layers 28] [--double-quant true|false] [--iterations 15]
+   * [--format nf4|int8]}: one decode
    * token's NF4 products of the DeepSeek-R1-Distill-Qwen-1.5B layers (the 7 projections of each, random weights, one
    * input row) through {@link Nf4MatMul#multiply}, the fused kernel this JVM chose; the median milliseconds per token
    * and the packed bytes streamed per second. The weights (0.66 GB packed for 28 layers) are far larger than cache.
@@ -96,11 +97,17 @@ public final class Nf4Benchmark {
     int layers = 28;
     boolean dq = true;
     int iters = 15;
+    boolean int8 = false;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--layers" -> layers = Integer.parseInt(args[++i]);
         case "--double-quant" -> dq = Boolean.parseBoolean(args[++i]);
         case "--iterations" -> iters = Integer.parseInt(args[++i]);
+        case "--format" -> int8 = switch (args[++i].toLowerCase(Locale.ROOT)) {
+          case "nf4" -> false;
+          case "int8" -> true;
+          default -> throw new IllegalArgumentException("--format takes nf4 or int8, was " + args[i]);
+        };
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -108,6 +115,7 @@ public final class Nf4Benchmark {
     Nf4Codec codec = Nf4Codec.builder().doubleQuant(dq).build();
     SplittableRandom r = new SplittableRandom(42);
     java.util.List<Nf4Tensor> ws = new java.util.ArrayList<>();
+    java.util.List<dev.medadapt.core.quant.Int8Tensor> ws8 = new java.util.ArrayList<>();
     long bytes = 0;
     float[] w = new float[8960 * 1536];
     for (int l = 0; l < layers; l++) {
@@ -116,9 +124,15 @@ public final class Nf4Benchmark {
         for (int i = 0; i < n; i++) {
           w[i] = (float) (0.02 * r.nextGaussian());
         }
-        Nf4Tensor t = codec.quantize(Arrays.copyOf(w, n), sh[0], sh[1]);
-        ws.add(t);
-        bytes += t.packed().length;
+        if (int8) {
+          dev.medadapt.core.quant.Int8Tensor t = dev.medadapt.core.quant.Int8Tensor.quantize(Arrays.copyOf(w, n), sh[0], sh[1]);
+          ws8.add(t);
+          bytes += t.bytes();
+        } else {
+          Nf4Tensor t = codec.quantize(Arrays.copyOf(w, n), sh[0], sh[1]);
+          ws.add(t);
+          bytes += t.packed().length;
+        }
       }
     }
     float[] x1536 = new float[1536];
@@ -133,7 +147,17 @@ public final class Nf4Benchmark {
       for (Nf4Tensor t : ws) {
         Nf4MatMul.multiply(t, t.shape()[1] == 1536 ? x1536 : x8960, 1, y);
       }
+      for (dev.medadapt.core.quant.Int8Tensor t : ws8) {
+        dev.medadapt.core.quant.Int8MatMul.multiply(t, t.columns() == 1536 ? x1536 : x8960, 1, y);
+      }
     });
+    if (int8) {
+      System.out.printf(Locale.ROOT, "INT8 decode-layers: %d layers, kernel %s, java %s, %d cpus: %.1f ms per token"
+          + " (median of %d), %.2f GB/s of codes and scales (%.3f GB)%n", layers,
+          dev.medadapt.core.quant.Int8MatMul.kernelName(), System.getProperty("java.version"),
+          Runtime.getRuntime().availableProcessors(), s * 1e3, iters, bytes / s / 1e9, bytes / 1e9);
+      return;
+    }
     System.out.printf(Locale.ROOT, "NF4 decode-layers: %d layers, double quantization %s, kernel %s, java %s, %d cpus:"
         + " %.1f ms per token (median of %d), %.2f GB/s of packed codes (%.3f GB)%n", layers, dq,
         Nf4MatMul.kernelName(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
