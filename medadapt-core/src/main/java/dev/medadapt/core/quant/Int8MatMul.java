@@ -84,7 +84,12 @@ public final class Int8MatMul {
 
   private static void task(Int8Kernel kernel, Int8Tensor w, float[][] xs, int rowFrom, int rowTo, float[] y) {
     int out = w.rows();
-    for (int m = 0; m < xs.length; m++) {
+    int m = 0;
+    // Four inputs per pass over the weight (a batch of decode steps reads the codes a quarter as often).
+    for (; m + 4 <= xs.length; m += 4) {
+      kernel.rows4(w, java.util.Arrays.copyOfRange(xs, m, m + 4), rowFrom, rowTo, y, m * out + rowFrom, out);
+    }
+    for (; m < xs.length; m++) {
       kernel.rows(w, xs[m], rowFrom, rowTo, y, m * out + rowFrom);
     }
   }

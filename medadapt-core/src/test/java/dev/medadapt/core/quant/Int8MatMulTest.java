@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class Int8MatMulTest {
   @ParameterizedTest(name = "[{0} x {1}], {2} input rows")
-  @CsvSource({"1, 32, 1", "70, 1536, 1", "130, 100, 3", "257, 64, 8", "9, 7, 2"})
+  @CsvSource({"1, 32, 1", "70, 1536, 1", "130, 100, 3", "257, 64, 8", "9, 7, 2", "33, 100, 6", "65, 200, 17"})
   void bothKernelsGiveTheProductOfTheDequantizedWeights(int out, int in, int rows) {
     Random rnd = new Random(out * 31L + in);
     float[] w = new float[out * in];

@@ -40,6 +40,100 @@ public final class VectorInt8Kernel implements Int8Kernel {
     }
   }
 
+  @Override
+  public void rows4(Int8Tensor w, float[][] x, int rowFrom, int rowTo, float[] y, int yOffset, int yStride) {
+    if (L == 16) {
+      rows4x16(w, x, rowFrom, rowTo, y, yOffset, yStride);
+    } else {
+      rows4x8(w, x, rowFrom, rowTo, y, yOffset, yStride);
+    }
+  }
+
+  /** Four inputs per pass: each widened weight vector feeds four multiply-adds, one per input. */
+  private static void rows4x8(Int8Tensor w, float[][] xs, int rowFrom, int rowTo, float[] y, int yOffset, int yStride) {
+    byte[] q = w.values();
+    float[] scales = w.scales();
+    int in = w.columns();
+    int whole = in - in % 8;
+    float[] x0 = xs[0];
+    float[] x1 = xs[1];
+    float[] x2 = xs[2];
+    float[] x3 = xs[3];
+    for (int r = rowFrom; r < rowTo; r++) {
+      int base = r * in;
+      FloatVector a0 = FloatVector.zero(F8);
+      FloatVector a1 = FloatVector.zero(F8);
+      FloatVector a2 = FloatVector.zero(F8);
+      FloatVector a3 = FloatVector.zero(F8);
+      for (int c = 0; c < whole; c += 8) {
+        FloatVector wv = widen8(q, base + c);
+        a0 = wv.fma(FloatVector.fromArray(F8, x0, c), a0);
+        a1 = wv.fma(FloatVector.fromArray(F8, x1, c), a1);
+        a2 = wv.fma(FloatVector.fromArray(F8, x2, c), a2);
+        a3 = wv.fma(FloatVector.fromArray(F8, x3, c), a3);
+      }
+      float s0 = a0.reduceLanes(VectorOperators.ADD);
+      float s1 = a1.reduceLanes(VectorOperators.ADD);
+      float s2 = a2.reduceLanes(VectorOperators.ADD);
+      float s3 = a3.reduceLanes(VectorOperators.ADD);
+      for (int c = whole; c < in; c++) {
+        float v = q[base + c];
+        s0 += v * x0[c];
+        s1 += v * x1[c];
+        s2 += v * x2[c];
+        s3 += v * x3[c];
+      }
+      int o = yOffset + r - rowFrom;
+      float s = scales[r];
+      y[o] = s0 * s;
+      y[o + yStride] = s1 * s;
+      y[o + 2 * yStride] = s2 * s;
+      y[o + 3 * yStride] = s3 * s;
+    }
+  }
+
+  private static void rows4x16(Int8Tensor w, float[][] xs, int rowFrom, int rowTo, float[] y, int yOffset, int yStride) {
+    byte[] q = w.values();
+    float[] scales = w.scales();
+    int in = w.columns();
+    int whole = in - in % 16;
+    float[] x0 = xs[0];
+    float[] x1 = xs[1];
+    float[] x2 = xs[2];
+    float[] x3 = xs[3];
+    for (int r = rowFrom; r < rowTo; r++) {
+      int base = r * in;
+      FloatVector a0 = FloatVector.zero(F16);
+      FloatVector a1 = FloatVector.zero(F16);
+      FloatVector a2 = FloatVector.zero(F16);
+      FloatVector a3 = FloatVector.zero(F16);
+      for (int c = 0; c < whole; c += 16) {
+        FloatVector wv = widen16(q, base + c);
+        a0 = wv.fma(FloatVector.fromArray(F16, x0, c), a0);
+        a1 = wv.fma(FloatVector.fromArray(F16, x1, c), a1);
+        a2 = wv.fma(FloatVector.fromArray(F16, x2, c), a2);
+        a3 = wv.fma(FloatVector.fromArray(F16, x3, c), a3);
+      }
+      float s0 = a0.reduceLanes(VectorOperators.ADD);
+      float s1 = a1.reduceLanes(VectorOperators.ADD);
+      float s2 = a2.reduceLanes(VectorOperators.ADD);
+      float s3 = a3.reduceLanes(VectorOperators.ADD);
+      for (int c = whole; c < in; c++) {
+        float v = q[base + c];
+        s0 += v * x0[c];
+        s1 += v * x1[c];
+        s2 += v * x2[c];
+        s3 += v * x3[c];
+      }
+      int o = yOffset + r - rowFrom;
+      float s = scales[r];
+      y[o] = s0 * s;
+      y[o + yStride] = s1 * s;
+      y[o + 2 * yStride] = s2 * s;
+      y[o + 3 * yStride] = s3 * s;
+    }
+  }
+
   private static FloatVector widen16(byte[] q, int offset) {
     return (FloatVector) ByteVector.fromArray(B16, q, offset).convertShape(VectorOperators.B2F, F16, 0);
   }

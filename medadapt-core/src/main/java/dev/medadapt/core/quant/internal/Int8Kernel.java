@@ -12,4 +12,14 @@ public interface Int8Kernel {
 
   /** {@code y[yOffset + r - rowFrom] = scales[r] * sum_c values[r][c] * x[c]} for {@code r} in {@code [rowFrom, rowTo)}. */
   void rows(Int8Tensor w, float[] x, int rowFrom, int rowTo, float[] y, int yOffset);
+
+  /**
+   * {@link #rows} for four inputs in one pass over the weight rows: input {@code m}'s result for row {@code r} goes to
+   * {@code y[yOffset + m * yStride + r - rowFrom]}. The default runs {@link #rows} four times.
+   */
+  default void rows4(Int8Tensor w, float[][] x, int rowFrom, int rowTo, float[] y, int yOffset, int yStride) {
+    for (int m = 0; m < 4; m++) {
+      rows(w, x[m], rowFrom, rowTo, y, yOffset + m * yStride);
+    }
+  }
 }
