@@ -72,23 +72,9 @@ public final class VectorInt8Kernel implements Int8Kernel {
         a2 = wv.fma(FloatVector.fromArray(F8, x2, c), a2);
         a3 = wv.fma(FloatVector.fromArray(F8, x3, c), a3);
       }
-      float s0 = a0.reduceLanes(VectorOperators.ADD);
-      float s1 = a1.reduceLanes(VectorOperators.ADD);
-      float s2 = a2.reduceLanes(VectorOperators.ADD);
-      float s3 = a3.reduceLanes(VectorOperators.ADD);
-      for (int c = whole; c < in; c++) {
-        float v = q[base + c];
-        s0 += v * x0[c];
-        s1 += v * x1[c];
-        s2 += v * x2[c];
-        s3 += v * x3[c];
-      }
-      int o = yOffset + r - rowFrom;
-      float s = scales[r];
-      y[o] = s0 * s;
-      y[o + yStride] = s1 * s;
-      y[o + 2 * yStride] = s2 * s;
-      y[o + 3 * yStride] = s3 * s;
+      finish4(q, base, whole, in, xs, a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
+          a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD), scales[r], y,
+          yOffset + r - rowFrom, yStride);
     }
   }
 
@@ -114,24 +100,27 @@ public final class VectorInt8Kernel implements Int8Kernel {
         a2 = wv.fma(FloatVector.fromArray(F16, x2, c), a2);
         a3 = wv.fma(FloatVector.fromArray(F16, x3, c), a3);
       }
-      float s0 = a0.reduceLanes(VectorOperators.ADD);
-      float s1 = a1.reduceLanes(VectorOperators.ADD);
-      float s2 = a2.reduceLanes(VectorOperators.ADD);
-      float s3 = a3.reduceLanes(VectorOperators.ADD);
-      for (int c = whole; c < in; c++) {
-        float v = q[base + c];
-        s0 += v * x0[c];
-        s1 += v * x1[c];
-        s2 += v * x2[c];
-        s3 += v * x3[c];
-      }
-      int o = yOffset + r - rowFrom;
-      float s = scales[r];
-      y[o] = s0 * s;
-      y[o + yStride] = s1 * s;
-      y[o + 2 * yStride] = s2 * s;
-      y[o + 3 * yStride] = s3 * s;
+      finish4(q, base, whole, in, xs, a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
+          a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD), scales[r], y,
+          yOffset + r - rowFrom, yStride);
     }
+  }
+
+  /** {@code sum} plus the products of the columns {@code [whole, in)} that the vector loop left over. */
+  private static float tail(byte[] q, int base, int whole, int in, float[] x, float sum) {
+    for (int c = whole; c < in; c++) {
+      sum += q[base + c] * x[c];
+    }
+    return sum;
+  }
+
+  /** The four inputs' sums of one row completed by the leftover columns, scaled and stored {@code yStride} apart. */
+  private static void finish4(byte[] q, int base, int whole, int in, float[][] xs, float s0, float s1, float s2,
+      float s3, float scale, float[] y, int o, int yStride) {
+    y[o] = tail(q, base, whole, in, xs[0], s0) * scale;
+    y[o + yStride] = tail(q, base, whole, in, xs[1], s1) * scale;
+    y[o + 2 * yStride] = tail(q, base, whole, in, xs[2], s2) * scale;
+    y[o + 3 * yStride] = tail(q, base, whole, in, xs[3], s3) * scale;
   }
 
   private static FloatVector widen16(byte[] q, int offset) {
@@ -159,11 +148,8 @@ public final class VectorInt8Kernel implements Int8Kernel {
         s2 = widen16(q, base + c + 32).fma(FloatVector.fromArray(F16, x, c + 32), s2);
         s3 = widen16(q, base + c + 48).fma(FloatVector.fromArray(F16, x, c + 48), s3);
       }
-      float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-      for (int c = whole; c < in; c++) {
-        sum += q[base + c] * x[c];
-      }
-      y[yOffset + r - rowFrom] = sum * scales[r];
+      y[yOffset + r - rowFrom] = tail(q, base, whole, in, x, s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD))
+          * scales[r];
     }
   }
 
@@ -184,11 +170,8 @@ public final class VectorInt8Kernel implements Int8Kernel {
         s2 = widen8(q, base + c + 16).fma(FloatVector.fromArray(F8, x, c + 16), s2);
         s3 = widen8(q, base + c + 24).fma(FloatVector.fromArray(F8, x, c + 24), s3);
       }
-      float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-      for (int c = whole; c < in; c++) {
-        sum += q[base + c] * x[c];
-      }
-      y[yOffset + r - rowFrom] = sum * scales[r];
+      y[yOffset + r - rowFrom] = tail(q, base, whole, in, x, s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD))
+          * scales[r];
     }
   }
 }
