@@ -133,13 +133,14 @@ public final class Int8Tensor {
   public void dequantizeParallel(int rowFrom, int rowTo, FloatBuffer out) {
     checkRows(rowFrom, rowTo, out.limit());
     inParallel(rowFrom, rowTo, (from, to) -> {
+      float[] row = new float[columns];
       for (int r = from; r < to; r++) {
         float s = scales[r];
         int base = r * columns;
-        int o = (r - rowFrom) * columns;
         for (int c = 0; c < columns; c++) {
-          out.put(o + c, values[base + c] * s);
+          row[c] = values[base + c] * s;
         }
+        out.put((r - rowFrom) * columns, row); // one bulk copy per row
       }
     });
   }
@@ -157,16 +158,17 @@ public final class Int8Tensor {
     checkRows(rowFrom, rowTo, out.limit());
     inParallel(rowFrom, rowTo, (from, to) -> {
       short[] lut = new short[256];
+      short[] row = new short[columns];
       for (int r = from; r < to; r++) {
         float s = scales[r];
         for (int k = -128; k < 128; k++) {
           lut[k & 0xff] = HalfFloats.floatToF16(k * s);
         }
         int base = r * columns;
-        int o = (r - rowFrom) * columns;
         for (int c = 0; c < columns; c++) {
-          out.put(o + c, lut[values[base + c] & 0xff]);
+          row[c] = lut[values[base + c] & 0xff];
         }
+        out.put((r - rowFrom) * columns, row);
       }
     });
   }
