@@ -73,27 +73,35 @@ public final class Int8Tensor {
     }
     byte[] q = new byte[weights.length];
     float[] s = new float[rows];
-    IntStream.range(0, rows).parallel().forEach(r -> {
-      int base = r * columns;
-      float max = 0;
-      for (int c = 0; c < columns; c++) {
-        float v = weights[base + c];
-        if (!Float.isFinite(v)) {
-          throw new ConfigurationException("weight [" + r + ", " + c + "] is " + v + "; int8 needs finite values");
-        }
-        max = Math.max(max, Math.abs(v));
-      }
-      float scale = max / 127f;
-      s[r] = scale;
-      if (scale == 0) {
-        return; // an all-zero row: codes 0
-      }
-      for (int c = 0; c < columns; c++) {
-        // Divide, not multiply by an inverse: the code is then the float nearest to w / scale, rounded to even.
-        q[base + c] = (byte) Math.max(-127, Math.min(127, (int) Math.rint(weights[base + c] / scale)));
-      }
-    });
+    IntStream.range(0, rows).parallel().forEach(r -> s[r] = quantizeRow(weights, r * columns, columns, r, q, r * columns));
     return new Int8Tensor(q, s, rows, columns);
+  }
+
+  /**
+   * Quantizes one row, {@code columns} values of {@code src} from {@code srcOffset}, into {@code dst} from {@code
+   * dstOffset}, as {@link #quantize} does each row; returns the row's scale. With {@link #of} it builds a tensor a row
+   * at a time, for a weight read row by row.
+   *
+   * @param row the row's index, for the message when a value is not finite
+   * @throws ConfigurationException when a value is not finite (naming its row and column)
+   */
+  public static float quantizeRow(float[] src, int srcOffset, int columns, int row, byte[] dst, int dstOffset) {
+    float max = 0;
+    for (int c = 0; c < columns; c++) {
+      float v = src[srcOffset + c];
+      if (!Float.isFinite(v)) {
+        throw new ConfigurationException("weight [" + row + ", " + c + "] is " + v + "; int8 needs finite values");
+      }
+      max = Math.max(max, Math.abs(v));
+    }
+    float scale = max / 127f;
+    for (int c = 0; c < columns; c++) {
+      // Divide, not multiply by an inverse: the code is then the float nearest to w / scale, rounded to even. An
+      // all-zero row has scale 0 and codes 0.
+      dst[dstOffset + c] = scale == 0 ? 0
+          : (byte) Math.max(-127, Math.min(127, (int) Math.rint(src[srcOffset + c] / scale)));
+    }
+    return scale;
   }
 
   /** The codes, row-major (the tensor's own array). */

@@ -77,10 +77,22 @@ public final class Int8Projection implements Projection {
     return new Qwen2Model.LinearLoader() {
       @Override
       public Projection load(Qwen2Model.WeightSource w, String module, int out, int in, boolean hasBias) {
-        float[] dense = w.scratchFloats(module + ".weight", out, in);
         Int8Tensor q;
         try {
-          q = Int8Tensor.quantize(dense, out, in);
+          if ((long) out * in <= sliceElements) {
+            q = Int8Tensor.quantize(w.scratchFloats(module + ".weight", out, in), out, in);
+          } else {
+            // A large matrix (lm_head) is read and quantized a row at a time: no float copy of it on the heap.
+            if ((long) out * in > Integer.MAX_VALUE - 8) {
+              throw new ModelFormatException(module + ".weight [" + out + ", " + in + "] has " + ((long) out * in)
+                  + " elements, more than one Java array holds; it cannot be stored as INT8");
+            }
+            byte[] codes = new byte[out * in];
+            float[] scales = new float[out];
+            w.forEachRow(module + ".weight", out, in, (r, row) ->
+                scales[r] = Int8Tensor.quantizeRow(row, 0, in, r, codes, r * in));
+            q = Int8Tensor.of(codes, scales, out, in);
+          }
         } catch (ConfigurationException e) {
           throw new ModelFormatException(module + ".weight: " + e.getMessage(), e);
         }

@@ -119,11 +119,20 @@ class Int8ProjectionTest {
       }
       assertThat(KvCacheTest.relError(logits(int8, ids), whole)).isLessThanOrEqualTo(1e-6);
     }
-    // 1,000 elements per slice: every weight of this model (64 x 64 and up) is dequantized in several slices.
-    try (Qwen2Model sliced = Qwen2Model.load(dir, Device.cpu(), Precision.FP32,
-        Int8Projection.loader(Precision.FP32, 1000))) {
-      assertThat(KvCacheTest.relError(logits(sliced, ids), whole)).isLessThanOrEqualTo(1e-6);
+    // 1,000 elements per slice: every weight of this model (64 x 64 and up) is read and quantized row by row and
+    // dequantized for the prompt in several slices; the same codes, so the same logits.
+    for (String fixture : List.of("qwen2-tiny-f32", "qwen2-tiny-bf16-tied")) {
+      Path d = TestResources.tinyModel(fixture);
+      float[] reference;
+      try (Qwen2Model int8 = Qwen2Model.load(d, Device.cpu(), Precision.FP32, Int8Projection.loader(Precision.FP32))) {
+        reference = logits(int8, ids);
+      }
+      try (Qwen2Model sliced = Qwen2Model.load(d, Device.cpu(), Precision.FP32,
+          Int8Projection.loader(Precision.FP32, 1000))) {
+        assertThat(KvCacheTest.relError(logits(sliced, ids), reference)).as(fixture).isLessThanOrEqualTo(1e-6);
+      }
     }
+    assertThat(whole).isNotEmpty();
   }
 
   @Test
@@ -141,9 +150,12 @@ class Int8ProjectionTest {
       }
     }
     w.write(dir.resolve("model.safetensors"));
-    assertThatThrownBy(() -> Qwen2Model.load(dir, Device.cpu(), Precision.FP32, Int8Projection.loader(Precision.FP32)))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("model.layers.1.mlp.down_proj.weight")
-        .hasMessageContaining("[2, 5]");
+    for (long slice : new long[] {Int8Projection.SLICE_ELEMENTS, 1000}) { // read whole, and row by row
+      assertThatThrownBy(() -> Qwen2Model.load(dir, Device.cpu(), Precision.FP32,
+          Int8Projection.loader(Precision.FP32, slice)))
+          .isInstanceOf(ModelFormatException.class)
+          .hasMessageContaining("model.layers.1.mlp.down_proj.weight")
+          .hasMessageContaining("[2, 5]");
+    }
   }
 }
