@@ -88,7 +88,7 @@ public final class Nf4Benchmark {
 
   /**
    * {@code ./bench Nf4Benchmark decode-layers [--layers 28] [--double-quant true|false] [--iterations 15]
-   * [--format nf4|int8]}: one decode
+   * [--format nf4|int8] [--rows 1]}: one decode
    * token's NF4 products of the DeepSeek-R1-Distill-Qwen-1.5B layers (the 7 projections of each, random weights, one
    * input row) through {@link Nf4MatMul#multiply}, the fused kernel this JVM chose; the median milliseconds per token
    * and the packed bytes streamed per second. The weights (0.66 GB packed for 28 layers) are far larger than cache.
@@ -98,11 +98,13 @@ public final class Nf4Benchmark {
     boolean dq = true;
     int iters = 15;
     boolean int8 = false;
+    int inputRows = 1;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--layers" -> layers = Integer.parseInt(args[++i]);
         case "--double-quant" -> dq = Boolean.parseBoolean(args[++i]);
         case "--iterations" -> iters = Integer.parseInt(args[++i]);
+        case "--rows" -> inputRows = Integer.parseInt(args[++i]);
         case "--format" -> int8 = switch (args[++i].toLowerCase(Locale.ROOT)) {
           case "nf4" -> false;
           case "int8" -> true;
@@ -135,31 +137,32 @@ public final class Nf4Benchmark {
         }
       }
     }
-    float[] x1536 = new float[1536];
-    float[] x8960 = new float[8960];
+    int m = inputRows;
+    float[] x1536 = new float[1536 * m];
+    float[] x8960 = new float[8960 * m];
     for (float[] x : new float[][] {x1536, x8960}) {
       for (int i = 0; i < x.length; i++) {
         x[i] = (float) r.nextGaussian();
       }
     }
-    float[] y = new float[8960];
+    float[] y = new float[8960 * m];
     double s = median(iters, () -> {
       for (Nf4Tensor t : ws) {
-        Nf4MatMul.multiply(t, t.shape()[1] == 1536 ? x1536 : x8960, 1, y);
+        Nf4MatMul.multiply(t, t.shape()[1] == 1536 ? x1536 : x8960, m, y);
       }
       for (dev.medadapt.core.quant.Int8Tensor t : ws8) {
-        dev.medadapt.core.quant.Int8MatMul.multiply(t, t.columns() == 1536 ? x1536 : x8960, 1, y);
+        dev.medadapt.core.quant.Int8MatMul.multiply(t, t.columns() == 1536 ? x1536 : x8960, m, y);
       }
     });
     if (int8) {
-      System.out.printf(Locale.ROOT, "INT8 decode-layers: %d layers, kernel %s, java %s, %d cpus: %.1f ms per token"
-          + " (median of %d), %.2f GB/s of codes and scales (%.3f GB)%n", layers,
+      System.out.printf(Locale.ROOT, "INT8 decode-layers: %d layers, %d input rows, kernel %s, java %s, %d cpus: %.1f ms"
+          + " per step (median of %d), %.2f GB/s of codes and scales (%.3f GB)%n", layers, m,
           dev.medadapt.core.quant.Int8MatMul.kernelName(), System.getProperty("java.version"),
           Runtime.getRuntime().availableProcessors(), s * 1e3, iters, bytes / s / 1e9, bytes / 1e9);
       return;
     }
-    System.out.printf(Locale.ROOT, "NF4 decode-layers: %d layers, double quantization %s, kernel %s, java %s, %d cpus:"
-        + " %.1f ms per token (median of %d), %.2f GB/s of packed codes (%.3f GB)%n", layers, dq,
+    System.out.printf(Locale.ROOT, "NF4 decode-layers: %d layers, %d input rows, double quantization %s, kernel %s, java"
+        + " %s, %d cpus: %.1f ms per step (median of %d), %.2f GB/s of packed codes (%.3f GB)%n", layers, m, dq,
         Nf4MatMul.kernelName(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
         s * 1e3, iters, bytes / s / 1e9, bytes / 1e9);
   }
