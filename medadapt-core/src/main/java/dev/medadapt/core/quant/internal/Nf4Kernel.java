@@ -41,4 +41,16 @@ public interface Nf4Kernel {
    * @param x the row returned by {@link #prepare}
    */
   void rows(Nf4Tensor w, float[] scales, int scaleBase, float[] x, int rowFrom, int rowTo, float[] y, int yOffset);
+
+  /**
+   * {@link #rows} for four prepared inputs in one pass over the weight rows, each code looked up once for all four:
+   * input {@code m}'s result for row {@code r} goes to {@code y[yOffset + m * yStride + r - rowFrom]}. The default
+   * runs {@link #rows} four times.
+   */
+  default void rows4(Nf4Tensor w, float[] scales, int scaleBase, float[][] x, int rowFrom, int rowTo, float[] y,
+      int yOffset, int yStride) {
+    for (int m = 0; m < 4; m++) {
+      rows(w, scales, scaleBase, x[m], rowFrom, rowTo, y, yOffset + m * yStride);
+    }
+  }
 }
