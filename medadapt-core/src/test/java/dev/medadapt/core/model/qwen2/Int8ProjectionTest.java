@@ -28,6 +28,15 @@ class Int8ProjectionTest {
     }
   }
 
+  /** A prompt longer than {@link Int8Projection#FUSED_MAX_ROWS}, from the fixture's ids. */
+  private static long[] promptIds(long[] ref) {
+    long[] ids = new long[Int8Projection.FUSED_MAX_ROWS + 5];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = ref[i % ref.length] + i % 3;
+    }
+    return ids;
+  }
+
   /** A dense float32 model whose linear weights and lm_head went through int8 and back. */
   private static Qwen2Model.LinearLoader roundTrip() {
     return new Qwen2Model.LinearLoader() {
@@ -77,12 +86,8 @@ class Int8ProjectionTest {
   @Test
   void decodeStepsTakeTheFusedProductAndGiveThePrefillLogits() throws Exception {
     Path dir = TestResources.tinyModel("qwen2-tiny-f32");
-    long[] ref = Qwen2ModelTest.Reference.of(dir).ids();
     // Long enough that the prompt takes the dequantized path, whose logits the steps are compared with.
-    long[] ids = new long[Int8Projection.FUSED_MAX_ROWS + 5];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = ref[i % ref.length] + i % 3;
-    }
+    long[] ids = promptIds(Qwen2ModelTest.Reference.of(dir).ids());
     for (Precision precision : Precision.values()) {
       try (Qwen2Model int8 = Qwen2Model.load(dir, Device.cpu(), precision, Int8Projection.loader(precision));
           NDManager req = int8.manager().newSubManager()) {
@@ -107,7 +112,8 @@ class Int8ProjectionTest {
   @Test
   void slicedPromptWeightsAndOnDeviceDequantizationGiveTheSameLogits() throws Exception {
     Path dir = TestResources.tinyModel("qwen2-tiny-f32");
-    long[] ids = Qwen2ModelTest.Reference.of(dir).ids();
+    // A prompt above FUSED_MAX_ROWS: the weights are dequantized for PyTorch's product (in slices below).
+    long[] ids = promptIds(Qwen2ModelTest.Reference.of(dir).ids());
     float[] whole;
     try (Qwen2Model int8 = Qwen2Model.load(dir, Device.cpu(), Precision.FP32, Int8Projection.loader(Precision.FP32))) {
       whole = logits(int8, ids);

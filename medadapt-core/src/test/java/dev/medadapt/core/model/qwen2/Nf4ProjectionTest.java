@@ -15,9 +15,22 @@ class Nf4ProjectionTest {
   private static final long[] IDS = {153, 117, 128, 8, 110, 179, 214, 117, 70, 103, 100, 32};
 
   private static float[] logits(Qwen2Model m) {
+    return logits(m, IDS);
+  }
+
+  private static float[] logits(Qwen2Model m, long[] ids) {
     try (NDManager req = m.manager().newSubManager()) {
-      return m.forward(req.create(new long[][] {IDS})).toFloatArray();
+      return m.forward(req.create(new long[][] {ids})).toFloatArray();
     }
+  }
+
+  /** A prompt longer than {@link Nf4Projection#FUSED_MAX_ROWS}: every NF4 layer dequantizes into the workspace. */
+  private static long[] promptIds() {
+    long[] ids = new long[Nf4Projection.FUSED_MAX_ROWS + 5];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = IDS[i % IDS.length] + i % 3;
+    }
+    return ids;
   }
 
   @Test
@@ -60,15 +73,15 @@ class Nf4ProjectionTest {
     for (Precision precision : Precision.values()) {
       try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), precision, Nf4Projection.loader(codec, precision));
           NDManager req = nf4.manager().newSubManager()) {
-        // 12 rows: above FUSED_MAX_ROWS, so every NF4 layer dequantizes into the workspace and runs PyTorch's product.
-        assertThat(IDS.length).isGreaterThan(Nf4Projection.FUSED_MAX_ROWS);
-        float[] full = nf4.forward(req.create(new long[][] {IDS})).toFloatArray();
+        // More rows than FUSED_MAX_ROWS, so every NF4 layer dequantizes into the workspace and runs PyTorch's product.
+        long[] ids = promptIds();
+        float[] full = nf4.forward(req.create(new long[][] {ids})).toFloatArray();
         int v = nf4.config().vocabSize();
         float[] stepped = new float[full.length];
         try (KvCache cache = nf4.newCache(req, 1)) {
-          for (int i = 0; i < IDS.length; i++) {
+          for (int i = 0; i < ids.length; i++) {
             try (NDManager step = req.newSubManager()) {
-              float[] row = nf4.forward(step.create(new long[][] {{IDS[i]}}), null, cache).toFloatArray();
+              float[] row = nf4.forward(step.create(new long[][] {{ids[i]}}), null, cache).toFloatArray();
               System.arraycopy(row, 0, stepped, i * v, v);
             }
           }
@@ -105,15 +118,15 @@ class Nf4ProjectionTest {
     };
     float[] ref;
     try (Qwen2Model dense = Qwen2Model.load(dir, Device.cpu(), Precision.FP16, roundTrip)) {
-      ref = logits(dense);
+      ref = logits(dense, promptIds());
     }
     float[] fp32Workspace;
     try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), Precision.FP32, Nf4Projection.loader(codec))) {
-      fp32Workspace = logits(nf4);
+      fp32Workspace = logits(nf4, promptIds());
     }
     try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), Precision.FP16,
         Nf4Projection.loader(codec, Precision.FP16))) {
-      float[] got = logits(nf4);
+      float[] got = logits(nf4, promptIds());
       // Same half weights, same float16 products: equal up to summation order.
       assertThat(KvCacheTest.relError(got, ref)).isLessThanOrEqualTo(1e-3);
       // And close to the exact float32 products of the same NF4 weights (float16 rounding only).
@@ -159,7 +172,7 @@ class Nf4ProjectionTest {
     Nf4Codec codec = Nf4Codec.builder().build();
     for (Precision precision : Precision.values()) {
       try (Qwen2Model nf4 = Qwen2Model.load(dir, Device.cpu(), precision, Nf4Projection.loader(codec, precision))) {
-        float[] workspace = logits(nf4);
+        float[] workspace = logits(nf4, promptIds());
         int placed = 0;
         for (String name : nf4.projectionNames()) {
           if (nf4.projection(name) instanceof Nf4Projection p) {
@@ -169,7 +182,7 @@ class Nf4ProjectionTest {
           }
         }
         assertThat(placed).isEqualTo(nf4.config().numHiddenLayers() * 7);
-        assertThat(logits(nf4)).as(precision.name()).containsExactly(workspace);
+        assertThat(logits(nf4, promptIds())).as(precision.name()).containsExactly(workspace);
       }
     }
   }
