@@ -54,9 +54,10 @@ public final class Nf4Projection implements Projection {
    * Input rows up to which the fused product runs. It reads the packed weight once per four rows (one codebook
    * lookup for the four), so a decoding batch of 16 costs four passes over 0.56 bytes per weight; dequantizing
    * writes and re-reads 2 or 4 bytes per weight once and then runs PyTorch's matrix product, which wins for a
-   * prompt. On the 1.5B shape a 16-row batch decoded 4.71 tok/s fused against 3.53 dequantized.
+   * prompt. On the 1.5B shape a 16-row batch decoded 4.71 tok/s fused against 3.53 dequantized; single prompts of
+   * 8 to 32 tokens were about 10% slower fused up to 32 rows than up to 8, so prompts above 16 rows dequantize.
    */
-  static final int FUSED_MAX_ROWS = 32;
+  static final int FUSED_MAX_ROWS = 16;
 
   private Nf4Projection(Nf4Codec codec, Nf4Tensor weight, NDArray bias, DequantWorkspace workspace) {
     this.codec = codec;
