@@ -3,9 +3,9 @@ package dev.medadapt.core.quant;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.quant.internal.Int8Kernel;
+import dev.medadapt.core.quant.internal.OutputRows;
 import dev.medadapt.core.quant.internal.ScalarInt8Kernel;
 import dev.medadapt.core.quant.internal.VectorKernels;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +23,6 @@ import org.slf4j.LoggerFactory;
 public final class Int8MatMul {
   private static final Logger LOG = LoggerFactory.getLogger(Int8MatMul.class);
   private static final Int8Kernel SCALAR = new ScalarInt8Kernel();
-  /** Output rows per task below which a product is not split further (thread hand-off costs ~10 µs). */
-  private static final int MIN_ROWS_PER_TASK = 64;
 
   private Int8MatMul() {}
 
@@ -62,24 +60,12 @@ public final class Int8MatMul {
     Ensure.notNull(y, "y");
     int out = w.rows();
     int in = w.columns();
-    if (rows < 1 || (long) rows * in != x.length) {
-      throw new ConfigurationException("x must hold rows * " + in + " floats with rows >= 1, was " + x.length
-          + " for rows " + rows);
-    }
-    if ((long) rows * out > y.length) {
-      throw new ConfigurationException("y must hold " + ((long) rows * out) + " floats, was " + y.length);
-    }
+    OutputRows.check(out, in, x, rows, y);
     float[][] xs = new float[rows][];
     for (int m = 0; m < rows; m++) {
       xs[m] = rows == 1 ? x : java.util.Arrays.copyOfRange(x, m * in, (m + 1) * in);
     }
-    int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / MIN_ROWS_PER_TASK));
-    if (parts == 1) {
-      task(kernel, w, xs, 0, out, y);
-    } else {
-      IntStream.range(0, parts).parallel().forEach(p ->
-          task(kernel, w, xs, (int) ((long) out * p / parts), (int) ((long) out * (p + 1) / parts), y));
-    }
+    OutputRows.split(out, (from, to) -> task(kernel, w, xs, from, to, y));
   }
 
   private static void task(Int8Kernel kernel, Int8Tensor w, float[][] xs, int rowFrom, int rowTo, float[] y) {

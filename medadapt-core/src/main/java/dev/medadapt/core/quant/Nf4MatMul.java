@@ -3,9 +3,9 @@ package dev.medadapt.core.quant;
 import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.quant.internal.Nf4Kernel;
+import dev.medadapt.core.quant.internal.OutputRows;
 import dev.medadapt.core.quant.internal.ScalarNf4Kernel;
 import dev.medadapt.core.quant.internal.VectorKernels;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class Nf4MatMul {
   private static final Logger LOG = LoggerFactory.getLogger(Nf4MatMul.class);
   private static final Nf4Kernel SCALAR = new ScalarNf4Kernel();
-
-  /** Output rows per task below which a product is not split further (thread hand-off costs ~10 µs). */
-  private static final int MIN_ROWS_PER_TASK = 64;
 
   private Nf4MatMul() {}
 
@@ -84,25 +81,13 @@ public final class Nf4MatMul {
     }
     int out = shape[0];
     int in = shape[1];
-    if (rows < 1 || (long) rows * in != x.length) {
-      throw new ConfigurationException("x must hold rows * " + in + " floats with rows >= 1, was " + x.length
-          + " for rows " + rows);
-    }
-    if ((long) rows * out > y.length) {
-      throw new ConfigurationException("y must hold " + ((long) rows * out) + " floats, was " + y.length);
-    }
+    OutputRows.check(out, in, x, rows, y);
     Nf4Kernel kernel = chosen.supports(w) ? chosen : SCALAR;
     float[][] prepared = new float[rows][];
     for (int m = 0; m < rows; m++) {
       prepared[m] = kernel.prepare(java.util.Arrays.copyOfRange(x, m * in, (m + 1) * in));
     }
-    int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / MIN_ROWS_PER_TASK));
-    if (parts == 1) {
-      task(kernel, w, prepared, 0, out, y);
-    } else {
-      IntStream.range(0, parts).parallel().forEach(p ->
-          task(kernel, w, prepared, (int) ((long) out * p / parts), (int) ((long) out * (p + 1) / parts), y));
-    }
+    OutputRows.split(out, (from, to) -> task(kernel, w, prepared, from, to, y));
   }
 
   private static void task(Nf4Kernel kernel, Nf4Tensor w, float[][] x, int rowFrom, int rowTo, float[] y) {

@@ -331,23 +331,64 @@ public final class SafetensorsReader implements AutoCloseable {
       throw new IllegalArgumentException("buffer has " + dst.remaining() + " floats left, " + t + " needs " + t.numel());
     }
     int es = t.dtype().byteSize();
+    forEachChunk(t, chunk -> widen(t.dtype(), chunk, chunk.remaining() / es, dst));
+  }
+
+  /** Receives one row of a tensor read row by row; {@code values} is reused for the next row. */
+  @FunctionalInterface
+  public interface RowSink {
+    void row(int index, float[] values);
+  }
+
+  /**
+   * Hands the widened float32 values of a F32, F16 or BF16 tensor to {@code sink} {@code rowLength} at a time, in
+   * order (row-major rows of a 2-D tensor), through one reused array: no array of the whole tensor, for a matrix too
+   * large to hold twice.
+   *
+   * @throws ModelFormatException when the tensor is not floating or its size is not a multiple of {@code rowLength}
+   */
+  public void readFloatRows(String name, int rowLength, RowSink sink) {
+    TensorInfo t = require(name);
+    if (!t.dtype().isFloating()) {
+      throw new ModelFormatException(t + ": expected F32, F16 or BF16 to read as floats, found " + t.dtype());
+    }
+    if (rowLength < 1 || t.numel() % rowLength != 0) {
+      throw new ModelFormatException(t + " does not split into rows of " + rowLength + " elements");
+    }
+    int es = t.dtype().byteSize();
+    float[] row = new float[rowLength];
+    FloatBuffer dst = FloatBuffer.wrap(row);
+    int[] rows = {0};
     forEachChunk(t, chunk -> {
-      int n = chunk.remaining() / es;
-      switch (t.dtype()) {
-        case F32 -> dst.put(chunk.asFloatBuffer());
-        case BF16 -> {
-          for (int i = 0; i < n; i++) {
-            dst.put(HalfFloats.bf16ToFloat(chunk.getShort(i * 2)));
-          }
+      while (chunk.hasRemaining()) {
+        widen(t.dtype(), chunk, Math.min(dst.remaining(), chunk.remaining() / es), dst);
+        if (!dst.hasRemaining()) {
+          sink.row(rows[0]++, row);
+          dst.clear();
         }
-        case F16 -> {
-          for (int i = 0; i < n; i++) {
-            dst.put(HalfFloats.f16ToFloat(chunk.getShort(i * 2)));
-          }
-        }
-        default -> throw new IllegalStateException();
       }
     });
+  }
+
+  /** Widens the next {@code n} elements of {@code src} (little-endian F32, BF16 or F16) into {@code dst}. */
+  private static void widen(DType dtype, ByteBuffer src, int n, FloatBuffer dst) {
+    switch (dtype) {
+      case F32 -> {
+        dst.put(src.asFloatBuffer().limit(n));
+        src.position(src.position() + 4 * n);
+      }
+      case BF16 -> {
+        for (int i = 0; i < n; i++) {
+          dst.put(HalfFloats.bf16ToFloat(src.getShort()));
+        }
+      }
+      case F16 -> {
+        for (int i = 0; i < n; i++) {
+          dst.put(HalfFloats.f16ToFloat(src.getShort()));
+        }
+      }
+      default -> throw new IllegalStateException(dtype.toString());
+    }
   }
 
   /** IEEE float16 bits of a F32, F16 or BF16 tensor (rounded to nearest even when narrowing). */

@@ -54,6 +54,22 @@ class SafetensorsTest {
         assertThat(b[i]).isEqualTo(HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(a[i])));
       }
       assertThat(r.readLongs("ids")).containsExactly(ids);
+      // Row by row, each dtype: the same values as the whole read, in order, through one reused array.
+      for (String name : new String[] {"a32", "a16", "abf"}) {
+        float[] whole = r.readFloats(name);
+        float[] rows = new float[whole.length];
+        int[] count = {0};
+        r.readFloatRows(name, 6, (index, values) -> {
+          assertThat(index).isEqualTo(count[0]++);
+          System.arraycopy(values, 0, rows, index * 6, 6);
+        });
+        assertThat(count[0]).as(name).isEqualTo(5);
+        assertThat(rows).as(name).containsExactly(whole);
+      }
+      assertThatThrownBy(() -> r.readFloatRows("a32", 7, (index, values) -> {}))
+          .isInstanceOf(ModelFormatException.class).hasMessageContaining("a32").hasMessageContaining("rows of 7");
+      assertThatThrownBy(() -> r.readFloatRows("ids", 3, (index, values) -> {}))
+          .isInstanceOf(ModelFormatException.class).hasMessageContaining("I64");
       short[] hb = r.readHalfBits("a32");
       for (int i = 0; i < a.length; i++) {
         assertThat(HalfFloats.f16ToFloat(hb[i])).isEqualTo(h[i]);

@@ -63,7 +63,8 @@ public final class Int8Projection implements Projection {
    * A {@link Qwen2Model.LinearLoader} that quantizes each checkpoint weight to int8 per output channel, lm_head
    * included (for the 1.5B shape the largest matrix: 0.93 GB in float32, 0.23 GB in int8); prompts dequantize to
    * {@code precision} (FP32: exact products of the dequantized weights; FP16: half the bytes, products in float16)
-   * into one buffer shared by the model's layers, sized to the largest weight (inference only).
+   * into one buffer shared by the model's layers, sized to the largest slice of {@link #SLICE_ELEMENTS} (inference
+   * only).
    */
   public static Qwen2Model.LinearLoader loader(Precision precision) {
     return loader(precision, SLICE_ELEMENTS);

@@ -237,40 +237,14 @@ public final class Qwen2Model implements AutoCloseable {
       return out;
     }
 
-    /** Receives one row of a matrix read row by row; {@code values} is reused for the next row. */
-    @FunctionalInterface
-    public interface RowSink {
-      void row(int index, float[] values);
-    }
-
     /**
-     * The rows of the 2-D floating tensor {@code name} (F32, F16 or BF16, widened to float32), checked to be
-     * {@code [rows, cols]}, handed to {@code sink} in order, one at a time: no array of the whole tensor, for a matrix
-     * too large to hold twice (a quantized lm_head of a large vocabulary).
+     * The rows of the 2-D floating tensor {@code name}, checked to be {@code [rows, cols]}, widened to float32 and
+     * handed to {@code sink} one at a time ({@link SafetensorsReader#readFloatRows}): no array of the whole tensor,
+     * for a matrix too large to hold twice (a quantized lm_head of a large vocabulary).
      */
-    public void forEachRow(String name, int rows, int cols, RowSink sink) {
-      TensorInfo t = check(name, rows, cols);
-      DType dtype = t.dtype();
-      if (!dtype.isFloating()) {
-        throw new ModelFormatException(t + ": expected F32, F16 or BF16, found " + dtype);
-      }
-      float[] row = new float[cols];
-      int[] at = {0, 0}; // column, row
-      reader.readRaw(name, chunk -> {
-        ByteBuffer b = chunk.slice().order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining()) {
-          row[at[0]++] = switch (dtype) {
-            case F32 -> b.getFloat();
-            case BF16 -> dev.medadapt.core.safetensors.internal.HalfFloats.bf16ToFloat(b.getShort());
-            case F16 -> dev.medadapt.core.safetensors.internal.HalfFloats.f16ToFloat(b.getShort());
-            default -> throw new IllegalStateException(dtype.toString());
-          };
-          if (at[0] == cols) {
-            sink.row(at[1]++, row);
-            at[0] = 0;
-          }
-        }
-      });
+    public void forEachRow(String name, int rows, int cols, SafetensorsReader.RowSink sink) {
+      check(name, rows, cols);
+      reader.readFloatRows(name, cols, sink);
     }
 
     private TensorInfo check(String name, long... shape) {
