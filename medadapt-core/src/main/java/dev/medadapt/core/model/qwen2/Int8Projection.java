@@ -29,7 +29,7 @@ import java.util.List;
  * product there. An input that needs a gradient gets a fresh dequantized weight per call. On a GPU the codes and
  * scales are copied to the device once and dequantized there with tensor operations on each call.
  */
-public final class Int8Projection implements Projection {
+public final class Int8Projection implements HostProjection {
   /**
    * Input rows up to which the fused product runs: it reads the codes once per four rows, so a decoding batch of 16
    * reads them four times, against dequantizing every weight to float (4 bytes written and read per weight) for a
@@ -131,6 +131,16 @@ public final class Int8Projection implements Projection {
     deviceCodes = manager.create(codes, new Shape(weight.rows(), weight.columns()), DataType.INT8);
     deviceScales = manager.create(weight.scales(), new Shape(weight.rows(), 1));
     deviceType = type;
+  }
+
+  @Override
+  public boolean multiplyHost(float[] x, int rows, float[] y) {
+    if (deviceCodes != null || workspace == null || rows > FUSED_MAX_ROWS) {
+      return false;
+    }
+    Int8MatMul.multiply(weight, x, rows, y);
+    JavaProduct.addBias(y, rows, weight.rows(), biasValues);
+    return true;
   }
 
   @Override

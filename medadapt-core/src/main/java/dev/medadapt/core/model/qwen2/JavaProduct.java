@@ -18,6 +18,14 @@ interface JavaProduct {
     float[] xs = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
     float[] y = new float[rows * out];
     product.multiply(xs, rows, y);
+    addBias(y, rows, out, bias);
+    long[] shape = x.getShape().getShape().clone();
+    shape[shape.length - 1] = out;
+    return x.getManager().create(y, new Shape(shape));
+  }
+
+  /** Adds {@code bias} (when not null) to each of the {@code rows} rows of {@code out} floats in {@code y}. */
+  static void addBias(float[] y, int rows, int out, float[] bias) {
     if (bias != null) {
       for (int m = 0; m < rows; m++) {
         for (int r = 0; r < out; r++) {
@@ -25,8 +33,5 @@ interface JavaProduct {
         }
       }
     }
-    long[] shape = x.getShape().getShape().clone();
-    shape[shape.length - 1] = out;
-    return x.getManager().create(y, new Shape(shape));
   }
 }

@@ -11,6 +11,11 @@ import java.util.Arrays;
  * the attention mask and positions of every row seen so far. Owns a sub-manager of the request's
  * manager: closing the cache frees its tensors.
  *
+ * <p>On the CPU, single-token decode steps read and write a host copy of the keys and values (Java arrays, see
+ * {@link Qwen2Model#forward}) instead of the tensors; each side catches up from the other, for the columns it lacks,
+ * only when a step of its kind runs, so a prompt's prefill followed by decoding copies the prompt's columns once, and
+ * a cache used only for prompts (scoring) never allocates the host copy.
+ *
  * <p>Not thread-safe; one cache per sequence batch.
  */
 public final class KvCache implements AutoCloseable {
@@ -18,15 +23,29 @@ public final class KvCache implements AutoCloseable {
   private final NDArray[] keys;
   private final NDArray[] values;
   private final int batch;
+  private final int kvHeads;
+  private final int headDim;
+  /** Columns of {@link #keys}/{@link #values} that hold the current keys and values, per layer. */
+  private final int[] tensorFilled;
+  /** The host copy, per layer {@code [batch][kvHeads][hostCapacity][headDim]}; null until a host step runs. */
+  private float[][] hostKeys;
+  private float[][] hostValues;
+  private int hostCapacity;
+  /** Columns of the host copy that hold the current keys and values, per layer. */
+  private final int[] hostFilled;
   private long[][] mask; // [batch][length] 1 = real token, 0 = padding
   private final long[] realTokens; // per row: real tokens so far (the next real token's position)
   private int length;
 
-  KvCache(NDManager parent, int layers, int batch) {
+  KvCache(NDManager parent, int layers, int batch, int kvHeads, int headDim) {
     this.manager = parent.newSubManager();
     this.keys = new NDArray[layers];
     this.values = new NDArray[layers];
     this.batch = batch;
+    this.kvHeads = kvHeads;
+    this.headDim = headDim;
+    this.tensorFilled = new int[layers];
+    this.hostFilled = new int[layers];
     this.mask = new long[batch][0];
     this.realTokens = new long[batch];
   }
@@ -61,26 +80,31 @@ public final class KvCache implements AutoCloseable {
    * copying the whole cache every step (which fragments the native heap).
    */
   NDArray[] append(int layer, NDArray k, NDArray v, NDManager step) {
+    syncTensors(layer);
     long t = k.getShape().get(2);
     long need = length + t;
-    if (keys[layer] == null || keys[layer].getShape().get(2) < need) {
-      long cap = keys[layer] == null ? 0 : keys[layer].getShape().get(2);
-      long newCap = Math.max(cap * 2, (need + 255) / 256 * 256);
-      keys[layer] = grow(keys[layer], k, newCap);
-      values[layer] = grow(values[layer], v, newCap);
-    }
+    ensureTensorCapacity(layer, need, k.getDataType());
     NDIndex cols = new NDIndex(":, :, " + length + ":" + need);
     keys[layer].set(cols, k);
     values[layer].set(cols, v);
+    tensorFilled[layer] = (int) need;
     NDIndex upTo = new NDIndex(":, :, :" + need);
     return new NDArray[] {keys[layer].get(step, upTo), values[layer].get(step, upTo)};
   }
 
-  private NDArray grow(NDArray old, NDArray like, long capacity) {
-    Shape s = like.getShape();
-    NDArray buf = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), like.getDataType());
-    if (old != null && length > 0) {
-      NDIndex filled = new NDIndex(":, :, :" + length);
+  private void ensureTensorCapacity(int layer, long need, ai.djl.ndarray.types.DataType type) {
+    if (keys[layer] == null || keys[layer].getShape().get(2) < need) {
+      long cap = keys[layer] == null ? 0 : keys[layer].getShape().get(2);
+      long newCap = Math.max(cap * 2, (need + 255) / 256 * 256);
+      keys[layer] = grow(keys[layer], newCap, type, tensorFilled[layer]);
+      values[layer] = grow(values[layer], newCap, type, tensorFilled[layer]);
+    }
+  }
+
+  private NDArray grow(NDArray old, long capacity, ai.djl.ndarray.types.DataType type, int filledColumns) {
+    NDArray buf = manager.zeros(new Shape(batch, kvHeads, capacity, headDim), old != null ? old.getDataType() : type);
+    if (old != null && filledColumns > 0) {
+      NDIndex filled = new NDIndex(":, :, :" + filledColumns);
       try (NDArray part = old.get(filled)) {
         buf.set(filled, part);
       }
@@ -89,6 +113,110 @@ public final class KvCache implements AutoCloseable {
       old.close();
     }
     return buf;
+  }
+
+  /** Brings layer {@code layer}'s tensors up to {@link #length} columns from the host copy (after host steps). */
+  private void syncTensors(int layer) {
+    int from = tensorFilled[layer];
+    if (from >= length) {
+      return;
+    }
+    ensureTensorCapacity(layer, length, ai.djl.ndarray.types.DataType.FLOAT32);
+    int n = length - from;
+    NDIndex cols = new NDIndex(":, :, " + from + ":" + length);
+    Shape shape = new Shape(batch, kvHeads, n, headDim);
+    try (NDArray k = manager.create(hostColumns(hostKeys[layer], from, length), shape);
+        NDArray v = manager.create(hostColumns(hostValues[layer], from, length), shape)) {
+      keys[layer].set(cols, k);
+      values[layer].set(cols, v);
+    }
+    tensorFilled[layer] = length;
+  }
+
+  /** Columns {@code [from, to)} of a host buffer as {@code [batch][kvHeads][to - from][headDim]}. */
+  private float[] hostColumns(float[] host, int from, int to) {
+    int n = to - from;
+    float[] out = new float[batch * kvHeads * n * headDim];
+    for (int bh = 0; bh < batch * kvHeads; bh++) {
+      System.arraycopy(host, (bh * hostCapacity + from) * headDim, out, bh * n * headDim, n * headDim);
+    }
+    return out;
+  }
+
+  /**
+   * Whether a host step can hold {@code columns} columns: the host buffers are Java arrays, so each layer's must stay
+   * under 2^31 floats.
+   */
+  boolean hostCapable(int columns) {
+    long cap = Math.max((long) hostCapacity * 2, (columns + 255L) / 256 * 256);
+    return (long) batch * kvHeads * cap * headDim < Integer.MAX_VALUE - 8;
+  }
+
+  /**
+   * Writes one new column (position {@link #length}) of layer {@code layer} from {@code k} and {@code v}, each {@code
+   * [batch][kvHeads][headDim]}, into the host copy, first bringing the host copy up to date from the tensors. Read
+   * the columns {@code [0, length + 1)} with {@link #hostKeys(int)}, {@link #hostValues(int)} and {@link
+   * #hostCapacity()}.
+   */
+  void appendHost(int layer, float[] k, float[] v) {
+    ensureHostCapacity(length + 1);
+    int from = hostFilled[layer];
+    if (from < length) {
+      NDIndex cols = new NDIndex(":, :, " + from + ":" + length);
+      int n = length - from;
+      try (NDArray kt = keys[layer].get(cols); NDArray vt = values[layer].get(cols)) {
+        scatterColumns(kt.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), hostKeys[layer], from, n);
+        scatterColumns(vt.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), hostValues[layer], from,
+            n);
+      }
+    }
+    scatterColumns(k, hostKeys[layer], length, 1);
+    scatterColumns(v, hostValues[layer], length, 1);
+    hostFilled[layer] = length + 1;
+  }
+
+  private void scatterColumns(float[] cols, float[] host, int from, int n) {
+    for (int bh = 0; bh < batch * kvHeads; bh++) {
+      System.arraycopy(cols, bh * n * headDim, host, (bh * hostCapacity + from) * headDim, n * headDim);
+    }
+  }
+
+  private void ensureHostCapacity(int need) {
+    if (hostKeys != null && hostCapacity >= need) {
+      return;
+    }
+    int cap = (int) Math.max((long) hostCapacity * 2, (need + 255L) / 256 * 256);
+    float[][] nk = new float[keys.length][];
+    float[][] nv = new float[keys.length][];
+    for (int l = 0; l < keys.length; l++) {
+      nk[l] = new float[batch * kvHeads * cap * headDim];
+      nv[l] = new float[batch * kvHeads * cap * headDim];
+      if (hostKeys != null && hostFilled[l] > 0) {
+        for (int bh = 0; bh < batch * kvHeads; bh++) {
+          System.arraycopy(hostKeys[l], bh * hostCapacity * headDim, nk[l], bh * cap * headDim, hostFilled[l] * headDim);
+          System.arraycopy(hostValues[l], bh * hostCapacity * headDim, nv[l], bh * cap * headDim,
+              hostFilled[l] * headDim);
+        }
+      }
+    }
+    hostKeys = nk;
+    hostValues = nv;
+    hostCapacity = cap;
+  }
+
+  /** Layer {@code layer}'s host keys, {@code [batch][kvHeads][hostCapacity()][headDim]}. */
+  float[] hostKeys(int layer) {
+    return hostKeys[layer];
+  }
+
+  /** Layer {@code layer}'s host values, laid out as {@link #hostKeys}. */
+  float[] hostValues(int layer) {
+    return hostValues[layer];
+  }
+
+  /** Columns per row and head of the host buffers. */
+  int hostCapacity() {
+    return hostCapacity;
   }
 
   /**
@@ -102,9 +230,11 @@ public final class KvCache implements AutoCloseable {
     if (batch != 1 || length == 0) {
       throw new IllegalStateException("only a filled one-row cache can be branched (rows " + batch + ", length " + length + ")");
     }
-    KvCache c = new KvCache(parent, keys.length, copies);
+    KvCache c = new KvCache(parent, keys.length, copies, kvHeads, headDim);
     NDIndex filled = new NDIndex(":, :, :" + length);
     for (int l = 0; l < keys.length; l++) {
+      syncTensors(l);
+      c.tensorFilled[l] = length;
       c.keys[l] = repeatRows(keys[l], filled, copies, c.manager);
       c.values[l] = repeatRows(values[l], filled, copies, c.manager);
     }

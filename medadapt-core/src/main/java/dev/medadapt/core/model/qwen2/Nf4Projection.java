@@ -37,7 +37,7 @@ import java.nio.ShortBuffer;
  * there with tensor operations into a temporary weight of the model's precision, so no per-call Java loop reads the
  * activations or writes the weight.
  */
-public final class Nf4Projection implements Projection {
+public final class Nf4Projection implements HostProjection {
   private final Nf4Codec codec;
   private final Nf4Tensor weight;
   private final NDArray bias;
@@ -124,6 +124,16 @@ public final class Nf4Projection implements Projection {
   void placeOnDevice(NDManager manager, DataType type) {
     onDevice = Nf4DeviceWeight.of(manager, weight);
     deviceType = type;
+  }
+
+  @Override
+  public boolean multiplyHost(float[] x, int rows, float[] y) {
+    if (onDevice != null || workspace == null || rows > FUSED_MAX_ROWS) {
+      return false;
+    }
+    Nf4MatMul.multiply(weight, x, rows, y);
+    JavaProduct.addBias(y, rows, out, biasValues);
+    return true;
   }
 
   @Override

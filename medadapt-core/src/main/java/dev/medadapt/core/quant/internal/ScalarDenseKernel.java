@@ -1,0 +1,35 @@
+package dev.medadapt.core.quant.internal;
+
+/** {@link DenseKernel} in plain Java (four partial sums, which the JIT keeps in registers). Not API. */
+public final class ScalarDenseKernel implements DenseKernel {
+  @Override
+  public String name() {
+    return "scalar";
+  }
+
+  @Override
+  public float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += a[aOffset + i] * b[bOffset + i];
+      s1 += a[aOffset + i + 1] * b[bOffset + i + 1];
+      s2 += a[aOffset + i + 2] * b[bOffset + i + 2];
+      s3 += a[aOffset + i + 3] * b[bOffset + i + 3];
+    }
+    for (; i < n; i++) {
+      s0 += a[aOffset + i] * b[bOffset + i];
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  @Override
+  public void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOffset + i] += alpha * x[xOffset + i];
+    }
+  }
+}
