@@ -70,13 +70,21 @@ public final class Int8MatMul {
 
   private static void task(Int8Kernel kernel, Int8Tensor w, float[][] xs, int rowFrom, int rowTo, float[] y) {
     int out = w.rows();
-    int m = 0;
-    // Four inputs per pass over the weight (a batch of decode steps reads the codes a quarter as often).
-    for (; m + 4 <= xs.length; m += 4) {
-      kernel.rows4(w, java.util.Arrays.copyOfRange(xs, m, m + 4), rowFrom, rowTo, y, m * out + rowFrom, out);
+    float[][][] groups = new float[xs.length / 4][][];
+    for (int g = 0; g < groups.length; g++) {
+      groups[g] = java.util.Arrays.copyOfRange(xs, 4 * g, 4 * g + 4);
     }
-    for (; m < xs.length; m++) {
-      kernel.rows(w, xs[m], rowFrom, rowTo, y, m * out + rowFrom);
+    // Four inputs per pass over a tile of weight rows (a batch of decode steps reads the codes a quarter as often),
+    // every input over one tile before the next: the tile is read from memory once and from cache for the rest.
+    int tile = Math.min(Math.max(1, rowTo - rowFrom), OutputRows.tileRows(w.columns(), xs.length));
+    for (int t0 = rowFrom; t0 < rowTo; t0 += tile) {
+      int t1 = Math.min(rowTo, t0 + tile);
+      for (int g = 0; g < groups.length; g++) {
+        kernel.rows4(w, groups[g], t0, t1, y, 4 * g * out + t0, out);
+      }
+      for (int m = 4 * groups.length; m < xs.length; m++) {
+        kernel.rows(w, xs[m], t0, t1, y, m * out + t0);
+      }
     }
   }
 }

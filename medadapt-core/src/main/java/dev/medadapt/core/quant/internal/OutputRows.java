@@ -31,6 +31,17 @@ public final class OutputRows {
     }
   }
 
+  /** Bytes of weight codes per tile of a product on several inputs: well inside a core's L2 cache. */
+  private static final int TILE_BYTES = 64 << 10;
+
+  /**
+   * Weight rows per tile when {@code inputs} input rows share each pass: all rows at once for a single input (nothing
+   * is read twice), else as many rows of {@code rowBytes} bytes as fit {@link #TILE_BYTES}, at least one.
+   */
+  public static int tileRows(int rowBytes, int inputs) {
+    return inputs <= 4 ? Integer.MAX_VALUE : Math.max(1, TILE_BYTES / Math.max(1, rowBytes));
+  }
+
   /** Runs {@code task} over {@code [0, out)} split into one range per core (in this thread when {@code out} is small). */
   public static void split(int out, Task task) {
     int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), out / MIN_ROWS_PER_TASK));
