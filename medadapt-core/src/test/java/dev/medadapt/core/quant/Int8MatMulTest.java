@@ -10,7 +10,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class Int8MatMulTest {
   @ParameterizedTest(name = "[{0} x {1}], {2} input rows")
-  @CsvSource({"1, 32, 1", "70, 1536, 1", "130, 100, 3", "257, 64, 8", "9, 7, 2", "33, 100, 6", "65, 200, 17"})
+  // 70 x 4096 and 150 x 4096 with more than four inputs: several tiles of 16 weight rows (64 KB), the last partial.
+  @CsvSource({"1, 32, 1", "70, 1536, 1", "130, 100, 3", "257, 64, 8", "9, 7, 2", "33, 100, 6", "65, 200, 17",
+      "70, 4096, 6", "150, 4096, 9"})
   void bothKernelsGiveTheProductOfTheDequantizedWeights(int out, int in, int rows) {
     Random rnd = new Random(out * 31L + in);
     float[] w = new float[out * in];

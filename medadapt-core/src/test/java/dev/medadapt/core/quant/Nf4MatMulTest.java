@@ -37,9 +37,10 @@ class Nf4MatMulTest {
     SplittableRandom r = new SplittableRandom(SEED);
     // [out, in, blockSize, rows]: decoder shapes (vector path), block 128, and layouts the vector kernel
     // refuses (blocks straddling rows, in not a multiple of 128, odd element counts); 5 to 8 input rows take the
-    // four-row pass.
+    // four-row pass; 100 x 4096 with 6 inputs runs over several 64 KB tiles of 32 weight rows, the last partial.
     int[][] cases = {{300, 1536, 64, 1}, {70, 1024, 64, 3}, {40, 384, 128, 2}, {9, 100, 64, 2}, {7, 33, 64, 1},
-        {130, 640, 64, 1}, {3, 2048, 256, 1}, {90, 512, 64, 6}, {66, 256, 128, 8}, {5, 100, 64, 5}};
+        {130, 640, 64, 1}, {3, 2048, 256, 1}, {90, 512, 64, 6}, {66, 256, 128, 8}, {5, 100, 64, 5},
+        {100, 4096, 64, 6}};
     for (int[] c : cases) {
       for (boolean dq : new boolean[] {false, true}) {
         int out = c[0];
