@@ -145,11 +145,21 @@ public final class KvCache implements AutoCloseable {
 
   /**
    * Whether a host step can hold {@code columns} columns: the host buffers are Java arrays, so each layer's must stay
-   * under 2^31 floats.
+   * under 2^31 floats, and growing them must leave room on the Java heap (a long batch's keys and values can outgrow
+   * {@code -Xmx}; the tensor path, in native memory, then takes the step).
    */
   boolean hostCapable(int columns) {
+    if (hostKeys != null && hostCapacity >= columns) {
+      return true;
+    }
     long cap = Math.max((long) hostCapacity * 2, (columns + 255L) / 256 * 256);
-    return (long) batch * kvHeads * cap * headDim < Integer.MAX_VALUE - 8;
+    long floatsPerLayer = (long) batch * kvHeads * cap * headDim;
+    if (floatsPerLayer >= Integer.MAX_VALUE - 8) {
+      return false;
+    }
+    Runtime rt = Runtime.getRuntime();
+    long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    return 2L * keys.length * floatsPerLayer * Float.BYTES < free / 2;
   }
 
   /**
