@@ -6,6 +6,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.medadapt.core.model.Qwen2Config;
 import dev.medadapt.core.quant.internal.DenseKernel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -27,10 +34,13 @@ final class HostDecoder {
   private final float[][] postNorm;
   private final float[] finalNorm;
   private final double[] invFreq;
+  private final LayerFusion[] fused;
   private final DenseKernel kernel = DenseKernel.get();
 
-  HostDecoder(Qwen2Model model, float[][] inputNorm, float[][] postNorm, float[] finalNorm, double[] invFreq) {
+  HostDecoder(Qwen2Model model, float[][] inputNorm, float[][] postNorm, float[] finalNorm, double[] invFreq,
+      LayerFusion[] fused) {
     this.model = model;
+    this.fused = fused;
     this.config = model.config();
     this.inputNorm = inputNorm;
     this.postNorm = postNorm;
@@ -76,26 +86,33 @@ final class HostDecoder {
       x = e.getDataType() == DataType.FLOAT32 ? e.toFloatArray() : e.toType(DataType.FLOAT32, false).toFloatArray();
     }
     float[] n = new float[b * h];
+    DenseInputs dense = new DenseInputs(b);
     for (int l = 0; l < config.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
-      rmsNorm(x, inputNorm[l], n, b, h);
-      float[] q = project(p + "self_attn.q_proj", n, b, h, heads * d, m);
-      float[] k = project(p + "self_attn.k_proj", n, b, h, kvHeads * d, m);
-      float[] v = project(p + "self_attn.v_proj", n, b, h, kvHeads * d, m);
-      rope(q, b, heads, d, cos, sin);
-      rope(k, b, kvHeads, d, cos, sin);
-      cache.appendHost(l, k, v);
-      float[] attn = attention(q, cache, l, b, past, newMask);
-      add(x, project(p + "self_attn.o_proj", attn, b, heads * d, h, m));
-      rmsNorm(x, postNorm[l], n, b, h);
-      float[] gate = project(p + "mlp.gate_proj", n, b, h, inter, m);
-      float[] up = project(p + "mlp.up_proj", n, b, h, inter, m);
-      for (int i = 0; i < gate.length; i++) {
-        float g = gate[i];
-        float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g)));
-        gate[i] = g * sigmoid * up[i]; // SiLU(gate) * up, in the tensor path's order
+      try (NDManager layer = m.newSubManager()) {
+        dense.scope(layer);
+        rmsNorm(x, inputNorm[l], n, b, h);
+        float[][] qkv = project(dense, fused[l].qkv(), n, h, new String[] {p + "self_attn.q_proj",
+            p + "self_attn.k_proj", p + "self_attn.v_proj"}, new int[] {heads * d, kvHeads * d, kvHeads * d});
+        float[] q = qkv[0];
+        float[] k = qkv[1];
+        rope(q, b, heads, d, cos, sin);
+        rope(k, b, kvHeads, d, cos, sin);
+        cache.appendHost(l, k, qkv[2]);
+        float[] attn = attention(q, cache, l, b, past, newMask);
+        add(x, project(dense, p + "self_attn.o_proj", attn, heads * d, h));
+        rmsNorm(x, postNorm[l], n, b, h);
+        float[][] gateUp = project(dense, fused[l].gateUp(), n, h, new String[] {p + "mlp.gate_proj",
+            p + "mlp.up_proj"}, new int[] {inter, inter});
+        float[] gate = gateUp[0];
+        float[] up = gateUp[1];
+        for (int i = 0; i < gate.length; i++) {
+          float g = gate[i];
+          float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g)));
+          gate[i] = g * sigmoid * up[i]; // SiLU(gate) * up, in the tensor path's order
+        }
+        add(x, project(dense, p + "mlp.down_proj", gate, inter, h));
       }
-      add(x, project(p + "mlp.down_proj", gate, b, inter, h, m));
     }
     long[][] column = new long[b][1];
     for (int r = 0; r < b; r++) {
@@ -117,24 +134,104 @@ final class HostDecoder {
     }
   }
 
-  /** {@code name}'s product of the {@code rows} rows of {@code x}: on the host when it can, else as a tensor. */
-  private static float[] project(Qwen2Model model, String name, float[] x, int rows, int in, int out, NDManager m) {
+  /** {@code name}'s product of the step's rows of {@code x}: on the host when it can, else as a tensor. */
+  private float[] project(DenseInputs dense, String name, float[] x, int in, int out) {
     Projection p = model.projection(name);
+    int rows = dense.rows;
     if (p instanceof HostProjection hp) {
       float[] y = new float[rows * out];
       if (hp.multiplyHost(x, rows, y)) {
         return y;
       }
     }
-    try (NDManager scope = m.newSubManager()) {
-      NDArray y = p.apply(scope.create(x, new Shape(rows, 1, in)));
-      return y.getDataType() == DataType.FLOAT32 ? y.toFloatArray() : y.toType(DataType.FLOAT32, false).toFloatArray();
+    return floats(p.apply(dense.input(x, in)));
+  }
+
+  /**
+   * The products of the projections {@code names} (of {@code outs} outputs each) on the same input: one product of
+   * their concatenated weight when {@code fused} still stands for them (no projection was replaced since), split
+   * per projection; else one product each.
+   */
+  private float[][] project(DenseInputs dense, FusedDense fused, float[] x, int in, String[] names, int[] outs) {
+    float[][] out = new float[names.length][];
+    if (fused != null && fused.current(model, names)) {
+      float[] all = floats(fused.projection().apply(dense.input(x, in)));
+      int rows = dense.rows;
+      int total = Arrays.stream(outs).sum();
+      int offset = 0;
+      for (int i = 0; i < names.length; i++) {
+        out[i] = new float[rows * outs[i]];
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(all, r * total + offset, out[i], r * outs[i], outs[i]);
+        }
+        offset += outs[i];
+      }
+      return out;
+    }
+    for (int i = 0; i < names.length; i++) {
+      out[i] = project(dense, names[i], x, in, outs[i]);
+    }
+    return out;
+  }
+
+  private static float[] floats(NDArray y) {
+    return y.getDataType() == DataType.FLOAT32 ? y.toFloatArray() : y.toType(DataType.FLOAT32, false).toFloatArray();
+  }
+
+  /**
+   * Inputs of the tensor products of one step: per input width, a direct buffer written from Java and a tensor over
+   * it (PyTorch reads the buffer in place), made once per layer scope, so a dense projection costs its product and
+   * one copy out, with no input tensor created or copied.
+   */
+  private static final class DenseInputs {
+    private final int rows;
+    private final Map<Integer, FloatBuffer> buffers = new HashMap<>();
+    private final Map<Integer, ByteBuffer> bytes = new HashMap<>();
+    private final Map<Integer, NDArray> tensors = new HashMap<>();
+    private NDManager scope;
+
+    DenseInputs(int rows) {
+      this.rows = rows;
+    }
+
+    /** Tensors from now on belong to {@code layer} (closed when the layer ends). */
+    void scope(NDManager layer) {
+      scope = layer;
+      tensors.clear();
+    }
+
+    /** {@code x} ({@code rows * width} floats) as a float32 tensor {@code [rows, 1, width]}. */
+    NDArray input(float[] x, int width) {
+      FloatBuffer fb = buffers.computeIfAbsent(width, w -> {
+        ByteBuffer bb = ByteBuffer.allocateDirect(rows * w * Float.BYTES).order(ByteOrder.nativeOrder());
+        bytes.put(w, bb);
+        return bb.asFloatBuffer();
+      });
+      fb.clear();
+      fb.put(x, 0, rows * width);
+      return tensors.computeIfAbsent(width, w -> scope.create(bytes.get(w), new Shape(rows, 1, w), DataType.FLOAT32));
     }
   }
 
-  private float[] project(String name, float[] x, int rows, int in, int out, NDManager m) {
-    return project(model, name, x, rows, in, out, m);
+  /**
+   * Dense projections of one layer that share an input, fused into one product: {@code projection} multiplies by
+   * their weights concatenated along the output dimension, and {@code members} are the projections the model held
+   * when they were fused (views of that weight), so a replaced member ({@link Qwen2Model#wrapProjections}) turns the
+   * fusion off for it.
+   */
+  record FusedDense(LinearProjection projection, List<String> names, List<Projection> members) {
+    boolean current(Qwen2Model model, String[] requested) {
+      for (int i = 0; i < requested.length; i++) {
+        if (model.projection(requested[i]) != members.get(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
+
+  /** The fused groups of one layer, each null when its projections are not fused. */
+  record LayerFusion(FusedDense qkv, FusedDense gateUp) {}
 
   /** transformers Qwen2RMSNorm per row: {@code x / sqrt(mean(x^2) + eps) * weight}, float32. */
   private void rmsNorm(float[] x, float[] weight, float[] out, int rows, int h) {
