@@ -9,9 +9,7 @@ import dev.medadapt.core.quant.internal.DenseKernel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -34,13 +32,10 @@ final class HostDecoder {
   private final float[][] postNorm;
   private final float[] finalNorm;
   private final double[] invFreq;
-  private final LayerFusion[] fused;
   private final DenseKernel kernel = DenseKernel.get();
 
-  HostDecoder(Qwen2Model model, float[][] inputNorm, float[][] postNorm, float[] finalNorm, double[] invFreq,
-      LayerFusion[] fused) {
+  HostDecoder(Qwen2Model model, float[][] inputNorm, float[][] postNorm, float[] finalNorm, double[] invFreq) {
     this.model = model;
-    this.fused = fused;
     this.config = model.config();
     this.inputNorm = inputNorm;
     this.postNorm = postNorm;
@@ -92,20 +87,17 @@ final class HostDecoder {
       try (NDManager layer = m.newSubManager()) {
         dense.scope(layer);
         rmsNorm(x, inputNorm[l], n, b, h);
-        float[][] qkv = project(dense, fused[l].qkv(), n, h, new String[] {p + "self_attn.q_proj",
-            p + "self_attn.k_proj", p + "self_attn.v_proj"}, new int[] {heads * d, kvHeads * d, kvHeads * d});
-        float[] q = qkv[0];
-        float[] k = qkv[1];
+        float[] q = project(dense, p + "self_attn.q_proj", n, h, heads * d);
+        float[] k = project(dense, p + "self_attn.k_proj", n, h, kvHeads * d);
+        float[] v = project(dense, p + "self_attn.v_proj", n, h, kvHeads * d);
         rope(q, b, heads, d, cos, sin);
         rope(k, b, kvHeads, d, cos, sin);
-        cache.appendHost(l, k, qkv[2]);
+        cache.appendHost(l, k, v);
         float[] attn = attention(q, cache, l, b, past, newMask);
         add(x, project(dense, p + "self_attn.o_proj", attn, heads * d, h));
         rmsNorm(x, postNorm[l], n, b, h);
-        float[][] gateUp = project(dense, fused[l].gateUp(), n, h, new String[] {p + "mlp.gate_proj",
-            p + "mlp.up_proj"}, new int[] {inter, inter});
-        float[] gate = gateUp[0];
-        float[] up = gateUp[1];
+        float[] gate = project(dense, p + "mlp.gate_proj", n, h, inter);
+        float[] up = project(dense, p + "mlp.up_proj", n, h, inter);
         for (int i = 0; i < gate.length; i++) {
           float g = gate[i];
           float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g)));
@@ -147,33 +139,6 @@ final class HostDecoder {
     return floats(p.apply(dense.input(x, in)));
   }
 
-  /**
-   * The products of the projections {@code names} (of {@code outs} outputs each) on the same input: one product of
-   * their concatenated weight when {@code fused} still stands for them (no projection was replaced since), split
-   * per projection; else one product each.
-   */
-  private float[][] project(DenseInputs dense, FusedDense fused, float[] x, int in, String[] names, int[] outs) {
-    float[][] out = new float[names.length][];
-    if (fused != null && fused.current(model, names)) {
-      float[] all = floats(fused.projection().apply(dense.input(x, in)));
-      int rows = dense.rows;
-      int total = Arrays.stream(outs).sum();
-      int offset = 0;
-      for (int i = 0; i < names.length; i++) {
-        out[i] = new float[rows * outs[i]];
-        for (int r = 0; r < rows; r++) {
-          System.arraycopy(all, r * total + offset, out[i], r * outs[i], outs[i]);
-        }
-        offset += outs[i];
-      }
-      return out;
-    }
-    for (int i = 0; i < names.length; i++) {
-      out[i] = project(dense, names[i], x, in, outs[i]);
-    }
-    return out;
-  }
-
   private static float[] floats(NDArray y) {
     return y.getDataType() == DataType.FLOAT32 ? y.toFloatArray() : y.toType(DataType.FLOAT32, false).toFloatArray();
   }
@@ -212,26 +177,6 @@ final class HostDecoder {
       return tensors.computeIfAbsent(width, w -> scope.create(bytes.get(w), new Shape(rows, 1, w), DataType.FLOAT32));
     }
   }
-
-  /**
-   * Dense projections of one layer that share an input, fused into one product: {@code projection} multiplies by
-   * their weights concatenated along the output dimension, and {@code members} are the projections the model held
-   * when they were fused (views of that weight), so a replaced member ({@link Qwen2Model#wrapProjections}) turns the
-   * fusion off for it.
-   */
-  record FusedDense(LinearProjection projection, List<String> names, List<Projection> members) {
-    boolean current(Qwen2Model model, String[] requested) {
-      for (int i = 0; i < requested.length; i++) {
-        if (model.projection(requested[i]) != members.get(i)) {
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-
-  /** The fused groups of one layer, each null when its projections are not fused. */
-  record LayerFusion(FusedDense qkv, FusedDense gateUp) {}
 
   /** transformers Qwen2RMSNorm per row: {@code x / sqrt(mean(x^2) + eps) * weight}, float32. */
   private void rmsNorm(float[] x, float[] weight, float[] out, int rows, int h) {

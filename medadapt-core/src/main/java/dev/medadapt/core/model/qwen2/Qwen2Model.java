@@ -69,8 +69,6 @@ public final class Qwen2Model implements AutoCloseable {
   private final List<Bf16Matrix> hostMatrices = new ArrayList<>();
   /** The decode step on Java arrays (CPU only), or null: see {@link #forward(NDArray, long[][], KvCache, boolean)}. */
   private HostDecoder hostDecoder;
-  /** Dense projections fused for the host decoder (made once, with the first host decoder). */
-  private HostDecoder.LayerFusion[] fusion;
 
   private Qwen2Model(
       Path source, Qwen2Config config, NDManager manager, Precision precision,
@@ -103,67 +101,9 @@ public final class Qwen2Model implements AutoCloseable {
       in[l] = inputNorm[l].toFloatArray();
       post[l] = postNorm[l].toFloatArray();
     }
-    if (fusion == null) {
-      fusion = new HostDecoder.LayerFusion[config.numHiddenLayers()];
-      for (int l = 0; l < fusion.length; l++) {
-        String p = "model.layers." + l + ".";
-        fusion[l] = new HostDecoder.LayerFusion(
-            fuseDense(p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj"),
-            fuseDense(p + "mlp.gate_proj", p + "mlp.up_proj"));
-      }
-    }
-    return new HostDecoder(this, in, post, finalNorm.toFloatArray(), invFreq, fusion);
+    return new HostDecoder(this, in, post, finalNorm.toFloatArray(), invFreq);
   }
 
-  /**
-   * Dense projections {@code names} (sharing an input) fused for decode steps: their weights (and biases) are
-   * concatenated along the output dimension into one tensor, and each projection becomes a {@link LinearProjection}
-   * over its slice of it (a view: no second copy of the weights); null, changing nothing, unless all of them are dense
-   * layers of one weight type and rule with all or none biased.
-   */
-  private HostDecoder.FusedDense fuseDense(String... names) {
-    List<LinearProjection> parts = new ArrayList<>();
-    for (String n : names) {
-      if (!(projections.get(n) instanceof LinearProjection lp)) {
-        return null;
-      }
-      parts.add(lp);
-    }
-    LinearProjection first = parts.get(0);
-    for (LinearProjection lp : parts) {
-      if (lp.weight().getDataType() != first.weight().getDataType() || (lp.bias() == null) != (first.bias() == null)
-          || lp.widenFromRows() != first.widenFromRows() || lp.inFeatures() != first.inFeatures()) {
-        return null;
-      }
-    }
-    NDArray weight = ai.djl.ndarray.NDArrays.concat(
-        new ai.djl.ndarray.NDList(parts.stream().map(LinearProjection::weight).toArray(NDArray[]::new)), 0);
-    weight.attach(manager);
-    NDArray bias = null;
-    if (first.bias() != null) {
-      bias = ai.djl.ndarray.NDArrays.concat(
-          new ai.djl.ndarray.NDList(parts.stream().map(LinearProjection::bias).toArray(NDArray[]::new)), 0);
-      bias.attach(manager);
-    }
-    List<Projection> members = new ArrayList<>();
-    long offset = 0;
-    for (int i = 0; i < names.length; i++) {
-      LinearProjection lp = parts.get(i);
-      long out = lp.outFeatures();
-      String rows = offset + ":" + (offset + out);
-      LinearProjection view = new LinearProjection(weight.get(rows), bias == null ? null : bias.get(rows),
-          lp.widenFromRows());
-      projections.put(names[i], view);
-      members.add(view);
-      lp.weight().close();
-      if (lp.bias() != null) {
-        lp.bias().close();
-      }
-      offset += out;
-    }
-    return new HostDecoder.FusedDense(new LinearProjection(weight, bias, first.widenFromRows()), List.of(names),
-        members);
-  }
 
   /**
    * The system property that, set to {@code tensor}, makes models loaded afterwards decode with tensor operations
