@@ -33,6 +33,7 @@ public final class KvCache implements AutoCloseable {
   private int hostCapacity;
   /** Columns of the host copy that hold the current keys and values, per layer. */
   private final int[] hostFilled;
+  private boolean closed;
   private long[][] mask; // [batch][length] 1 = real token, 0 = padding
   private final long[] realTokens; // per row: real tokens so far (the next real token's position)
   private int length;
@@ -80,6 +81,7 @@ public final class KvCache implements AutoCloseable {
    * copying the whole cache every step (which fragments the native heap).
    */
   NDArray[] append(int layer, NDArray k, NDArray v, NDManager step) {
+    requireOpen();
     syncTensors(layer);
     long t = k.getShape().get(2);
     long need = length + t;
@@ -169,6 +171,7 @@ public final class KvCache implements AutoCloseable {
    * #hostCapacity()}.
    */
   void appendHost(int layer, float[] k, float[] v) {
+    requireOpen();
     ensureHostCapacity(length + 1);
     int from = hostFilled[layer];
     if (from < length) {
@@ -237,6 +240,7 @@ public final class KvCache implements AutoCloseable {
    * @throws IllegalStateException unless this cache holds exactly one row and at least one position
    */
   public KvCache branch(NDManager parent, int copies) {
+    requireOpen();
     if (batch != 1 || length == 0) {
       throw new IllegalStateException("only a filled one-row cache can be branched (rows " + batch + ", length " + length + ")");
     }
@@ -281,5 +285,14 @@ public final class KvCache implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
+    closed = true;
+    hostKeys = null; // the host copy can be large (a long batch): free it with the cache, not with the last reference
+    hostValues = null;
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("this KV cache is closed");
+    }
   }
 }

@@ -114,6 +114,24 @@ class HostDecoderTest {
   }
 
   @Test
+  void aClosedCacheRefusesFurtherStepsOnBothPaths() {
+    try (Qwen2Model model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-f32"), Device.cpu(),
+        Precision.FP32); NDManager req = model.manager().newSubManager()) {
+      for (boolean host : new boolean[] {true, false}) {
+        model.hostDecoding(host);
+        KvCache cache = model.newCache(req, 1);
+        model.forward(req.create(new long[][] {A}), null, cache, true);
+        model.forward(req.create(new long[][] {{5}}), null, cache, true);
+        cache.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> model.forward(req.create(new long[][] {{6}}), null, cache, true))
+            .as("host step %s", host).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+      }
+      model.hostDecoding(true);
+    }
+  }
+
+  @Test
   void aRowWithEveryColumnMaskedAveragesThemAsTheTensorPathDoes() {
     try (Qwen2Model model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-f32"), Device.cpu(),
         Precision.FP32)) {
