@@ -70,21 +70,8 @@ public final class Int8MatMul {
 
   private static void task(Int8Kernel kernel, Int8Tensor w, float[][] xs, int rowFrom, int rowTo, float[] y) {
     int out = w.rows();
-    float[][][] groups = new float[xs.length / 4][][];
-    for (int g = 0; g < groups.length; g++) {
-      groups[g] = java.util.Arrays.copyOfRange(xs, 4 * g, 4 * g + 4);
-    }
-    // Four inputs per pass over a tile of weight rows (a batch of decode steps reads the codes a quarter as often),
-    // every input over one tile before the next: the tile is read from memory once and from cache for the rest.
-    int tile = Math.min(Math.max(1, rowTo - rowFrom), OutputRows.tileRows(w.columns(), xs.length));
-    for (int t0 = rowFrom; t0 < rowTo; t0 += tile) {
-      int t1 = Math.min(rowTo, t0 + tile);
-      for (int g = 0; g < groups.length; g++) {
-        kernel.rows4(w, groups[g], t0, t1, y, 4 * g * out + t0, out);
-      }
-      for (int m = 4 * groups.length; m < xs.length; m++) {
-        kernel.rows(w, xs[m], t0, t1, y, m * out + t0);
-      }
-    }
+    OutputRows.inTiles(rowFrom, rowTo, w.columns(), xs,
+        (four, m, t0, t1) -> kernel.rows4(w, four, t0, t1, y, m * out + t0, out),
+        (x, m, t0, t1) -> kernel.rows(w, x, t0, t1, y, m * out + t0));
   }
 }

@@ -106,21 +106,10 @@ public final class Nf4MatMul {
         scales[b - scaleBase] = Nf4Codec.blockScale(dq, b);
       }
     }
-    float[][][] groups = new float[x.length / 4][][];
-    for (int g = 0; g < groups.length; g++) {
-      groups[g] = java.util.Arrays.copyOfRange(x, 4 * g, 4 * g + 4);
-    }
-    // Four inputs per pass over a tile of weight rows (each code is looked up once for four rows of a decoding
-    // batch), every input over one tile before the next: the tile is read from memory once and from cache for the rest.
-    int tile = Math.min(Math.max(1, rowTo - rowFrom), OutputRows.tileRows(in / 2, x.length));
-    for (int t0 = rowFrom; t0 < rowTo; t0 += tile) {
-      int t1 = Math.min(rowTo, t0 + tile);
-      for (int g = 0; g < groups.length; g++) {
-        kernel.rows4(w, scales, scaleBase, groups[g], t0, t1, y, 4 * g * out + t0, out);
-      }
-      for (int m = 4 * groups.length; m < x.length; m++) {
-        kernel.rows(w, scales, scaleBase, x[m], t0, t1, y, m * out + t0);
-      }
-    }
+    float[] resolved = scales;
+    int base = scaleBase;
+    OutputRows.inTiles(rowFrom, rowTo, in / 2, x,
+        (four, m, t0, t1) -> kernel.rows4(w, resolved, base, four, t0, t1, y, m * out + t0, out),
+        (row, m, t0, t1) -> kernel.rows(w, resolved, base, row, t0, t1, y, m * out + t0));
   }
 }

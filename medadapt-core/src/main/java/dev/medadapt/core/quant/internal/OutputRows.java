@@ -34,12 +34,40 @@ public final class OutputRows {
   /** Bytes of weight codes per tile of a product on several inputs: well inside a core's L2 cache. */
   private static final int TILE_BYTES = 64 << 10;
 
+  /** One pass of a product over the weight rows {@code [rowFrom, rowTo)} for four inputs. */
+  @FunctionalInterface
+  public interface FourInputs {
+    void run(float[][] x, int firstInput, int rowFrom, int rowTo);
+  }
+
+  /** One pass of a product over the weight rows {@code [rowFrom, rowTo)} for one input. */
+  @FunctionalInterface
+  public interface OneInput {
+    void run(float[] x, int input, int rowFrom, int rowTo);
+  }
+
   /**
-   * Weight rows per tile when {@code inputs} input rows share each pass: all rows at once for a single input (nothing
-   * is read twice), else as many rows of {@code rowBytes} bytes as fit {@link #TILE_BYTES}, at least one.
+   * Runs the weight rows {@code [rowFrom, rowTo)} of a product on the inputs {@code x}: four inputs per pass
+   * ({@code four}, each weight row read once for the four), then {@code one} for each input left over. With more
+   * than four inputs the rows go in tiles of {@link #TILE_BYTES} ({@code rowBytes} bytes of codes per row), every input
+   * over one tile before the next, so a tile is read from memory once and from cache for the rest.
    */
-  public static int tileRows(int rowBytes, int inputs) {
-    return inputs <= 4 ? Integer.MAX_VALUE : Math.max(1, TILE_BYTES / Math.max(1, rowBytes));
+  public static void inTiles(int rowFrom, int rowTo, int rowBytes, float[][] x, FourInputs four, OneInput one) {
+    float[][][] groups = new float[x.length / 4][][];
+    for (int g = 0; g < groups.length; g++) {
+      groups[g] = java.util.Arrays.copyOfRange(x, 4 * g, 4 * g + 4);
+    }
+    int tile = x.length <= 4 ? Math.max(1, rowTo - rowFrom)
+        : Math.max(1, Math.min(rowTo - rowFrom, TILE_BYTES / Math.max(1, rowBytes)));
+    for (int t0 = rowFrom; t0 < rowTo; t0 += tile) {
+      int t1 = Math.min(rowTo, t0 + tile);
+      for (int g = 0; g < groups.length; g++) {
+        four.run(groups[g], 4 * g, t0, t1);
+      }
+      for (int m = 4 * groups.length; m < x.length; m++) {
+        one.run(x[m], m, t0, t1);
+      }
+    }
   }
 
   /** Runs {@code task} over {@code [0, out)} split into one range per core (in this thread when {@code out} is small). */
