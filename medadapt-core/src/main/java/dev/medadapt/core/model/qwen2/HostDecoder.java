@@ -8,7 +8,6 @@ import dev.medadapt.core.model.Qwen2Config;
 import dev.medadapt.core.quant.internal.DenseKernel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -47,10 +46,14 @@ final class HostDecoder {
    * Logits {@code [B, 1, vocab]} on the manager of {@code inputIds [B, 1]}; appends the step's keys and values to
    * {@code cache} and advances it.
    *
-   * @param newMask per row, 1 for a real token and 0 for padding
+   * @param mask {@code [B][1]}: 1 for a real token, 0 for padding
    */
-  NDArray step(NDArray inputIds, long[] newMask, KvCache cache) {
-    int b = newMask.length;
+  NDArray step(NDArray inputIds, long[][] mask, KvCache cache) {
+    int b = mask.length;
+    long[] newMask = new long[b];
+    for (int r = 0; r < b; r++) {
+      newMask[r] = mask[r][0];
+    }
     int h = config.hiddenSize();
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
@@ -62,23 +65,14 @@ final class HostDecoder {
 
     float[] cos = new float[b * d];
     float[] sin = new float[b * d];
-    int half = d / 2;
     for (int r = 0; r < b; r++) {
-      long p = newMask[r] != 0 ? real[r] : 1; // transformers: position 1 for padding
-      for (int k = 0; k < half; k++) {
-        double a = p * invFreq[k];
-        float c = (float) Math.cos(a);
-        float s = (float) Math.sin(a);
-        cos[r * d + k] = c;
-        cos[r * d + k + half] = c;
-        sin[r * d + k] = s;
-        sin[r * d + k + half] = s;
-      }
+      // transformers: position 1 for padding
+      Qwen2Model.rotary(newMask[r] != 0 ? real[r] : 1, invFreq, cos, sin, r * d);
     }
 
     float[] x;
     try (NDArray e = model.embed(inputIds)) {
-      x = e.getDataType() == DataType.FLOAT32 ? e.toFloatArray() : e.toType(DataType.FLOAT32, false).toFloatArray();
+      x = JavaProduct.floats(e);
     }
     float[] n = new float[b * h];
     DenseInputs dense = new DenseInputs(b);
@@ -106,19 +100,14 @@ final class HostDecoder {
         add(x, project(dense, p + "mlp.down_proj", gate, inter, h));
       }
     }
-    long[][] column = new long[b][1];
-    for (int r = 0; r < b; r++) {
-      column[r][0] = newMask[r];
-    }
-    cache.advance(column);
+    cache.advance(mask);
     rmsNorm(x, finalNorm, n, b, h);
     Projection head = model.projection("lm_head");
     int vocab = config.vocabSize();
-    if (head instanceof HostProjection hp) {
+    if (head instanceof HostProjection hp && hp.takesOnHost(b)) {
       float[] logits = new float[b * vocab];
-      if (hp.multiplyHost(n, b, logits)) {
-        return m.create(logits, new Shape(b, 1, vocab));
-      }
+      hp.multiplyHost(n, b, logits);
+      return m.create(logits, new Shape(b, 1, vocab));
     }
     try (NDArray in = m.create(n, new Shape(b, 1, h))) {
       NDArray y = head.apply(in);
@@ -130,17 +119,12 @@ final class HostDecoder {
   private float[] project(DenseInputs dense, String name, float[] x, int in, int out) {
     Projection p = model.projection(name);
     int rows = dense.rows;
-    if (p instanceof HostProjection hp) {
+    if (p instanceof HostProjection hp && hp.takesOnHost(rows)) {
       float[] y = new float[rows * out];
-      if (hp.multiplyHost(x, rows, y)) {
-        return y;
-      }
+      hp.multiplyHost(x, rows, y);
+      return y;
     }
-    return floats(p.apply(dense.input(x, in)));
-  }
-
-  private static float[] floats(NDArray y) {
-    return y.getDataType() == DataType.FLOAT32 ? y.toFloatArray() : y.toType(DataType.FLOAT32, false).toFloatArray();
+    return JavaProduct.floats(p.apply(dense.input(x, in)));
   }
 
   /**
@@ -150,8 +134,7 @@ final class HostDecoder {
    */
   private static final class DenseInputs {
     private final int rows;
-    private final Map<Integer, FloatBuffer> buffers = new HashMap<>();
-    private final Map<Integer, ByteBuffer> bytes = new HashMap<>();
+    private final Map<Integer, ByteBuffer> buffers = new HashMap<>();
     private final Map<Integer, NDArray> tensors = new HashMap<>();
     private NDManager scope;
 
@@ -167,14 +150,10 @@ final class HostDecoder {
 
     /** {@code x} ({@code rows * width} floats) as a float32 tensor {@code [rows, 1, width]}. */
     NDArray input(float[] x, int width) {
-      FloatBuffer fb = buffers.computeIfAbsent(width, w -> {
-        ByteBuffer bb = ByteBuffer.allocateDirect(rows * w * Float.BYTES).order(ByteOrder.nativeOrder());
-        bytes.put(w, bb);
-        return bb.asFloatBuffer();
-      });
-      fb.clear();
-      fb.put(x, 0, rows * width);
-      return tensors.computeIfAbsent(width, w -> scope.create(bytes.get(w), new Shape(rows, 1, w), DataType.FLOAT32));
+      ByteBuffer bb = buffers.computeIfAbsent(width,
+          w -> ByteBuffer.allocateDirect(rows * w * Float.BYTES).order(ByteOrder.nativeOrder()));
+      bb.asFloatBuffer().put(x, 0, rows * width);
+      return tensors.computeIfAbsent(width, w -> scope.create(bb, new Shape(rows, 1, w), DataType.FLOAT32));
     }
   }
 

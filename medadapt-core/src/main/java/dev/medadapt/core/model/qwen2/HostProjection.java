@@ -2,14 +2,16 @@ package dev.medadapt.core.model.qwen2;
 
 /**
  * A projection that can also multiply a few input rows held in Java arrays, without tensors: the quantized layers'
- * fused products, which the host decode step of {@link Qwen2Model} calls directly (no tensor is created, copied in or
- * out per layer).
+ * fused products. Their own {@link #apply} uses it for a decode step's tensor ({@link JavaProduct#apply}), and the
+ * host decode step of {@link Qwen2Model} calls it directly (no tensor is created, copied in or out per layer).
  */
 interface HostProjection extends Projection {
+  /** Whether {@link #multiplyHost} computes {@code rows} input rows (else the caller uses {@link #apply}). */
+  boolean takesOnHost(long rows);
+
   /**
    * {@code y = x W^T + b} for the {@code rows} rows of {@code x} ({@code rows * in} floats) into {@code y} ({@code rows
-   * * out} floats), when this projection computes that many rows on the host; returns false, touching nothing,
-   * when it does not (the caller then uses {@link #apply}).
+   * * out} floats); only for a row count this projection {@linkplain #takesOnHost takes}.
    */
-  boolean multiplyHost(float[] x, int rows, float[] y);
+  void multiplyHost(float[] x, int rows, float[] y);
 }

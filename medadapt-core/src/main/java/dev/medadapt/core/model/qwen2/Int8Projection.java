@@ -134,13 +134,14 @@ public final class Int8Projection implements HostProjection {
   }
 
   @Override
-  public boolean multiplyHost(float[] x, int rows, float[] y) {
-    if (deviceCodes != null || workspace == null || rows > FUSED_MAX_ROWS) {
-      return false;
-    }
+  public boolean takesOnHost(long rows) {
+    return deviceCodes == null && workspace != null && rows <= FUSED_MAX_ROWS;
+  }
+
+  @Override
+  public void multiplyHost(float[] x, int rows, float[] y) {
     Int8MatMul.multiply(weight, x, rows, y);
     JavaProduct.addBias(y, rows, weight.rows(), biasValues);
-    return true;
   }
 
   @Override
@@ -161,8 +162,8 @@ public final class Int8Projection implements HostProjection {
       }
     }
     long rows = x.getShape().size() / in;
-    if (rows <= FUSED_MAX_ROWS && !x.hasGradient() && workspace != null) {
-      return JavaProduct.apply(x, (int) rows, out, biasValues, (xs, n, y) -> Int8MatMul.multiply(weight, xs, n, y));
+    if (!x.hasGradient() && takesOnHost(rows)) {
+      return JavaProduct.apply(x, (int) rows, out, this);
     }
     // A prompt: the weight dequantized a slice of rows at a time (all of it for a decoder layer; lm_head of a
     // large vocabulary in slices), into the shared workspace or, for an input that needs a gradient, a fresh tensor.

@@ -4,24 +4,25 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-/**
- * A quantized layer's product on a few input rows computed in Java straight from its codes (a decode step), returned
- * as a float32 tensor on the manager of the input with the bias added.
- */
-@FunctionalInterface
-interface JavaProduct {
-  /** {@code y = x W^T} for {@code rows} rows of {@code x}, {@code y} holding {@code rows * out} floats. */
-  void multiply(float[] x, int rows, float[] y);
+/** Moving a few rows between tensors and the Java arrays of {@link HostProjection} products. */
+final class JavaProduct {
+  private JavaProduct() {}
 
-  /** {@code x W^T + b} for the {@code rows} rows of {@code x}, with {@code W} of {@code out} rows. */
-  static NDArray apply(NDArray x, int rows, int out, float[] bias, JavaProduct product) {
-    float[] xs = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
+  /**
+   * {@code x W^T + b} for the {@code rows} rows of {@code x} by {@code p}'s host product ({@code out} outputs per row),
+   * as a float32 tensor on the manager of {@code x}.
+   */
+  static NDArray apply(NDArray x, int rows, int out, HostProjection p) {
     float[] y = new float[rows * out];
-    product.multiply(xs, rows, y);
-    addBias(y, rows, out, bias);
+    p.multiplyHost(floats(x), rows, y);
     long[] shape = x.getShape().getShape().clone();
     shape[shape.length - 1] = out;
     return x.getManager().create(y, new Shape(shape));
+  }
+
+  /** The values of {@code x} as float32. */
+  static float[] floats(NDArray x) {
+    return x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
   }
 
   /** Adds {@code bias} (when not null) to each of the {@code rows} rows of {@code out} floats in {@code y}. */

@@ -178,9 +178,8 @@ public final class KvCache implements AutoCloseable {
       NDIndex cols = new NDIndex(":, :, " + from + ":" + length);
       int n = length - from;
       try (NDArray kt = keys[layer].get(cols); NDArray vt = values[layer].get(cols)) {
-        scatterColumns(kt.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), hostKeys[layer], from, n);
-        scatterColumns(vt.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), hostValues[layer], from,
-            n);
+        scatterColumns(JavaProduct.floats(kt), hostKeys[layer], from, n);
+        scatterColumns(JavaProduct.floats(vt), hostValues[layer], from, n);
       }
     }
     scatterColumns(k, hostKeys[layer], length, 1);

@@ -127,13 +127,14 @@ public final class Nf4Projection implements HostProjection {
   }
 
   @Override
-  public boolean multiplyHost(float[] x, int rows, float[] y) {
-    if (onDevice != null || workspace == null || rows > FUSED_MAX_ROWS) {
-      return false;
-    }
+  public boolean takesOnHost(long rows) {
+    return onDevice == null && workspace != null && rows <= FUSED_MAX_ROWS;
+  }
+
+  @Override
+  public void multiplyHost(float[] x, int rows, float[] y) {
     Nf4MatMul.multiply(weight, x, rows, y);
     JavaProduct.addBias(y, rows, out, biasValues);
-    return true;
   }
 
   @Override
@@ -157,8 +158,8 @@ public final class Nf4Projection implements HostProjection {
       return new LinearProjection(x.getManager().create(w, new Shape(out, in)), bias).apply(x);
     }
     long rows = x.getShape().size() / in;
-    if (rows <= FUSED_MAX_ROWS && !x.hasGradient()) {
-      return JavaProduct.apply(x, (int) rows, out, biasValues, (xs, n, y) -> Nf4MatMul.multiply(weight, xs, n, y));
+    if (!x.hasGradient() && takesOnHost(rows)) {
+      return JavaProduct.apply(x, (int) rows, out, this);
     }
     synchronized (workspace) {
       return new LinearProjection(workspace.load(out, in, new DequantWorkspace.Fill() {

@@ -104,7 +104,6 @@ public final class Qwen2Model implements AutoCloseable {
     return new HostDecoder(this, in, post, finalNorm.toFloatArray(), invFreq);
   }
 
-
   /**
    * The system property that, set to {@code tensor}, makes models loaded afterwards decode with tensor operations
    * instead of on Java arrays (for comparing the two; both give the same logits to float rounding).
@@ -460,15 +459,7 @@ public final class Qwen2Model implements AutoCloseable {
     }
     if (hostDecoder != null && cache != null && s.get(1) == 1 && !JniUtils.isGradMode()
         && !inputIds.getDevice().isGpu() && cache.hostCapable(cache.length() + 1)) {
-      int b = (int) s.get(0);
-      long[] newMask = new long[b];
-      for (int r = 0; r < b; r++) {
-        if (attentionMask != null && (attentionMask.length != b || attentionMask[r].length != 1)) {
-          throw new IllegalArgumentException("attentionMask must be [" + b + "][1]");
-        }
-        newMask[r] = attentionMask == null ? 1 : attentionMask[r][0];
-      }
-      return hostDecoder.step(inputIds, newMask, cache);
+      return hostDecoder.step(inputIds, attentionMask(attentionMask, (int) s.get(0), 1), cache);
     }
     NDManager m = inputIds.getManager();
     Positions pos = positions(m, (int) s.get(0), (int) s.get(1), attentionMask, cache);
@@ -565,15 +556,7 @@ public final class Qwen2Model implements AutoCloseable {
   }
 
   private Positions positions(NDManager m, int b, int t, long[][] attentionMask, KvCache cache) {
-    long[][] newMask = attentionMask;
-    if (newMask == null) {
-      newMask = new long[b][t];
-      for (long[] row : newMask) {
-        Arrays.fill(row, 1);
-      }
-    } else if (newMask.length != b || Arrays.stream(newMask).anyMatch(r -> r.length != t)) {
-      throw new IllegalArgumentException("attentionMask must be [" + b + "][" + t + "]");
-    }
+    long[][] newMask = attentionMask(attentionMask, b, t);
     int past = cache == null ? 0 : cache.length();
     int total = past + t;
     long[][] pastMask = cache == null ? new long[b][0] : cache.mask();
@@ -583,22 +566,11 @@ public final class Qwen2Model implements AutoCloseable {
     // Rotary tables [B, 1, T, d] in double precision, then float32.
     float[] cos = new float[b * t * d];
     float[] sin = new float[b * t * d];
-    int half = d / 2;
     for (int r = 0; r < b; r++) {
       long pos = pastReal[r];
       for (int i = 0; i < t; i++) {
         // transformers: position_ids = cumsum(mask) - 1, and 1 where the mask is 0.
-        long p = newMask[r][i] != 0 ? pos++ : 1;
-        int base = (r * t + i) * d;
-        for (int k = 0; k < half; k++) {
-          double a = p * invFreq[k];
-          float c = (float) Math.cos(a);
-          float sn = (float) Math.sin(a);
-          cos[base + k] = c;
-          cos[base + k + half] = c;
-          sin[base + k] = sn;
-          sin[base + k + half] = sn;
-        }
+        rotary(newMask[r][i] != 0 ? pos++ : 1, invFreq, cos, sin, (r * t + i) * d);
       }
     }
     NDArray cosA = m.create(cos, new Shape(b, 1, t, d));
@@ -627,6 +599,43 @@ public final class Qwen2Model implements AutoCloseable {
     // freed memory once a garbage collection releases the buffer (non-finite LoRA gradients).
     NDArray scale = m.create((float) (1.0 / Math.sqrt(d)));
     return new Positions(b, t, past, newMask, cosA, sinA, maskA, scale);
+  }
+
+  /**
+   * {@code attentionMask} checked to be {@code [b][t]}, or all ones when null.
+   *
+   * @throws IllegalArgumentException when its shape is not {@code [b][t]}
+   */
+  static long[][] attentionMask(long[][] attentionMask, int b, int t) {
+    if (attentionMask == null) {
+      long[][] ones = new long[b][t];
+      for (long[] row : ones) {
+        Arrays.fill(row, 1);
+      }
+      return ones;
+    }
+    if (attentionMask.length != b || Arrays.stream(attentionMask).anyMatch(r -> r.length != t)) {
+      throw new IllegalArgumentException("attentionMask must be [" + b + "][" + t + "]");
+    }
+    return attentionMask;
+  }
+
+  /**
+   * The rotary cos and sin of position {@code p}, {@code 2 * invFreq.length} floats each from {@code base}: angle
+   * {@code p * invFreq[k]} in double precision, then float32, repeated for both halves (transformers'
+   * {@code cat((freqs, freqs))}).
+   */
+  static void rotary(long p, double[] invFreq, float[] cos, float[] sin, int base) {
+    int half = invFreq.length;
+    for (int k = 0; k < half; k++) {
+      double a = p * invFreq[k];
+      float c = (float) Math.cos(a);
+      float sn = (float) Math.sin(a);
+      cos[base + k] = c;
+      cos[base + k + half] = c;
+      sin[base + k] = sn;
+      sin[base + k + half] = sn;
+    }
   }
 
   /** Token embeddings {@code [B, T, hidden]} (float32) of int64 ids {@code [B, T]}. */
