@@ -1,6 +1,10 @@
 package dev.medadapt.core.quant.internal;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,6 +17,10 @@ public final class VectorDenseKernel implements DenseKernel {
   private static final int L = FloatVector.SPECIES_PREFERRED.length();
   private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
   private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+  private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+  private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+  private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
 
   /** Whether this JVM's preferred vector shape is one this kernel implements (8 or 16 float lanes). */
   public static boolean usable() {
@@ -67,5 +75,116 @@ public final class VectorDenseKernel implements DenseKernel {
     for (; i < n; i++) {
       y[yo + i] += alpha * x[xo + i];
     }
+  }
+
+  // The bfloat16 product. Each path names its species as constants (JDK 17's C2 intrinsifies only those), and each row
+  // is a call of its own: a method called once per row is compiled after the first few thousand rows, where one loop
+  // over all rows of a vocabulary-sized matrix would run its first calls in the interpreter, a hundred times slower.
+
+  @Override
+  public void bf16Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+      int yStride) {
+    int m = 0;
+    for (; m + 4 <= x.length; m += 4) {
+      float[] x0 = x[m];
+      float[] x1 = x[m + 1];
+      float[] x2 = x[m + 2];
+      float[] x3 = x[m + 3];
+      for (int r = rowFrom; r < rowTo; r++) {
+        int o = yOffset + m * yStride + r - rowFrom;
+        if (L == 16) {
+          bf16Row4x16(w, 2 * r * cols, cols, x0, x1, x2, x3, y, o, yStride);
+        } else {
+          bf16Row4x8(w, 2 * r * cols, cols, x0, x1, x2, x3, y, o, yStride);
+        }
+      }
+    }
+    for (; m < x.length; m++) {
+      float[] xm = x[m];
+      for (int r = rowFrom; r < rowTo; r++) {
+        y[yOffset + m * yStride + r - rowFrom] = L == 16 ? bf16Row16(w, 2 * r * cols, cols, xm)
+            : bf16Row8(w, 2 * r * cols, cols, xm);
+      }
+    }
+  }
+
+  private static FloatVector widen16(ByteBuffer w, int offset) {
+    return ((IntVector) ShortVector.fromByteBuffer(S16, w, offset, ByteOrder.LITTLE_ENDIAN)
+        .convertShape(VectorOperators.S2I, I16, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+  }
+
+  private static FloatVector widen8(ByteBuffer w, int offset) {
+    return ((IntVector) ShortVector.fromByteBuffer(S8, w, offset, ByteOrder.LITTLE_ENDIAN)
+        .convertShape(VectorOperators.S2I, I8, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+  }
+
+  /** {@code sum} plus the columns {@code [from, cols)} of the row at byte {@code base}, in plain Java. */
+  private static float bf16Tail(ByteBuffer w, int base, int from, int cols, float[] x, float sum) {
+    for (int c = from; c < cols; c++) {
+      sum += Float.intBitsToFloat(w.getShort(base + 2 * c) << 16) * x[c];
+    }
+    return sum;
+  }
+
+  private static float bf16Row16(ByteBuffer w, int base, int cols, float[] x) {
+    int whole = cols - cols % 32;
+    FloatVector a0 = FloatVector.zero(F16);
+    FloatVector a1 = FloatVector.zero(F16);
+    for (int c = 0; c < whole; c += 32) {
+      a0 = widen16(w, base + 2 * c).fma(FloatVector.fromArray(F16, x, c), a0);
+      a1 = widen16(w, base + 2 * c + 32).fma(FloatVector.fromArray(F16, x, c + 16), a1);
+    }
+    return bf16Tail(w, base, whole, cols, x, a0.add(a1).reduceLanes(VectorOperators.ADD));
+  }
+
+  private static float bf16Row8(ByteBuffer w, int base, int cols, float[] x) {
+    int whole = cols - cols % 16;
+    FloatVector a0 = FloatVector.zero(F8);
+    FloatVector a1 = FloatVector.zero(F8);
+    for (int c = 0; c < whole; c += 16) {
+      a0 = widen8(w, base + 2 * c).fma(FloatVector.fromArray(F8, x, c), a0);
+      a1 = widen8(w, base + 2 * c + 16).fma(FloatVector.fromArray(F8, x, c + 8), a1);
+    }
+    return bf16Tail(w, base, whole, cols, x, a0.add(a1).reduceLanes(VectorOperators.ADD));
+  }
+
+  private static void bf16Row4x16(ByteBuffer w, int base, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
+      float[] y, int o, int yStride) {
+    int whole = cols - cols % 16;
+    FloatVector a0 = FloatVector.zero(F16);
+    FloatVector a1 = FloatVector.zero(F16);
+    FloatVector a2 = FloatVector.zero(F16);
+    FloatVector a3 = FloatVector.zero(F16);
+    for (int c = 0; c < whole; c += 16) {
+      FloatVector wv = widen16(w, base + 2 * c);
+      a0 = wv.fma(FloatVector.fromArray(F16, x0, c), a0);
+      a1 = wv.fma(FloatVector.fromArray(F16, x1, c), a1);
+      a2 = wv.fma(FloatVector.fromArray(F16, x2, c), a2);
+      a3 = wv.fma(FloatVector.fromArray(F16, x3, c), a3);
+    }
+    y[o] = bf16Tail(w, base, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
+    y[o + yStride] = bf16Tail(w, base, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
+    y[o + 2 * yStride] = bf16Tail(w, base, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
+    y[o + 3 * yStride] = bf16Tail(w, base, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
+  }
+
+  private static void bf16Row4x8(ByteBuffer w, int base, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
+      float[] y, int o, int yStride) {
+    int whole = cols - cols % 8;
+    FloatVector a0 = FloatVector.zero(F8);
+    FloatVector a1 = FloatVector.zero(F8);
+    FloatVector a2 = FloatVector.zero(F8);
+    FloatVector a3 = FloatVector.zero(F8);
+    for (int c = 0; c < whole; c += 8) {
+      FloatVector wv = widen8(w, base + 2 * c);
+      a0 = wv.fma(FloatVector.fromArray(F8, x0, c), a0);
+      a1 = wv.fma(FloatVector.fromArray(F8, x1, c), a1);
+      a2 = wv.fma(FloatVector.fromArray(F8, x2, c), a2);
+      a3 = wv.fma(FloatVector.fromArray(F8, x3, c), a3);
+    }
+    y[o] = bf16Tail(w, base, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
+    y[o + yStride] = bf16Tail(w, base, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
+    y[o + 2 * yStride] = bf16Tail(w, base, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
+    y[o + 3 * yStride] = bf16Tail(w, base, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
   }
 }

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.medadapt.core.ModelFormatException;
+import dev.medadapt.core.quant.internal.DenseKernel;
+import dev.medadapt.core.quant.internal.OutputRows;
 import dev.medadapt.core.safetensors.DType;
 import dev.medadapt.core.safetensors.SafetensorsReader;
 import dev.medadapt.core.safetensors.TensorInfo;
@@ -182,6 +184,44 @@ public final class Bf16Matrix implements AutoCloseable {
     NDArray owned = blob.duplicate();
     blob.close();
     return owned;
+  }
+
+  /**
+   * {@code y[m * rows + r] = sum_c W[r][c] * x[m * cols + c]} for each of the {@code inputs} rows of {@code x}, on the
+   * bits themselves: each weight is widened exactly as it is read (the same values as a float32 copy, summed in
+   * another order), four inputs per pass over the rows, the rows split over the cores. What a decode step's lm_head
+   * needs: it reads half the bytes of a float32 copy and allocates nothing.
+   *
+   * @throws dev.medadapt.core.ConfigurationException when {@code x} or {@code y} does not fit
+   * @throws IllegalStateException when the matrix is closed
+   */
+  public void multiply(float[] x, int inputs, float[] y) {
+    ByteBuffer[] bits = owners;
+    if (bits == null) {
+      throw new IllegalStateException(name + ": matrix closed");
+    }
+    int out = Math.toIntExact(rows);
+    OutputRows.check(out, cols, x, inputs, y);
+    float[][] xs = new float[inputs][];
+    for (int m = 0; m < inputs; m++) {
+      xs[m] = Arrays.copyOfRange(x, m * cols, (m + 1) * cols);
+    }
+    DenseKernel kernel = DenseKernel.get();
+    OutputRows.split(out, (from, to) -> OutputRows.inTiles(from, to, 2 * cols, xs,
+        (four, first, t0, t1) -> multiplyRows(kernel, bits, four, first, t0, t1, out, y),
+        (one, m, t0, t1) -> multiplyRows(kernel, bits, new float[][] {one}, m, t0, t1, out, y)));
+  }
+
+  /** Rows {@code [from, to)} for the inputs {@code xs} (input {@code first} onwards), part by part. */
+  private void multiplyRows(DenseKernel kernel, ByteBuffer[] bits, float[][] xs, int first, int from, int to, int out,
+      float[] y) {
+    for (int r = from; r < to; ) {
+      int p = r / rowsPerPart;
+      int end = Math.min(to, (p + 1) * rowsPerPart);
+      int local = r - p * rowsPerPart;
+      kernel.bf16Rows(bits[p], cols, local, local + end - r, xs, y, first * out + r, out);
+      r = end;
+    }
   }
 
   /** Frees the bits and the staging buffer; idempotent. */

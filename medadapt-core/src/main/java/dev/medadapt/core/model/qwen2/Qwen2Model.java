@@ -153,7 +153,12 @@ public final class Qwen2Model implements AutoCloseable {
       int inter = cfg.intermediateSize();
       int v = cfg.vocabSize();
       boolean hostBf16 = bf16Vocabulary && precision == Precision.FP32 && !device.isGpu();
-      Bf16Matrix embedBits = hostBf16 ? src.bf16Matrix("model.embed_tokens.weight", v, h) : null;
+      // Quantized layers (NF4) with a dense lm_head: on the CPU a BF16 checkpoint's lm_head stays as its bits, which a
+      // decode step multiplies in Java at half the bytes of a float32 copy (0.93 GB a token on the 1.5B shape).
+      boolean bf16Head = hostBf16 || (linearLoader != null && !linearLoader.includesLmHead()
+          && precision == Precision.FP32 && !device.isGpu());
+      Bf16Matrix embedBits = hostBf16 || (bf16Head && cfg.tieWordEmbeddings())
+          ? src.bf16Matrix("model.embed_tokens.weight", v, h) : null;
       NDArray embed = embedBits == null ? src.dense("model.embed_tokens.weight", v, h) : null;
       proj.put("model.embed_tokens", embedBits != null ? new Bf16EmbeddingProjection(embedBits)
           : new EmbeddingProjection(embed));
@@ -179,7 +184,7 @@ public final class Qwen2Model implements AutoCloseable {
       } else if (cfg.tieWordEmbeddings()) {
         proj.put("lm_head", embedBits != null ? new Bf16LinearProjection(embedBits) : new LinearProjection(embed, null));
       } else {
-        Bf16Matrix headBits = hostBf16 ? src.bf16Matrix("lm_head.weight", v, h) : null;
+        Bf16Matrix headBits = bf16Head ? src.bf16Matrix("lm_head.weight", v, h) : null;
         proj.put("lm_head", headBits != null ? new Bf16LinearProjection(headBits)
             : new LinearProjection(src.dense("lm_head.weight", v, h), null));
       }

@@ -1,11 +1,12 @@
 package dev.medadapt.core.quant.internal;
 
+import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Float32 vector primitives of the host decode step (attention over cached keys and values, norms): a dot product and
- * {@code y += a·x}. Not API.
+ * Float32 vector primitives of the host decode step (attention over cached keys and values, norms): a dot product,
+ * {@code y += a·x} and the product with a bfloat16 matrix (lm_head). Not API.
  */
 public interface DenseKernel {
   /** The kernel this JVM uses: the Vector API one where {@code jdk.incubator.vector} is present, else plain Java. */
@@ -21,6 +22,14 @@ public interface DenseKernel {
 
   /** {@code y[yOffset + i] += alpha * x[xOffset + i]} for {@code i < n}. */
   void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n);
+
+  /**
+   * A product with a bfloat16 matrix held as little-endian bits in {@code w}: {@code y[yOffset + m * yStride + r -
+   * rowFrom] = sum_c bf16(w[r * cols + c]) * x[m][c]} for each input {@code m} and row {@code r} in {@code [rowFrom,
+   * rowTo)}; row {@code r} starts at byte {@code 2 * r * cols} of {@code w}. Each weight is widened to float32 exactly
+   * (a bfloat16 value is the upper half of a float32) and read once for up to four inputs.
+   */
+  void bf16Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
 
   /** Chosen once per JVM. */
   final class Holder {

@@ -1,5 +1,7 @@
 package dev.medadapt.core.quant.internal;
 
+import java.nio.ByteBuffer;
+
 /** {@link DenseKernel} in plain Java (four partial sums, which the JIT keeps in registers). Not API. */
 public final class ScalarDenseKernel implements DenseKernel {
   @Override
@@ -30,6 +32,28 @@ public final class ScalarDenseKernel implements DenseKernel {
   public void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
     for (int i = 0; i < n; i++) {
       y[yOffset + i] += alpha * x[xOffset + i];
+    }
+  }
+
+  @Override
+  public void bf16Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+      int yStride) {
+    for (int m = 0; m < x.length; m++) {
+      float[] xm = x[m];
+      for (int r = rowFrom; r < rowTo; r++) {
+        int base = 2 * r * cols;
+        float s0 = 0;
+        float s1 = 0;
+        int c = 0;
+        for (; c + 2 <= cols; c += 2) {
+          s0 += Float.intBitsToFloat(w.getShort(base + 2 * c) << 16) * xm[c];
+          s1 += Float.intBitsToFloat(w.getShort(base + 2 * c + 2) << 16) * xm[c + 1];
+        }
+        for (; c < cols; c++) {
+          s0 += Float.intBitsToFloat(w.getShort(base + 2 * c) << 16) * xm[c];
+        }
+        y[yOffset + m * yStride + r - rowFrom] = s0 + s1;
+      }
     }
   }
 }

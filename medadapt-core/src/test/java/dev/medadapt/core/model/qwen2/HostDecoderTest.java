@@ -100,6 +100,17 @@ class HostDecoderTest {
   }
 
   @Test
+  void nf4ModelOfABf16CheckpointKeepsLmHeadAsBitsAndDecodesAsTheTensorPath() {
+    // NF4 layers leave lm_head dense: a BF16 checkpoint's stays as its bits (here tied to the embedding).
+    try (Qwen2Model model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-bf16-tied"), Device.cpu(),
+        Precision.FP32, Nf4Projection.loader(dev.medadapt.core.quant.Nf4Codec.builder().build(), Precision.FP32))) {
+      assertThat(model.projection("lm_head")).isInstanceOf(Bf16LinearProjection.class);
+      assertThat(model.projection("model.embed_tokens")).isInstanceOf(Bf16EmbeddingProjection.class);
+      assertSame(run(model, true, 20), run(model, false, 20), 1e-5);
+    }
+  }
+
+  @Test
   void aProjectionReplacedAfterLoadingIsTheOneTheHostStepUses() {
     // A wrapper installed after loading (as LoRA does) is what both paths run.
     try (Qwen2Model model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-f32"), Device.cpu(),

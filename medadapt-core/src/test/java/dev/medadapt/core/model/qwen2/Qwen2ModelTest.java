@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.medadapt.core.ModelFormatException;
@@ -194,6 +195,22 @@ class Qwen2ModelTest {
         float[] expected = dense.forward(a.create(ids)).toFloatArray();
         float[] got = bits.forward(b.create(ids)).toFloatArray();
         assertThat(maxRel(got, expected)).as(model.toString()).isLessThanOrEqualTo(1e-6);
+        // A few rows (a decode step) multiply on the bits in Java; 40 rows widen chunks for a tensor product.
+        int hidden = bits.config().hiddenSize();
+        float[] xs = new float[40 * hidden];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        for (int i = 0; i < xs.length; i++) {
+          xs[i] = (float) rnd.nextGaussian();
+        }
+        Projection head = bits.projection("lm_head");
+        float[] widened = head.apply(b.create(xs, new Shape(40, hidden))).toFloatArray();
+        float[] few = head.apply(b.create(java.util.Arrays.copyOf(xs, 3 * hidden), new Shape(3, hidden)))
+            .toFloatArray();
+        assertThat(maxRel(few, java.util.Arrays.copyOf(widened, few.length))).as(model.toString())
+            .isLessThanOrEqualTo(1e-6);
+        float[] denseFew = dense.projection("lm_head")
+            .apply(a.create(java.util.Arrays.copyOf(xs, 3 * hidden), new Shape(3, hidden))).toFloatArray();
+        assertThat(maxRel(few, denseFew)).as(model.toString()).isLessThanOrEqualTo(1e-6);
       }
     }
     // Out-of-vocabulary ids name the tensor; float16 ignores the option.

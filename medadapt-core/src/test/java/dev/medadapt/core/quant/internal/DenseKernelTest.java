@@ -1,0 +1,61 @@
+package dev.medadapt.core.quant.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The bfloat16 product of both kernels (the JVM's choice and plain Java) against a float64 reference. */
+class DenseKernelTest {
+  /**
+   * Widths below, between and above the vector steps (8 and 16 lanes, two chains), input counts with and without a
+   * group of four, and a row range that starts inside the matrix.
+   */
+  @ParameterizedTest(name = "cols {0}, inputs {1}")
+  @CsvSource({"24, 1", "24, 4", "72, 3", "72, 6", "1536, 5", "7, 2"})
+  void bf16RowsEqualTheFloat64ProductOfTheWidenedWeights(int cols, int inputs) {
+    int rows = 21;
+    SplittableRandom rnd = new SplittableRandom(cols * 31L + inputs);
+    // Some leading bytes before row 0's, so that a row's offset is not a multiple of the vector width.
+    int lead = 6;
+    ByteBuffer w = ByteBuffer.allocateDirect(lead + 2 * rows * cols).order(ByteOrder.LITTLE_ENDIAN);
+    float[] widened = new float[rows * cols];
+    for (int i = 0; i < rows * cols; i++) {
+      short bits = (short) (Float.floatToRawIntBits((float) rnd.nextGaussian()) >>> 16);
+      w.putShort(lead + 2 * i, bits);
+      widened[i] = Float.intBitsToFloat(bits << 16);
+    }
+    ByteBuffer rowsAt = w.position(lead).slice().order(ByteOrder.LITTLE_ENDIAN);
+    float[][] x = new float[inputs][cols];
+    for (float[] xm : x) {
+      for (int c = 0; c < cols; c++) {
+        xm[c] = (float) rnd.nextGaussian();
+      }
+    }
+    int from = 3;
+    int to = rows;
+    for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
+      int stride = to - from + 2;
+      float[] y = new float[1 + inputs * stride];
+      k.bf16Rows(rowsAt, cols, from, to, x, y, 1, stride);
+      for (int m = 0; m < inputs; m++) {
+        for (int r = from; r < to; r++) {
+          double ref = 0;
+          double scale = 0;
+          for (int c = 0; c < cols; c++) {
+            ref += (double) widened[r * cols + c] * x[m][c];
+            scale += Math.abs((double) widened[r * cols + c] * x[m][c]);
+          }
+          assertThat(y[1 + m * stride + r - from]).as("%s input %d row %d", k.name(), m, r)
+              .isCloseTo((float) ref, org.assertj.core.data.Offset.offset((float) (1e-6 * scale + 1e-7)));
+        }
+        // The two slots past each input's rows stay untouched.
+        assertThat(y[1 + m * stride + to - from]).isZero();
+      }
+      assertThat(y[0]).isZero();
+    }
+  }
+}
