@@ -231,6 +231,35 @@ public final class CoreBenchmark {
     return layers * bytes + lmHead;
   }
 
+  /**
+   * Float32 arithmetic as PyTorch's GEMM reaches it on all cores (FLOP/s, best of 5 products of two 2048 x 2048
+   * matrices): the ceiling of a decode step whose products are bound by arithmetic, as a large batch's are.
+   */
+  static double measureGemmFlops() {
+    int n = 2048;
+    try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      NDArray a = m.randomUniform(-1, 1, new Shape(n, n));
+      NDArray b = m.randomUniform(-1, 1, new Shape(n, n));
+      a.dot(b).close();
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i < 5; i++) {
+        long t0 = System.nanoTime();
+        try (NDArray c = a.dot(b)) {
+          c.getFloat(0, 0);
+        }
+        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+      }
+      return 2.0 * n * n * n / best;
+    }
+  }
+
+  /** Multiply-adds of the weight products of one token (28 layers and lm_head): what a step costs per row. */
+  static long multiplyAddsPerToken() {
+    int kvDim = KV_HEADS * (HIDDEN / HEADS);
+    long perLayer = (long) HIDDEN * HIDDEN * 2 + (long) kvDim * HIDDEN * 2 + 3L * HIDDEN * INTER;
+    return perLayer * LAYERS + (long) VOCAB * HIDDEN;
+  }
+
   /** Read bandwidth as PyTorch's own reduction sees it: the ceiling a memory-bound decode can reach. */
   static double measureBandwidth() {
     try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {

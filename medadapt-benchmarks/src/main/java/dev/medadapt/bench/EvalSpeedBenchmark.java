@@ -55,6 +55,12 @@ public final class EvalSpeedBenchmark {
     }
     Quantization q = CoreBenchmark.quantizationOf(mode);
     Precision precision = CoreBenchmark.precisionOf(mode);
+    double flops = CoreBenchmark.measureGemmFlops();
+    long macs = CoreBenchmark.multiplyAddsPerToken();
+    System.out.printf(Locale.ROOT, "float32 GEMM (PyTorch, 2048 x 2048 x 2048, %d cores, best of 5): %.1f GFLOP/s; a token's"
+        + " weight products are %.2f G multiply-adds, so decoding bound by float32 arithmetic tops out at %.1f tok/s"
+        + " aggregate at any batch size%n", Runtime.getRuntime().availableProcessors(), flops / 1e9, macs / 1e9,
+        flops / (2.0 * macs));
     try (Qwen2Model model = CoreBenchmark.load(dir, q, precision)) {
       Generator g = new Generator(model, new CoreBenchmark.NullTokenizer(), Set.of(), 1 << 20);
       g.generate(List.of(new int[] {1, 2, 3}), GenerationOptions.greedy(2), (r, t) -> {}); // warm-up

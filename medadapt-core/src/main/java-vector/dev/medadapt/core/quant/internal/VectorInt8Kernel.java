@@ -3,6 +3,7 @@ package dev.medadapt.core.quant.internal;
 import dev.medadapt.core.quant.Int8Tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,6 +19,7 @@ public final class VectorInt8Kernel implements Int8Kernel {
   // Species as constants: JDK 17's C2 only intrinsifies vector operations whose species is a compile-time constant.
   private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
   private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+  private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
   private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
   private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
 
@@ -124,7 +126,10 @@ public final class VectorInt8Kernel implements Int8Kernel {
   }
 
   private static FloatVector widen16(byte[] q, int offset) {
-    return (FloatVector) ByteVector.fromArray(B16, q, offset).convertShape(VectorOperators.B2F, F16, 0);
+    // Bytes to ints, then ints to floats: on JDK 17 this is 1.36x faster than one B2F conversion for four inputs a pass
+    // on an AVX-512 machine (./bench Nf4Benchmark decode-layers --format int8 --rows 16: 509 -> 374 ms).
+    return (FloatVector) ((IntVector) ByteVector.fromArray(B16, q, offset).convertShape(VectorOperators.B2I, I16, 0))
+        .convert(VectorOperators.I2F, 0);
   }
 
   private static FloatVector widen8(byte[] q, int offset) {

@@ -146,7 +146,60 @@ public final class VectorNf4Kernel implements Nf4Kernel {
     if (L == 8) {
       rows8x4(w, scales, scaleBase, x, rowFrom, rowTo, y, yOffset, yStride);
     } else {
-      Nf4Kernel.super.rows4(w, scales, scaleBase, x, rowFrom, rowTo, y, yOffset, yStride);
+      rows16x4(w, scales, scaleBase, x, rowFrom, rowTo, y, yOffset, yStride);
+    }
+  }
+
+  /** {@link #rows16} for four inputs: each looked-up weight vector feeds four multiply-adds. */
+  private static void rows16x4(Nf4Tensor w, float[] scales, int scaleBase, float[][] xs, int rowFrom, int rowTo,
+      float[] y, int yOffset, int yStride) {
+    int in = w.shape()[1];
+    int bs = w.blockSize();
+    int blocksPerRow = in / bs;
+    byte[] packed = w.packed();
+    IntVector cb = IntVector.fromArray(I16, CODEBOOK_BITS, 0);
+    boolean twoBlocks = bs == 64;
+    Nf4Tensor.DoubleQuant dq = scales == null ? w.doubleQuant() : null;
+    float[] x0 = xs[0];
+    float[] x1 = xs[1];
+    float[] x2 = xs[2];
+    float[] x3 = xs[3];
+    for (int r = rowFrom; r < rowTo; r++) {
+      FloatVector a0 = FloatVector.zero(F16);
+      FloatVector a1 = FloatVector.zero(F16);
+      FloatVector a2 = FloatVector.zero(F16);
+      FloatVector a3 = FloatVector.zero(F16);
+      int byteBase = (int) ((long) r * in / 2);
+      int blockBase = r * blocksPerRow - scaleBase;
+      for (int c = 0; c < in; c += 128) {
+        IntVector v = ByteVector.fromArray(B16, packed, byteBase + (c >>> 1)).reinterpretAsInts();
+        FloatVector s0 = FloatVector.zero(F16);
+        FloatVector s1 = FloatVector.zero(F16);
+        FloatVector s2 = FloatVector.zero(F16);
+        FloatVector s3 = FloatVector.zero(F16);
+        for (int j = 0; j < 8; j++) {
+          FloatVector wv = lookup16(cb, v.lanewise(VectorOperators.LSHR, 4 * j).and(0x0f));
+          int o = c + 16 * j;
+          s0 = wv.fma(FloatVector.fromArray(F16, x0, o), s0);
+          s1 = wv.fma(FloatVector.fromArray(F16, x1, o), s1);
+          s2 = wv.fma(FloatVector.fromArray(F16, x2, o), s2);
+          s3 = wv.fma(FloatVector.fromArray(F16, x3, o), s3);
+        }
+        int b = blockBase + c / bs;
+        FloatVector scale = FloatVector.broadcast(F16, scale(scales, dq, b));
+        if (twoBlocks) {
+          scale = scale.blend(FloatVector.broadcast(F16, scale(scales, dq, b + 1)), UPPER16);
+        }
+        a0 = s0.fma(scale, a0);
+        a1 = s1.fma(scale, a1);
+        a2 = s2.fma(scale, a2);
+        a3 = s3.fma(scale, a3);
+      }
+      int o = yOffset + r - rowFrom;
+      y[o] = a0.reduceLanes(VectorOperators.ADD);
+      y[o + yStride] = a1.reduceLanes(VectorOperators.ADD);
+      y[o + 2 * yStride] = a2.reduceLanes(VectorOperators.ADD);
+      y[o + 3 * yStride] = a3.reduceLanes(VectorOperators.ADD);
     }
   }
 

@@ -31,7 +31,7 @@ public record Bf16LinearProjection(Bf16Matrix weight) implements HostProjection 
   @Override
   public NDArray apply(NDArray x) {
     long rows = x.getShape().size() / weight.cols();
-    if (!x.hasGradient() && takesOnHost(rows)) {
+    if (JavaProduct.outsideAutograd(x) && takesOnHost(rows)) {
       return JavaProduct.apply(x, (int) rows, Math.toIntExact(weight.rows()), this);
     }
     NDManager m = x.getManager();

@@ -162,7 +162,7 @@ public final class Int8Projection implements HostProjection {
       }
     }
     long rows = x.getShape().size() / in;
-    if (!x.hasGradient() && takesOnHost(rows)) {
+    if (JavaProduct.outsideAutograd(x) && takesOnHost(rows)) {
       return JavaProduct.apply(x, (int) rows, out, this);
     }
     // A prompt: the weight dequantized a slice of rows at a time (all of it for a decoder layer; lm_head of a

@@ -3,6 +3,7 @@ package dev.medadapt.core.model.qwen2;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 
 /** Moving a few rows between tensors and the Java arrays of {@link HostProjection} products. */
 final class JavaProduct {
@@ -18,6 +19,15 @@ final class JavaProduct {
     long[] shape = x.getShape().getShape().clone();
     shape[shape.length - 1] = out;
     return x.getManager().create(y, new Shape(shape));
+  }
+
+  /**
+   * Whether a product of {@code x} may run on Java arrays: only while autograd records nothing, since its result is a
+   * new tensor without a graph (under a {@code GradientCollector} even an input that reports no gradient may be part
+   * of what backward differentiates, as the chunked lm_head loss's inputs are).
+   */
+  static boolean outsideAutograd(NDArray x) {
+    return !JniUtils.isGradMode() && !x.hasGradient();
   }
 
   /** The values of {@code x} as float32. */

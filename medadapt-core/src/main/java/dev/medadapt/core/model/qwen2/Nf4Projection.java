@@ -158,7 +158,7 @@ public final class Nf4Projection implements HostProjection {
       return new LinearProjection(x.getManager().create(w, new Shape(out, in)), bias).apply(x);
     }
     long rows = x.getShape().size() / in;
-    if (!x.hasGradient() && takesOnHost(rows)) {
+    if (JavaProduct.outsideAutograd(x) && takesOnHost(rows)) {
       return JavaProduct.apply(x, (int) rows, out, this);
     }
     synchronized (workspace) {
