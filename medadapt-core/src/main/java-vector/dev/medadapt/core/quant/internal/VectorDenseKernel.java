@@ -1,7 +1,6 @@
 package dev.medadapt.core.quant.internal;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -80,10 +79,13 @@ public final class VectorDenseKernel implements DenseKernel {
   // The bfloat16 product. Each path names its species as constants (JDK 17's C2 intrinsifies only those), and each row
   // is a call of its own: a method called once per row is compiled after the first few thousand rows, where one loop
   // over all rows of a vocabulary-sized matrix would run its first calls in the interpreter, a hundred times slower.
+  // A row is copied from the buffer into an array first: the Vector API's loads from a ByteBuffer (JDK 17) and from
+  // a MemorySegment (JDK 19+) share no method, and loads from an array exist on every JDK.
 
   @Override
-  public void bf16Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+  public void bf16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
+    short[] row = new short[cols];
     int m = 0;
     for (; m + 4 <= x.length; m += 4) {
       float[] x0 = x[m];
@@ -91,100 +93,101 @@ public final class VectorDenseKernel implements DenseKernel {
       float[] x2 = x[m + 2];
       float[] x3 = x[m + 3];
       for (int r = rowFrom; r < rowTo; r++) {
+        w.get(r * cols, row, 0, cols);
         int o = yOffset + m * yStride + r - rowFrom;
         if (L == 16) {
-          bf16Row4x16(w, 2 * r * cols, cols, x0, x1, x2, x3, y, o, yStride);
+          bf16Row4x16(row, cols, x0, x1, x2, x3, y, o, yStride);
         } else {
-          bf16Row4x8(w, 2 * r * cols, cols, x0, x1, x2, x3, y, o, yStride);
+          bf16Row4x8(row, cols, x0, x1, x2, x3, y, o, yStride);
         }
       }
     }
     for (; m < x.length; m++) {
       float[] xm = x[m];
       for (int r = rowFrom; r < rowTo; r++) {
-        y[yOffset + m * yStride + r - rowFrom] = L == 16 ? bf16Row16(w, 2 * r * cols, cols, xm)
-            : bf16Row8(w, 2 * r * cols, cols, xm);
+        w.get(r * cols, row, 0, cols);
+        y[yOffset + m * yStride + r - rowFrom] = L == 16 ? bf16Row16(row, cols, xm) : bf16Row8(row, cols, xm);
       }
     }
   }
 
-  private static FloatVector widen16(ByteBuffer w, int offset) {
-    return ((IntVector) ShortVector.fromByteBuffer(S16, w, offset, ByteOrder.LITTLE_ENDIAN)
-        .convertShape(VectorOperators.S2I, I16, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+  private static FloatVector widen16(short[] w, int offset) {
+    return ((IntVector) ShortVector.fromArray(S16, w, offset).convertShape(VectorOperators.S2I, I16, 0))
+        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
   }
 
-  private static FloatVector widen8(ByteBuffer w, int offset) {
-    return ((IntVector) ShortVector.fromByteBuffer(S8, w, offset, ByteOrder.LITTLE_ENDIAN)
-        .convertShape(VectorOperators.S2I, I8, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+  private static FloatVector widen8(short[] w, int offset) {
+    return ((IntVector) ShortVector.fromArray(S8, w, offset).convertShape(VectorOperators.S2I, I8, 0))
+        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
   }
 
-  /** {@code sum} plus the columns {@code [from, cols)} of the row at byte {@code base}, in plain Java. */
-  private static float bf16Tail(ByteBuffer w, int base, int from, int cols, float[] x, float sum) {
+  /** {@code sum} plus the columns {@code [from, cols)} of {@code row}, in plain Java. */
+  private static float bf16Tail(short[] row, int from, int cols, float[] x, float sum) {
     for (int c = from; c < cols; c++) {
-      sum += Float.intBitsToFloat(w.getShort(base + 2 * c) << 16) * x[c];
+      sum += Float.intBitsToFloat(row[c] << 16) * x[c];
     }
     return sum;
   }
 
-  private static float bf16Row16(ByteBuffer w, int base, int cols, float[] x) {
+  private static float bf16Row16(short[] row, int cols, float[] x) {
     int whole = cols - cols % 32;
     FloatVector a0 = FloatVector.zero(F16);
     FloatVector a1 = FloatVector.zero(F16);
     for (int c = 0; c < whole; c += 32) {
-      a0 = widen16(w, base + 2 * c).fma(FloatVector.fromArray(F16, x, c), a0);
-      a1 = widen16(w, base + 2 * c + 32).fma(FloatVector.fromArray(F16, x, c + 16), a1);
+      a0 = widen16(row, c).fma(FloatVector.fromArray(F16, x, c), a0);
+      a1 = widen16(row, c + 16).fma(FloatVector.fromArray(F16, x, c + 16), a1);
     }
-    return bf16Tail(w, base, whole, cols, x, a0.add(a1).reduceLanes(VectorOperators.ADD));
+    return bf16Tail(row, whole, cols, x, a0.add(a1).reduceLanes(VectorOperators.ADD));
   }
 
-  private static float bf16Row8(ByteBuffer w, int base, int cols, float[] x) {
+  private static float bf16Row8(short[] row, int cols, float[] x) {
     int whole = cols - cols % 16;
     FloatVector a0 = FloatVector.zero(F8);
     FloatVector a1 = FloatVector.zero(F8);
     for (int c = 0; c < whole; c += 16) {
-      a0 = widen8(w, base + 2 * c).fma(FloatVector.fromArray(F8, x, c), a0);
-      a1 = widen8(w, base + 2 * c + 16).fma(FloatVector.fromArray(F8, x, c + 8), a1);
+      a0 = widen8(row, c).fma(FloatVector.fromArray(F8, x, c), a0);
+      a1 = widen8(row, c + 8).fma(FloatVector.fromArray(F8, x, c + 8), a1);
     }
-    return bf16Tail(w, base, whole, cols, x, a0.add(a1).reduceLanes(VectorOperators.ADD));
+    return bf16Tail(row, whole, cols, x, a0.add(a1).reduceLanes(VectorOperators.ADD));
   }
 
-  private static void bf16Row4x16(ByteBuffer w, int base, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
-      float[] y, int o, int yStride) {
+  private static void bf16Row4x16(short[] row, int cols, float[] x0, float[] x1, float[] x2, float[] x3, float[] y,
+      int o, int yStride) {
     int whole = cols - cols % 16;
     FloatVector a0 = FloatVector.zero(F16);
     FloatVector a1 = FloatVector.zero(F16);
     FloatVector a2 = FloatVector.zero(F16);
     FloatVector a3 = FloatVector.zero(F16);
     for (int c = 0; c < whole; c += 16) {
-      FloatVector wv = widen16(w, base + 2 * c);
+      FloatVector wv = widen16(row, c);
       a0 = wv.fma(FloatVector.fromArray(F16, x0, c), a0);
       a1 = wv.fma(FloatVector.fromArray(F16, x1, c), a1);
       a2 = wv.fma(FloatVector.fromArray(F16, x2, c), a2);
       a3 = wv.fma(FloatVector.fromArray(F16, x3, c), a3);
     }
-    y[o] = bf16Tail(w, base, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
-    y[o + yStride] = bf16Tail(w, base, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
-    y[o + 2 * yStride] = bf16Tail(w, base, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
-    y[o + 3 * yStride] = bf16Tail(w, base, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
+    y[o] = bf16Tail(row, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
+    y[o + yStride] = bf16Tail(row, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
+    y[o + 2 * yStride] = bf16Tail(row, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
+    y[o + 3 * yStride] = bf16Tail(row, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
   }
 
-  private static void bf16Row4x8(ByteBuffer w, int base, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
-      float[] y, int o, int yStride) {
+  private static void bf16Row4x8(short[] row, int cols, float[] x0, float[] x1, float[] x2, float[] x3, float[] y,
+      int o, int yStride) {
     int whole = cols - cols % 8;
     FloatVector a0 = FloatVector.zero(F8);
     FloatVector a1 = FloatVector.zero(F8);
     FloatVector a2 = FloatVector.zero(F8);
     FloatVector a3 = FloatVector.zero(F8);
     for (int c = 0; c < whole; c += 8) {
-      FloatVector wv = widen8(w, base + 2 * c);
+      FloatVector wv = widen8(row, c);
       a0 = wv.fma(FloatVector.fromArray(F8, x0, c), a0);
       a1 = wv.fma(FloatVector.fromArray(F8, x1, c), a1);
       a2 = wv.fma(FloatVector.fromArray(F8, x2, c), a2);
       a3 = wv.fma(FloatVector.fromArray(F8, x3, c), a3);
     }
-    y[o] = bf16Tail(w, base, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
-    y[o + yStride] = bf16Tail(w, base, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
-    y[o + 2 * yStride] = bf16Tail(w, base, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
-    y[o + 3 * yStride] = bf16Tail(w, base, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
+    y[o] = bf16Tail(row, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
+    y[o + yStride] = bf16Tail(row, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
+    y[o + 2 * yStride] = bf16Tail(row, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
+    y[o + 3 * yStride] = bf16Tail(row, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
   }
 }

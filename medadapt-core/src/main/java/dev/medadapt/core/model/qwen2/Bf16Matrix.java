@@ -196,7 +196,7 @@ public final class Bf16Matrix implements AutoCloseable {
    * @throws IllegalStateException when the matrix is closed
    */
   public void multiply(float[] x, int inputs, float[] y) {
-    ByteBuffer[] bits = owners;
+    ShortBuffer[] bits = parts;
     if (bits == null) {
       throw new IllegalStateException(name + ": matrix closed");
     }
@@ -213,7 +213,7 @@ public final class Bf16Matrix implements AutoCloseable {
   }
 
   /** Rows {@code [from, to)} for the inputs {@code xs} (input {@code first} onwards), part by part. */
-  private void multiplyRows(DenseKernel kernel, ByteBuffer[] bits, float[][] xs, int first, int from, int to, int out,
+  private void multiplyRows(DenseKernel kernel, ShortBuffer[] bits, float[][] xs, int first, int from, int to, int out,
       float[] y) {
     for (int r = from; r < to; ) {
       int p = r / rowsPerPart;

@@ -1,6 +1,6 @@
 package dev.medadapt.core.quant.internal;
 
-import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +24,12 @@ public interface DenseKernel {
   void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n);
 
   /**
-   * A product with a bfloat16 matrix held as little-endian bits in {@code w}: {@code y[yOffset + m * yStride + r -
-   * rowFrom] = sum_c bf16(w[r * cols + c]) * x[m][c]} for each input {@code m} and row {@code r} in {@code [rowFrom,
-   * rowTo)}; row {@code r} starts at byte {@code 2 * r * cols} of {@code w}. Each weight is widened to float32 exactly
-   * (a bfloat16 value is the upper half of a float32) and read once for up to four inputs.
+   * A product with a bfloat16 matrix held as its bits in {@code w} (row {@code r} from index {@code r * cols}):
+   * {@code y[yOffset + m * yStride + r - rowFrom] = sum_c bf16(w[r * cols + c]) * x[m][c]} for each input {@code m} and
+   * row {@code r} in {@code [rowFrom, rowTo)}. Each weight is widened to float32 exactly (a bfloat16 value is the upper
+   * half of a float32) and read once for up to four inputs.
    */
-  void bf16Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
+  void bf16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
 
   /** Chosen once per JVM. */
   final class Holder {

@@ -1,6 +1,6 @@
 package dev.medadapt.core.quant.internal;
 
-import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
 
 /** {@link DenseKernel} in plain Java (four partial sums, which the JIT keeps in registers). Not API. */
 public final class ScalarDenseKernel implements DenseKernel {
@@ -36,21 +36,22 @@ public final class ScalarDenseKernel implements DenseKernel {
   }
 
   @Override
-  public void bf16Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+  public void bf16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
-    for (int m = 0; m < x.length; m++) {
-      float[] xm = x[m];
-      for (int r = rowFrom; r < rowTo; r++) {
-        int base = 2 * r * cols;
+    short[] row = new short[cols];
+    for (int r = rowFrom; r < rowTo; r++) {
+      w.get(r * cols, row, 0, cols);
+      for (int m = 0; m < x.length; m++) {
+        float[] xm = x[m];
         float s0 = 0;
         float s1 = 0;
         int c = 0;
         for (; c + 2 <= cols; c += 2) {
-          s0 += Float.intBitsToFloat(w.getShort(base + 2 * c) << 16) * xm[c];
-          s1 += Float.intBitsToFloat(w.getShort(base + 2 * c + 2) << 16) * xm[c + 1];
+          s0 += Float.intBitsToFloat(row[c] << 16) * xm[c];
+          s1 += Float.intBitsToFloat(row[c + 1] << 16) * xm[c + 1];
         }
         for (; c < cols; c++) {
-          s0 += Float.intBitsToFloat(w.getShort(base + 2 * c) << 16) * xm[c];
+          s0 += Float.intBitsToFloat(row[c] << 16) * xm[c];
         }
         y[yOffset + m * yStride + r - rowFrom] = s0 + s1;
       }

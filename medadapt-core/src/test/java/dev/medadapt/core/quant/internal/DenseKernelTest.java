@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -28,7 +29,7 @@ class DenseKernelTest {
       w.putShort(lead + 2 * i, bits);
       widened[i] = Float.intBitsToFloat(bits << 16);
     }
-    ByteBuffer rowsAt = w.position(lead).slice().order(ByteOrder.LITTLE_ENDIAN);
+    ShortBuffer rowsAt = w.position(lead).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     float[][] x = new float[inputs][cols];
     for (float[] xm : x) {
       for (int c = 0; c < cols; c++) {
