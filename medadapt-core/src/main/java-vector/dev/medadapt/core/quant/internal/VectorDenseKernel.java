@@ -129,6 +129,15 @@ public final class VectorDenseKernel implements DenseKernel {
     return sum;
   }
 
+  /** Four inputs' sums of one row completed by the columns {@code [whole, cols)} and stored {@code yStride} apart. */
+  private static void bf16Finish4(short[] row, int whole, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
+      float s0, float s1, float s2, float s3, float[] y, int o, int yStride) {
+    y[o] = bf16Tail(row, whole, cols, x0, s0);
+    y[o + yStride] = bf16Tail(row, whole, cols, x1, s1);
+    y[o + 2 * yStride] = bf16Tail(row, whole, cols, x2, s2);
+    y[o + 3 * yStride] = bf16Tail(row, whole, cols, x3, s3);
+  }
+
   private static float bf16Row16(short[] row, int cols, float[] x) {
     int whole = cols - cols % 32;
     FloatVector a0 = FloatVector.zero(F16);
@@ -165,10 +174,9 @@ public final class VectorDenseKernel implements DenseKernel {
       a2 = wv.fma(FloatVector.fromArray(F16, x2, c), a2);
       a3 = wv.fma(FloatVector.fromArray(F16, x3, c), a3);
     }
-    y[o] = bf16Tail(row, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
-    y[o + yStride] = bf16Tail(row, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
-    y[o + 2 * yStride] = bf16Tail(row, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
-    y[o + 3 * yStride] = bf16Tail(row, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
+    bf16Finish4(row, whole, cols, x0, x1, x2, x3, a0.reduceLanes(VectorOperators.ADD),
+        a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
+        y, o, yStride);
   }
 
   private static void bf16Row4x8(short[] row, int cols, float[] x0, float[] x1, float[] x2, float[] x3, float[] y,
@@ -185,9 +193,8 @@ public final class VectorDenseKernel implements DenseKernel {
       a2 = wv.fma(FloatVector.fromArray(F8, x2, c), a2);
       a3 = wv.fma(FloatVector.fromArray(F8, x3, c), a3);
     }
-    y[o] = bf16Tail(row, whole, cols, x0, a0.reduceLanes(VectorOperators.ADD));
-    y[o + yStride] = bf16Tail(row, whole, cols, x1, a1.reduceLanes(VectorOperators.ADD));
-    y[o + 2 * yStride] = bf16Tail(row, whole, cols, x2, a2.reduceLanes(VectorOperators.ADD));
-    y[o + 3 * yStride] = bf16Tail(row, whole, cols, x3, a3.reduceLanes(VectorOperators.ADD));
+    bf16Finish4(row, whole, cols, x0, x1, x2, x3, a0.reduceLanes(VectorOperators.ADD),
+        a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
+        y, o, yStride);
   }
 }
