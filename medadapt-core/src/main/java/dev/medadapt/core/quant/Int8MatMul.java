@@ -61,10 +61,7 @@ public final class Int8MatMul {
     int out = w.rows();
     int in = w.columns();
     OutputRows.check(out, in, x, rows, y);
-    float[][] xs = new float[rows][];
-    for (int m = 0; m < rows; m++) {
-      xs[m] = rows == 1 ? x : java.util.Arrays.copyOfRange(x, m * in, (m + 1) * in);
-    }
+    float[][] xs = OutputRows.inputs(x, rows, in);
     OutputRows.split(out, (from, to) -> task(kernel, w, xs, from, to, y));
   }
 

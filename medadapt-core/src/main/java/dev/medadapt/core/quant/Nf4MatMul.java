@@ -83,9 +83,9 @@ public final class Nf4MatMul {
     int in = shape[1];
     OutputRows.check(out, in, x, rows, y);
     Nf4Kernel kernel = chosen.supports(w) ? chosen : SCALAR;
-    float[][] prepared = new float[rows][];
+    float[][] prepared = OutputRows.inputs(x, rows, in);
     for (int m = 0; m < rows; m++) {
-      prepared[m] = kernel.prepare(java.util.Arrays.copyOfRange(x, m * in, (m + 1) * in));
+      prepared[m] = kernel.prepare(prepared[m]);
     }
     OutputRows.split(out, (from, to) -> task(kernel, w, prepared, from, to, y));
   }

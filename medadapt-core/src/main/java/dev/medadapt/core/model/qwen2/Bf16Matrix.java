@@ -202,10 +202,7 @@ public final class Bf16Matrix implements AutoCloseable {
     }
     int out = Math.toIntExact(rows);
     OutputRows.check(out, cols, x, inputs, y);
-    float[][] xs = new float[inputs][];
-    for (int m = 0; m < inputs; m++) {
-      xs[m] = Arrays.copyOfRange(x, m * cols, (m + 1) * cols);
-    }
+    float[][] xs = OutputRows.inputs(x, inputs, cols);
     DenseKernel kernel = DenseKernel.get();
     OutputRows.split(out, (from, to) -> OutputRows.inTiles(from, to, 2 * cols, xs,
         (four, first, t0, t1) -> multiplyRows(kernel, bits, four, first, t0, t1, out, y),

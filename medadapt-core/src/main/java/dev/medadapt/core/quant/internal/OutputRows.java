@@ -31,6 +31,18 @@ public final class OutputRows {
     }
   }
 
+  /**
+   * The {@code rows} inputs of {@code in} floats each that {@code x} holds row-major, one array per input ({@code x}
+   * itself when there is one). The products read them and never write them.
+   */
+  public static float[][] inputs(float[] x, int rows, int in) {
+    float[][] xs = new float[rows][];
+    for (int m = 0; m < rows; m++) {
+      xs[m] = rows == 1 ? x : java.util.Arrays.copyOfRange(x, m * in, (m + 1) * in);
+    }
+    return xs;
+  }
+
   /** Bytes of weight codes per tile of a product on several inputs: well inside a core's L2 cache. */
   private static final int TILE_BYTES = 64 << 10;
 
