@@ -105,6 +105,12 @@ public final class CoreBenchmark {
       System.out.printf(Locale.ROOT, "memory bandwidth (STREAM triad a[i] = b[i] + s*c[i], %d threads, 3 x %d MiB float32,"
           + " 12 bytes per element, best of 5): %.1f GB/s; the decode roofline below uses this figure%n",
           triadThreads, Triad.DEFAULT_FLOATS * 4L >> 20, bw / 1e9);
+      double rowF32 = measureRowProduct(DataType.FLOAT32);
+      double rowF16 = measureRowProduct(DataType.FLOAT16);
+      System.out.printf(Locale.ROOT, "PyTorch one-row product (1 x %d by %d x %d, as a decode step's, the weights streamed"
+          + " from memory, best of 3): float32 %.1f GB/s, float16 %.1f GB/s of weights; FP16 decodes faster than FP32 only"
+          + " where its figure is above half of float32's (%.2f here)%n", HIDDEN, INTER, HIDDEN, rowF32 / 1e9,
+          rowF16 / 1e9, rowF16 / rowF32);
       System.out.printf(Locale.ROOT, "cores: %d, java %s%n", Runtime.getRuntime().availableProcessors(),
           System.getProperty("java.version"));
       java.util.Map<String, Double> decodeTps = new java.util.LinkedHashMap<>();
@@ -258,6 +264,42 @@ public final class CoreBenchmark {
     int kvDim = KV_HEADS * (HIDDEN / HEADS);
     long perLayer = (long) HIDDEN * HIDDEN * 2 + (long) kvDim * HIDDEN * 2 + 3L * HIDDEN * INTER;
     return perLayer * LAYERS + (long) VOCAB * HIDDEN;
+  }
+
+  /**
+   * Bytes of weights per second that PyTorch's product of one input row reads, for {@code type} weights of the MLP
+   * shape ({@code [INTER, HIDDEN]}), taken in turn from a set of about 512 MB so that none stays in cache: the product
+   * a dense decode step runs per projection ({@code Linear.linear} on a {@code [1, 1, HIDDEN]} input).
+   */
+  static double measureRowProduct(DataType type) {
+    long bytesPerWeight = type == DataType.FLOAT16 ? 2 : 4;
+    long matrixBytes = (long) INTER * HIDDEN * bytesPerWeight;
+    int count = (int) Math.max(2, (512L << 20) / matrixBytes);
+    try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      NDArray[] w = new NDArray[count];
+      for (int i = 0; i < count; i++) {
+        NDArray f = m.randomUniform(-0.05f, 0.05f, new Shape(INTER, HIDDEN));
+        w[i] = type == DataType.FLOAT32 ? f : f.toType(type, false);
+        if (w[i] != f) {
+          f.close();
+        }
+      }
+      NDArray x = m.randomUniform(-1, 1, new Shape(1, 1, HIDDEN)).toType(type, false);
+      double best = Double.MAX_VALUE;
+      for (int pass = 0; pass < 4; pass++) {
+        long t0 = System.nanoTime();
+        for (NDArray wi : w) {
+          try (NDArray y = ai.djl.nn.core.Linear.linear(x, wi, null).singletonOrThrow()) {
+            y.getShape();
+          }
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (pass > 0) { // the first pass warms up
+          best = Math.min(best, s);
+        }
+      }
+      return count * (double) matrixBytes / best;
+    }
   }
 
   /** Read bandwidth as PyTorch's own reduction sees it: the ceiling a memory-bound decode can reach. */

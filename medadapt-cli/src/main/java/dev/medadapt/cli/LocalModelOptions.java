@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 /** How a local model is loaded: the options every command that runs a local model shares (a picocli mixin). */
 final class LocalModelOptions {
   @Option(names = "--dtype", defaultValue = "FP32",
-      description = "FP32 (default) or FP16: precision of the weights and matrix products; FP16 halves memory and "
-          + "roughly doubles decoding speed on CPU (decoding is memory-bound), with float16 rounding.")
+      description = "FP32 (default) or FP16: precision of the weights and matrix products; FP16 halves memory and the "
+          + "bytes read per decoded token, with float16 rounding (its CPU speed depends on PyTorch's float16 "
+          + "product on the machine: docs/benchmarks.md).")
   Precision dtype;
 
   @Option(names = "--quantization", defaultValue = "NONE",
