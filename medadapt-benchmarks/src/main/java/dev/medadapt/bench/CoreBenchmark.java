@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * roofline measured in the same run.
  *
  * <pre>
- * ./bench CoreBenchmark [--modes FP32,FP16,NF4,NF4-FP16,INT8,INT8-FP16] [--prefill 512] [--decode 128] [--dir DIR --keep]
+ * ./bench CoreBenchmark [--modes FP32,FP16,BF16,NF4,NF4-FP16,INT8,INT8-FP16] [--prefill 512] [--decode 128] [--dir DIR --keep]
  *                       [--jlama [--tokenizer tokenizer.json]]
  * </pre>
  *
@@ -81,7 +81,7 @@ public final class CoreBenchmark {
         case "--jlama" -> jlama = true;
         case "--tokenizer" -> tokenizer = Path.of(args[++i]);
         case "--help" -> {
-          System.out.println("usage: ./bench CoreBenchmark [--modes FP32,FP16,NF4,NF4-FP16,INT8,INT8-FP16] [--prefill 512] [--decode 128] [--dir DIR] [--keep] [--jlama [--tokenizer FILE]]");
+          System.out.println("usage: ./bench CoreBenchmark [--modes FP32,FP16,BF16,NF4,NF4-FP16,INT8,INT8-FP16] [--prefill 512] [--decode 128] [--dir DIR] [--keep] [--jlama [--tokenizer FILE]]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -186,12 +186,14 @@ public final class CoreBenchmark {
     }
   }
 
-  /** The precision of a mode name: FP32, FP16, NF4, NF4-FP16, INT8 or INT8-FP16. */
+  /** The precision of a mode name: FP32, FP16, BF16, NF4, NF4-FP16, INT8 or INT8-FP16. */
   static Precision precisionOf(String mode) {
     return switch (mode) {
       case "FP32", "NF4", "INT8" -> Precision.FP32;
       case "FP16", "NF4-FP16", "INT8-FP16" -> Precision.FP16;
-      default -> throw new IllegalArgumentException("modes are FP32, FP16, NF4, NF4-FP16, INT8, INT8-FP16; was " + mode);
+      case "BF16" -> Precision.BF16;
+      default -> throw new IllegalArgumentException(
+          "modes are FP32, FP16, BF16, NF4, NF4-FP16, INT8, INT8-FP16; was " + mode);
     };
   }
 
@@ -223,7 +225,7 @@ public final class CoreBenchmark {
     int kvDim = KV_HEADS * (HIDDEN / HEADS);
     long perLayer = (long) HIDDEN * HIDDEN * 2 + (long) kvDim * HIDDEN * 2 + 3L * HIDDEN * INTER;
     long layers = perLayer * LAYERS;
-    int bytes = precision == Precision.FP16 ? 2 : 4;
+    int bytes = precision == Precision.FP32 ? 4 : 2;
     long lmHead = (long) VOCAB * HIDDEN * bytes;
     if (q == Quantization.NF4) {
       // lm_head stays dense; of a BF16 checkpoint (what this benchmark writes, and what the reference model ships),

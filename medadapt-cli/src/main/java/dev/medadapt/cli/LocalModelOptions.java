@@ -10,9 +10,10 @@ import picocli.CommandLine.Option;
 /** How a local model is loaded: the options every command that runs a local model shares (a picocli mixin). */
 final class LocalModelOptions {
   @Option(names = "--dtype", defaultValue = "FP32",
-      description = "FP32 (default) or FP16: precision of the weights and matrix products; FP16 halves memory and the "
-          + "bytes read per decoded token, with float16 rounding (its CPU speed depends on PyTorch's float16 "
-          + "product on the machine: docs/benchmarks.md).")
+      description = "FP32 (default), FP16 or BF16: precision of the weights and matrix products; FP16 halves memory and "
+          + "the bytes read per decoded token, with float16 rounding (its CPU speed depends on PyTorch's float16 "
+          + "product on the machine: docs/benchmarks.md); BF16 (CPU) keeps a BF16 checkpoint's weights as their "
+          + "bits at the same memory, with float32 arithmetic.")
   Precision dtype;
 
   @Option(names = "--quantization", defaultValue = "NONE",

@@ -33,7 +33,7 @@ public final class LogitsCommand implements Callable<Integer> {
   String ids;
 
   @Option(names = "--dtype", defaultValue = "FP32",
-      description = "FP32 (default) or FP16: precision of the weights and matrix products, as in generate, ask and eval.")
+      description = "FP32 (default), FP16 or BF16: precision of the weights and matrix products, as in generate, ask and eval.")
   Precision dtype;
 
   @Override

@@ -53,10 +53,19 @@ class GenerateCommandTest {
         "--max-new-tokens", "16", "--quantization", "INT8");
     assertThat(i8.code()).as(i8.err()).isZero();
     assertThat(i8.out()).isEqualTo(expectedInt8 + System.lineSeparator());
+    String expectedBf16;
+    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR)
+        .dtype(dev.medadapt.core.model.Precision.BF16).build()) {
+      expectedBf16 = lm.generate("Fever", GenerationOptions.greedy(16)).text();
+    }
+    LogitsCommandTest.Run bf16 = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
+        "--max-new-tokens", "16", "--dtype", "BF16");
+    assertThat(bf16.code()).as(bf16.err()).isZero();
+    assertThat(bf16.out()).isEqualTo(expectedBf16 + System.lineSeparator());
     LogitsCommandTest.Run bad = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "x",
-        "--dtype", "BF16");
+        "--dtype", "FP8");
     assertThat(bad.code()).isEqualTo(2);
-    assertThat(bad.err()).contains("--dtype").contains("FP32, FP16");
+    assertThat(bad.err()).contains("--dtype").contains("FP32, FP16, BF16");
   }
 
   @Test

@@ -54,7 +54,7 @@ public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
     return self();
   }
 
-  /** Precision of the frozen base; default FP32. */
+  /** Precision of the frozen base, FP32 or FP16; default FP32. BF16 (inference only) fails at {@code build()}. */
   public B precision(Precision v) {
     precision = v;
     return self();
@@ -97,6 +97,10 @@ public abstract class LoraRunBuilder<B extends LoraRunBuilder<B>> {
     Ensure.notNull(quantization, "quantization");
     if (quantization == Quantization.INT8) {
       throw new ConfigurationException("quantization INT8 is for inference; a frozen training base is NONE or NF4");
+    }
+    if (precision == Precision.BF16) {
+      throw new ConfigurationException("precision BF16 is for inference; a frozen training base is FP32 (which keeps a"
+          + " BF16 checkpoint's embedding and lm_head as their bits) or FP16, or quantization NF4");
     }
     Ensure.notNull(device, "device");
     Ensure.notNull(progress, "progress");

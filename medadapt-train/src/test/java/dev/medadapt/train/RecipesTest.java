@@ -103,5 +103,8 @@ class RecipesTest {
     assertThatThrownBy(() -> SftTrainer.builder().model(MODEL).data(MODEL).outputDir(tmp)
         .quantization(Quantization.INT8).build())
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("INT8 is for inference");
+    assertThatThrownBy(() -> CptTrainer.builder().model(MODEL).corpus(MODEL).outputDir(tmp)
+        .precision(dev.medadapt.core.model.Precision.BF16).build())
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("BF16 is for inference");
   }
 }

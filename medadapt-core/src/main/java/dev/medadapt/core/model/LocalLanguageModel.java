@@ -265,7 +265,9 @@ public final class LocalLanguageModel implements LanguageModel {
     /**
      * Precision of the weights and matrix products; default FP32. With {@link Quantization#NF4} it is
      * the type each layer's weight is dequantized to before its product: FP16 halves the bytes read per
-     * token (decoding is memory-bound, see docs/benchmarks.md) at float16 rounding of the products.
+     * token (decoding is memory-bound, see docs/benchmarks.md) at float16 rounding of the products. BF16 keeps a
+     * BF16 checkpoint's dense weights as their bits on the CPU ({@link Precision#BF16}); with a quantization it
+     * acts as FP32.
      */
     public Builder dtype(Precision dtype) {
       this.dtype = dtype;

@@ -4,19 +4,55 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
+import dev.medadapt.core.ConfigurationException;
 
 /**
- * A bias-free linear layer {@code y = x W^T} whose weight {@code [out, in]} is a {@link Bf16Matrix}. A few rows without
- * a gradient (a decode step) multiply on the bits in Java ({@link Bf16Matrix#multiply}), reading half the bytes of a
- * float32 weight; more rows (a prompt, a training loss) run over chunks of output rows, each widened to float32 for its
- * part of {@code y} and then freed, so the float32 weight never exists whole. Equal to {@link LinearProjection} over
- * the widened weight within float32 rounding of the sums. The training loss reads the rows directly
- * ({@code ChunkedLmHeadLoss}).
+ * A linear layer {@code y = x W^T + b} whose weight {@code [out, in]} is a {@link Bf16Matrix} and whose optional bias
+ * is float32. A few rows without a gradient (a decode step) multiply on the bits in Java ({@link Bf16Matrix#multiply}),
+ * reading half the bytes of a float32 weight; more rows (a prompt, a training loss) run over chunks of output rows,
+ * each widened to float32 for its part of {@code y} and then freed, so the float32 weight never exists whole. Equal to
+ * {@link LinearProjection} over the widened weight within float32 rounding of the sums. The training loss reads the
+ * rows directly ({@code ChunkedLmHeadLoss}).
  */
-public record Bf16LinearProjection(Bf16Matrix weight) implements HostProjection {
+public final class Bf16LinearProjection implements HostProjection {
   /** Input rows up to which a product runs on the bits in Java (a decode step of a batch of up to this many rows). */
   static final int HOST_MAX_ROWS = 32;
+
+  private final Bf16Matrix weight;
+  private final NDArray bias;
+  private final float[] biasValues;
+
+  /** A bias-free layer (lm_head). */
+  public Bf16LinearProjection(Bf16Matrix weight) {
+    this(weight, null);
+  }
+
+  /**
+   * @param weight {@code [out, in]} bits; owned by the model
+   * @param bias {@code [out]} float32, or null; owned by the model
+   * @throws ConfigurationException when the bias does not have {@code out} values
+   */
+  public Bf16LinearProjection(Bf16Matrix weight, NDArray bias) {
+    this.weight = weight;
+    this.bias = bias;
+    this.biasValues = bias == null ? null : JavaProduct.floats(bias);
+    if (biasValues != null && biasValues.length != weight.rows()) {
+      throw new ConfigurationException(weight.name() + ": bias has " + biasValues.length + " values for "
+          + weight.rows() + " output rows");
+    }
+  }
+
+  /** The weight's bits. */
+  public Bf16Matrix weight() {
+    return weight;
+  }
+
+  /** The float32 bias, or null. */
+  public NDArray bias() {
+    return bias;
+  }
 
   @Override
   public boolean takesOnHost(long rows) {
@@ -26,6 +62,7 @@ public record Bf16LinearProjection(Bf16Matrix weight) implements HostProjection 
   @Override
   public void multiplyHost(float[] x, int rows, float[] y) {
     weight.multiply(x, rows, y);
+    JavaProduct.addBias(y, rows, Math.toIntExact(weight.rows()), biasValues);
   }
 
   @Override
@@ -40,8 +77,16 @@ public record Bf16LinearProjection(Bf16Matrix weight) implements HostProjection 
     NDList parts = new NDList();
     try (NDManager tmp = m.newSubManager()) {
       for (long v0 = 0; v0 < out; v0 += chunk) {
-        NDArray w = weight.rows(tmp, v0, Math.min(out, v0 + chunk));
-        parts.add(Linear.linear(x, w, null).singletonOrThrow());
+        long v1 = Math.min(out, v0 + chunk);
+        NDArray w = weight.rows(tmp, v0, v1);
+        NDArray b = null;
+        if (bias != null) {
+          b = bias.get(new NDIndex(v0 + ":" + v1));
+          b.attach(tmp);
+        }
+        NDArray part = Linear.linear(x, w, b).singletonOrThrow();
+        part.attach(tmp);
+        parts.add(part);
       }
       NDArray y = parts.size() == 1 ? parts.singletonOrThrow() : NDArrays.concat(parts, -1);
       y.attach(m);

@@ -13,7 +13,7 @@ import dev.medadapt.core.safetensors.TensorInfo;
 import dev.medadapt.core.safetensors.internal.DirectBuffers;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
 import java.util.Arrays;
 
@@ -25,8 +25,9 @@ import java.util.Arrays;
  * (a gather of token rows; the chunked lm_head loss), this saves 0.93 GB of the 1.5B shape's 7.1 GB float32
  * weights. DJL has no bfloat16 tensor on this engine (one aborts the JVM), hence the host copy.
  *
- * <p>The bits live in direct buffers of at most 1 GiB each; widened rows go through one reused float32 staging
- * buffer into a tensor owned by the caller's manager. Thread-safe; {@link #close} frees the buffers.
+ * <p>The bits live in direct buffers of at most 1 GiB each; widened rows go through a reused float32 staging
+ * buffer ({@link Staging}, which the matrices of one model may share) into a tensor owned by the caller's manager.
+ * Thread-safe; {@link #close} frees the buffers.
  */
 public final class Bf16Matrix implements AutoCloseable {
   private static final long PART_BYTES = 1L << 30;
@@ -39,9 +40,39 @@ public final class Bf16Matrix implements AutoCloseable {
   private final int rowsPerPart;
   private ShortBuffer[] parts;
   private ByteBuffer[] owners;
-  private ByteBuffer staging;
+  private Staging staging;
 
-  private Bf16Matrix(String name, long rows, int cols, long partBytes) {
+  /**
+   * The float32 buffer that widened rows pass through on their way into a tensor, kept between calls (up to {@link
+   * #STAGING_FLOATS}); one may serve many matrices, which take turns. Freed when the last matrix using it closes.
+   */
+  static final class Staging {
+    private ByteBuffer buffer;
+    private int users;
+
+    synchronized void retain() {
+      users++;
+    }
+
+    synchronized void release() {
+      if (--users == 0) {
+        DirectBuffers.free(buffer);
+        buffer = null;
+      }
+    }
+
+    /** A buffer of at least {@code floats} float32 values; the caller holds this object's lock while it uses it. */
+    ByteBuffer atLeast(int floats) {
+      if (buffer == null || buffer.capacity() < floats * 4L) {
+        DirectBuffers.free(buffer);
+        buffer = ByteBuffer.allocateDirect(Math.max(floats, Math.min(STAGING_FLOATS, 1 << 20)) * 4)
+            .order(ByteOrder.nativeOrder());
+      }
+      return buffer;
+    }
+  }
+
+  private Bf16Matrix(String name, long rows, int cols, long partBytes, Staging staging) {
     this.name = name;
     this.rows = rows;
     this.cols = cols;
@@ -53,6 +84,8 @@ public final class Bf16Matrix implements AutoCloseable {
       long r = Math.min(rowsPerPart, rows - (long) i * rowsPerPart);
       owners[i] = ByteBuffer.allocateDirect(Math.toIntExact(r * cols * 2)).order(ByteOrder.LITTLE_ENDIAN);
     }
+    this.staging = staging;
+    staging.retain();
   }
 
   /**
@@ -61,11 +94,21 @@ public final class Bf16Matrix implements AutoCloseable {
    * @throws ModelFormatException when the tensor is missing, not BF16 or of another shape
    */
   public static Bf16Matrix read(SafetensorsReader reader, String name, long rows, int cols) {
-    return read(reader, name, rows, cols, PART_BYTES);
+    return read(reader, name, rows, cols, PART_BYTES, new Staging());
+  }
+
+  /** As {@link #read(SafetensorsReader, String, long, int)}, widening rows through {@code staging} (shared). */
+  static Bf16Matrix read(SafetensorsReader reader, String name, long rows, int cols, Staging staging) {
+    return read(reader, name, rows, cols, PART_BYTES, staging);
   }
 
   /** As {@link #read(SafetensorsReader, String, long, int)} with buffers of at most {@code partBytes} (tests). */
   static Bf16Matrix read(SafetensorsReader reader, String name, long rows, int cols, long partBytes) {
+    return read(reader, name, rows, cols, partBytes, new Staging());
+  }
+
+  private static Bf16Matrix read(SafetensorsReader reader, String name, long rows, int cols, long partBytes,
+      Staging staging) {
     TensorInfo t = reader.info(name).orElseThrow(() -> new ModelFormatException("tensor " + name + " is missing"));
     if (t.dtype() != DType.BF16) {
       throw new ModelFormatException("tensor " + name + " in " + t.file() + " has dtype " + t.dtype()
@@ -75,7 +118,7 @@ public final class Bf16Matrix implements AutoCloseable {
       throw new ModelFormatException("tensor " + name + " in " + t.file() + " has shape " + t.shapeString()
           + " but config.json implies [" + rows + ", " + cols + "]");
     }
-    Bf16Matrix m = new Bf16Matrix(name, rows, cols, partBytes);
+    Bf16Matrix m = new Bf16Matrix(name, rows, cols, partBytes, staging);
     try {
       // The tensor is contiguous: the parts take consecutive row ranges of one ordered read.
       int[] part = {0};
@@ -161,25 +204,32 @@ public final class Bf16Matrix implements AutoCloseable {
   }
 
   private NDArray widen(NDManager manager, long[] indices, int from, int to) {
+    synchronized (staging) {
+      return widen(staging.atLeast((to - from) * cols), manager, indices, from, to);
+    }
+  }
+
+  private NDArray widen(ByteBuffer buffer, NDManager manager, long[] indices, int from, int to) {
     int n = to - from;
     int floats = n * cols;
-    if (staging == null || staging.capacity() < floats * 4L) {
-      DirectBuffers.free(staging);
-      staging = ByteBuffer.allocateDirect(Math.max(floats, Math.min(STAGING_FLOATS, 1 << 20)) * 4)
-          .order(ByteOrder.nativeOrder());
-    }
-    FloatBuffer out = staging.clear().asFloatBuffer();
-    for (int i = 0; i < n; i++) {
-      long r = indices[from + i];
-      ShortBuffer src = parts[(int) (r / rowsPerPart)];
-      int base = (int) (r % rowsPerPart) * cols;
-      int o = i * cols;
-      for (int c = 0; c < cols; c++) {
-        out.put(o + c, Float.intBitsToFloat(src.get(base + c) << 16));
+    IntBuffer out = buffer.clear().asIntBuffer();
+    ShortBuffer[] p = parts;
+    // A float32's bits are the bfloat16's followed by 16 zero bits; rows split over the cores (a prompt's product
+    // widens every layer's weight).
+    OutputRows.split(n, (i0, i1) -> {
+      short[] row = new short[cols];
+      int[] bits = new int[cols];
+      for (int i = i0; i < i1; i++) {
+        long r = indices[from + i];
+        p[(int) (r / rowsPerPart)].get((int) (r % rowsPerPart) * cols, row, 0, cols);
+        for (int c = 0; c < cols; c++) {
+          bits[c] = row[c] << 16;
+        }
+        out.put(i * cols, bits, 0, cols);
       }
-    }
+    });
     // PyTorch's from_blob reads the staging buffer; the duplicate is a tensor of its own, so the buffer is free.
-    NDArray blob = manager.create(staging.clear().limit(floats * 4).slice().order(ByteOrder.nativeOrder()),
+    NDArray blob = manager.create(buffer.clear().limit(floats * 4).slice().order(ByteOrder.nativeOrder()),
         new Shape(n, cols), DataType.FLOAT32);
     NDArray owned = blob.duplicate();
     blob.close();
@@ -221,7 +271,7 @@ public final class Bf16Matrix implements AutoCloseable {
     }
   }
 
-  /** Frees the bits and the staging buffer; idempotent. */
+  /** Frees the bits, and the staging buffer when no other matrix shares it; idempotent. */
   @Override
   public synchronized void close() {
     if (owners != null) {
@@ -229,7 +279,9 @@ public final class Bf16Matrix implements AutoCloseable {
         DirectBuffers.free(b);
       }
     }
-    DirectBuffers.free(staging);
+    if (staging != null) {
+      staging.release();
+    }
     owners = null;
     parts = null;
     staging = null;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.medadapt.core.ConfigurationException;
 import dev.medadapt.core.Ensure;
 import dev.medadapt.core.ModelFormatException;
 import dev.medadapt.core.model.Precision;
@@ -152,11 +153,16 @@ public final class Qwen2Model implements AutoCloseable {
       int kvDim = cfg.numKeyValueHeads() * cfg.headDim();
       int inter = cfg.intermediateSize();
       int v = cfg.vocabSize();
-      boolean hostBf16 = bf16Vocabulary && precision == Precision.FP32 && !device.isGpu();
+      if (precision == Precision.BF16 && device.isGpu()) {
+        throw new ConfigurationException("precision BF16 keeps the weights as bfloat16 bits in host memory and runs on"
+            + " the CPU only; device was " + device + " (use FP16 or FP32 there)");
+      }
+      boolean floatArithmetic = precision == Precision.FP32 || precision == Precision.BF16;
+      boolean hostBf16 = (bf16Vocabulary || precision == Precision.BF16) && floatArithmetic && !device.isGpu();
       // Quantized layers (NF4) with a dense lm_head: on the CPU a BF16 checkpoint's lm_head stays as its bits, which a
       // decode step multiplies in Java at half the bytes of a float32 copy (0.93 GB a token on the 1.5B shape).
       boolean bf16Head = hostBf16 || (linearLoader != null && !linearLoader.includesLmHead()
-          && precision == Precision.FP32 && !device.isGpu());
+          && floatArithmetic && !device.isGpu());
       Bf16Matrix embedBits = hostBf16 || (bf16Head && cfg.tieWordEmbeddings())
           ? src.bf16Matrix("model.embed_tokens.weight", v, h) : null;
       NDArray embed = embedBits == null ? src.dense("model.embed_tokens.weight", v, h) : null;
@@ -164,7 +170,8 @@ public final class Qwen2Model implements AutoCloseable {
           : new EmbeddingProjection(embed));
       NDArray[] in = new NDArray[cfg.numHiddenLayers()];
       NDArray[] post = new NDArray[cfg.numHiddenLayers()];
-      LinearLoader lin = linearLoader != null ? linearLoader : WeightSource::linearDense;
+      LinearLoader lin = linearLoader != null ? linearLoader
+          : precision == Precision.BF16 ? WeightSource::linearBf16 : WeightSource::linearDense;
       for (int l = 0; l < cfg.numHiddenLayers(); l++) {
         String p = "model.layers." + l + ".";
         in[l] = src.floatParam(p + "input_layernorm.weight", h);
@@ -234,6 +241,8 @@ public final class Qwen2Model implements AutoCloseable {
     private final Path dir;
     private ByteBuffer staging;
     private final Map<Integer, float[]> scratch = new java.util.HashMap<>();
+    /** The float32 buffer that all bfloat16 matrices of the model widen rows through, one at a time. */
+    private final Bf16Matrix.Staging staging16 = new Bf16Matrix.Staging();
     /** The {@link Bf16Matrix}es read so far: the model's on success, freed on failure. */
     private final List<Bf16Matrix> hostMatrices = new ArrayList<>();
 
@@ -306,7 +315,7 @@ public final class Qwen2Model implements AutoCloseable {
       }
       Bf16Matrix m;
       try {
-        m = Bf16Matrix.read(reader, name, rows, cols);
+        m = Bf16Matrix.read(reader, name, rows, cols, staging16);
       } catch (OutOfMemoryError e) {
         // Direct buffers count against -XX:MaxDirectMemorySize (by default the maximum heap size).
         LOG.warn("{}: no room for its {} MB of bfloat16 bits in direct memory ({}); loading it as float32", name,
@@ -374,6 +383,19 @@ public final class Qwen2Model implements AutoCloseable {
       NDArray weight = w.dense(module + ".weight", out, in);
       NDArray bias = hasBias ? w.floatParam(module + ".bias", out) : null;
       return new LinearProjection(weight, bias);
+    }
+
+    /**
+     * A linear layer on its checkpoint's bfloat16 bits ({@link Bf16LinearProjection}, float32 bias), or dense when the
+     * checkpoint stores the weight in another dtype or direct memory has no room for it.
+     */
+    public static Projection linearBf16(WeightSource w, String module, int out, int in, boolean hasBias) {
+      Bf16Matrix bits = w.bf16Matrix(module + ".weight", out, in);
+      if (bits == null) {
+        return linearDense(w, module, out, in, hasBias);
+      }
+      NDArray bias = hasBias ? w.floatParam(module + ".bias", out) : null;
+      return new Bf16LinearProjection(bits, bias);
     }
   }
 

@@ -100,6 +100,15 @@ class HostDecoderTest {
   }
 
   @Test
+  void bf16PrecisionDecodesOnTheBitsAsTheTensorPath() {
+    try (Qwen2Model model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-bf16-tied"), Device.cpu(),
+        Precision.BF16)) {
+      assertThat(model.projection("model.layers.1.mlp.down_proj")).isInstanceOf(Bf16LinearProjection.class);
+      assertSame(run(model, true, 20), run(model, false, 20), 1e-5);
+    }
+  }
+
+  @Test
   void nf4ModelOfABf16CheckpointKeepsLmHeadAsBitsAndDecodesAsTheTensorPath() {
     // NF4 layers leave lm_head dense: a BF16 checkpoint's stays as its bits (here tied to the embedding).
     try (Qwen2Model model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-bf16-tied"), Device.cpu(),

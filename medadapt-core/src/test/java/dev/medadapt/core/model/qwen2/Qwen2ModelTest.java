@@ -224,6 +224,66 @@ class Qwen2ModelTest {
     }
   }
 
+  /**
+   * Precision BF16 keeps every linear layer, the embedding and lm_head of a BF16 checkpoint as bfloat16 bits and gives
+   * the logits of the float32 copy, on prompts long enough for the chunked tensor product (48 rows) and for a decode
+   * step's few rows; the bf16 fixture also against the float64 reference. A float32 checkpoint loads as float32.
+   */
+  @Test
+  void bf16PrecisionKeepsTheLayersAsBitsAndGivesTheLogitsOfTheFloat32Copy(@TempDir Path dir) throws Exception {
+    Path src = TestResources.tinyModel("qwen2-tiny-f32"); // untied, with q/k/v biases
+    Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+    SafetensorsWriter w = new SafetensorsWriter();
+    try (SafetensorsReader r = SafetensorsReader.open(src)) {
+      for (String n : r.names()) {
+        w.add(n, DType.BF16, r.info(n).orElseThrow().shape(), r.readFloats(n));
+      }
+    }
+    w.write(dir.resolve("model.safetensors"));
+    Path tied = TestResources.tinyModel("qwen2-tiny-bf16-tied");
+    for (Path model : new Path[] {tied, dir}) {
+      try (Qwen2Model dense = Qwen2Model.load(model, Device.cpu(), Precision.FP32);
+          Qwen2Model bits = Qwen2Model.load(model, Device.cpu(), Precision.BF16);
+          NDManager a = dense.manager().newSubManager();
+          NDManager b = bits.manager().newSubManager()) {
+        for (String name : bits.projectionNames()) {
+          assertThat(bits.projection(name)).as(name).isInstanceOf(name.equals("model.embed_tokens")
+              ? Bf16EmbeddingProjection.class : Bf16LinearProjection.class);
+        }
+        assertThat(((Bf16LinearProjection) bits.projection("model.layers.0.self_attn.q_proj")).bias()).isNotNull();
+        int vocab = bits.config().vocabSize();
+        long[][] ids = new long[3][16];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        for (long[] row : ids) {
+          for (int t = 0; t < row.length; t++) {
+            row[t] = rnd.nextInt(vocab);
+          }
+        }
+        float[] expected = dense.forward(a.create(ids)).toFloatArray();
+        float[] got = bits.forward(b.create(ids)).toFloatArray();
+        assertThat(maxRel(got, expected)).as(model.toString()).isLessThanOrEqualTo(1e-5);
+        long[][] one = {ids[0]};
+        assertThat(maxRel(bits.forward(b.create(one)).toFloatArray(), dense.forward(a.create(one)).toFloatArray()))
+            .as(model + ", 16 rows on the bits in Java").isLessThanOrEqualTo(1e-5);
+      }
+    }
+    Reference ref = Reference.of(tied);
+    try (Qwen2Model m = Qwen2Model.load(tied, Device.cpu(), Precision.BF16);
+        NDManager req = m.manager().newSubManager()) {
+      assertThat(relError(m.forward(req.create(new long[][] {ref.ids()})).toFloatArray(), ref.logits()))
+          .isLessThanOrEqualTo(1e-4);
+    }
+    try (Qwen2Model f32 = Qwen2Model.load(src, Device.cpu(), Precision.BF16);
+        Qwen2Model dense = Qwen2Model.load(src, Device.cpu(), Precision.FP32);
+        NDManager a = dense.manager().newSubManager();
+        NDManager b = f32.manager().newSubManager()) {
+      assertThat(f32.projection("lm_head")).isInstanceOf(LinearProjection.class);
+      assertThat(f32.projection("model.layers.0.mlp.up_proj")).isInstanceOf(LinearProjection.class);
+      long[][] ids = {{1, 2, 3, 4, 5}};
+      assertThat(f32.forward(b.create(ids)).toFloatArray()).containsExactly(dense.forward(a.create(ids)).toFloatArray());
+    }
+  }
+
   /** A matrix split over several buffers reads its rows back in order. */
   @Test
   void bf16MatrixAcrossPartsReadsRowsAndGathersInOrder(@TempDir Path dir) throws Exception {
