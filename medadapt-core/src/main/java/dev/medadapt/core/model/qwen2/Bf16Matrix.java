@@ -61,6 +61,11 @@ public final class Bf16Matrix implements AutoCloseable {
       }
     }
 
+    /** Whether a buffer is allocated (tests). */
+    synchronized boolean holdsBuffer() {
+      return buffer != null;
+    }
+
     /** A buffer of at least {@code floats} float32 values; the caller holds this object's lock while it uses it. */
     ByteBuffer atLeast(int floats) {
       if (buffer == null || buffer.capacity() < floats * 4L) {

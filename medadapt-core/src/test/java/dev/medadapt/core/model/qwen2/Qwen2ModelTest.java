@@ -314,6 +314,50 @@ class Qwen2ModelTest {
     }
   }
 
+  /** Matrices sharing one staging buffer widen their own rows, and the buffer goes with the last of them. */
+  @Test
+  void bf16MatricesShareAStagingBufferUntilTheLastCloses(@TempDir Path dir) throws Exception {
+    int cols = 16;
+    float[] a = new float[300 * cols];
+    float[] b = new float[7 * cols];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    for (float[] v : new float[][] {a, b}) {
+      for (int i = 0; i < v.length; i++) {
+        v[i] = Float.intBitsToFloat(Float.floatToRawIntBits((float) rnd.nextGaussian()) & 0xffff0000);
+      }
+    }
+    SafetensorsWriter w = new SafetensorsWriter();
+    w.add("a", DType.BF16, new long[] {300, cols}, a);
+    w.add("b", DType.BF16, new long[] {7, cols}, b);
+    w.write(dir.resolve("m.safetensors"));
+    Bf16Matrix.Staging staging = new Bf16Matrix.Staging();
+    try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("m.safetensors"));
+        NDManager mgr = NDManager.newBaseManager("PyTorch")) {
+      Bf16Matrix ma = Bf16Matrix.read(r, "a", 300, cols, staging);
+      Bf16Matrix mb = Bf16Matrix.read(r, "b", 7, cols, staging);
+      assertThat(staging.holdsBuffer()).isFalse();
+      assertThat(ma.rows(mgr, 0, 300).toFloatArray()).containsExactly(a); // 300 rows: widened on both cores
+      assertThat(mb.rows(mgr, 0, 7).toFloatArray()).containsExactly(b);
+      assertThat(staging.holdsBuffer()).isTrue();
+      ma.close();
+      assertThat(staging.holdsBuffer()).isTrue();
+      assertThat(mb.gather(mgr, new long[] {6, 0}).toFloatArray())
+          .containsExactly(concat(java.util.Arrays.copyOfRange(b, 6 * cols, 7 * cols),
+              java.util.Arrays.copyOfRange(b, 0, cols)));
+      mb.close();
+      mb.close(); // idempotent: releases the staging buffer once
+      assertThat(staging.holdsBuffer()).isFalse();
+      assertThatThrownBy(() -> ma.rows(mgr, 0, 1)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("a: matrix closed");
+    }
+  }
+
+  private static float[] concat(float[] x, float[] y) {
+    float[] z = java.util.Arrays.copyOf(x, x.length + y.length);
+    System.arraycopy(y, 0, z, x.length, y.length);
+    return z;
+  }
+
   @Test
   void missingTensorNamesItAndItsShape(@TempDir Path dir) throws Exception {
     Path src = TestResources.tinyModel("qwen2-tiny-f32");
