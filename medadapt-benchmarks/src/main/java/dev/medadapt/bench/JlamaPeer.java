@@ -19,8 +19,8 @@ final class JlamaPeer {
   private JlamaPeer() {}
 
   /**
-   * Jlama's counterpart of each MedAdapt mode: fp32 weights vs bf16-as-stored, NF4 vs Jlama's Q4, and INT8 against
-   * Jlama's fastest, Q4.
+   * Jlama's counterpart of each MedAdapt mode: FP32, FP16 and BF16 vs bf16-as-stored, NF4 vs Jlama's Q4, and INT8
+   * against Jlama's fastest, Q4.
    */
   private static final Map<String, String> PEER_MODE = Map.of("FP32", "BF16", "FP16", "BF16", "BF16", "BF16", "NF4", "Q4",
       "NF4-FP16", "Q4", "INT8", "Q4", "INT8-FP16", "Q4");

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.medadapt.core.llm.ChatMessage;
 import dev.medadapt.core.llm.GenerationOptions;
 import dev.medadapt.core.model.LocalLanguageModel;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.model.Quantization;
 import dev.medadapt.core.testing.TestResources;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class GenerateCommandTest {
@@ -35,37 +38,28 @@ class GenerateCommandTest {
 
   @Test
   void loadOptionsReachTheModel() {
-    String expected;
-    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR)
-        .dtype(dev.medadapt.core.model.Precision.FP16).quantization(dev.medadapt.core.model.Quantization.NF4).build()) {
-      expected = lm.generate("Fever", GenerationOptions.greedy(16)).text();
-    }
-    LogitsCommandTest.Run r = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
-        "--max-new-tokens", "16", "--dtype", "FP16", "--quantization", "NF4");
-    assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).isEqualTo(expected + System.lineSeparator());
-    String expectedInt8;
-    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR)
-        .quantization(dev.medadapt.core.model.Quantization.INT8).build()) {
-      expectedInt8 = lm.generate("Fever", GenerationOptions.greedy(16)).text();
-    }
-    LogitsCommandTest.Run i8 = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
-        "--max-new-tokens", "16", "--quantization", "INT8");
-    assertThat(i8.code()).as(i8.err()).isZero();
-    assertThat(i8.out()).isEqualTo(expectedInt8 + System.lineSeparator());
-    String expectedBf16;
-    try (LocalLanguageModel lm = LocalLanguageModel.builder().modelPath(DIR)
-        .dtype(dev.medadapt.core.model.Precision.BF16).build()) {
-      expectedBf16 = lm.generate("Fever", GenerationOptions.greedy(16)).text();
-    }
-    LogitsCommandTest.Run bf16 = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "Fever",
-        "--max-new-tokens", "16", "--dtype", "BF16");
-    assertThat(bf16.code()).as(bf16.err()).isZero();
-    assertThat(bf16.out()).isEqualTo(expectedBf16 + System.lineSeparator());
+    assertGeneratesAsTheBuilder(b -> b.dtype(Precision.FP16).quantization(Quantization.NF4),
+        "--dtype", "FP16", "--quantization", "NF4");
+    assertGeneratesAsTheBuilder(b -> b.quantization(Quantization.INT8), "--quantization", "INT8");
+    assertGeneratesAsTheBuilder(b -> b.dtype(Precision.BF16), "--dtype", "BF16");
     LogitsCommandTest.Run bad = LogitsCommandTest.run("generate", "--model", DIR.toString(), "--prompt", "x",
         "--dtype", "FP8");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("--dtype").contains("FP32, FP16, BF16");
+  }
+
+  /** {@code generate} with {@code flags} prints what a model built with {@code options} generates, greedily. */
+  private static void assertGeneratesAsTheBuilder(UnaryOperator<LocalLanguageModel.Builder> options, String... flags) {
+    String expected;
+    try (LocalLanguageModel lm = options.apply(LocalLanguageModel.builder().modelPath(DIR)).build()) {
+      expected = lm.generate("Fever", GenerationOptions.greedy(16)).text();
+    }
+    List<String> args = new java.util.ArrayList<>(List.of("generate", "--model", DIR.toString(), "--prompt", "Fever",
+        "--max-new-tokens", "16"));
+    args.addAll(List.of(flags));
+    LogitsCommandTest.Run r = LogitsCommandTest.run(args.toArray(String[]::new));
+    assertThat(r.code()).as(String.join(" ", flags) + ": " + r.err()).isZero();
+    assertThat(r.out()).as(String.join(" ", flags)).isEqualTo(expected + System.lineSeparator());
   }
 
   @Test

@@ -172,14 +172,7 @@ class Qwen2ModelTest {
   @Test
   void bf16VocabularyGivesTheLogitsOfTheFloat32Copy(@TempDir Path dir) throws Exception {
     Path src = TestResources.tinyModel("qwen2-tiny-f32");
-    Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
-    SafetensorsWriter w = new SafetensorsWriter();
-    try (SafetensorsReader r = SafetensorsReader.open(src)) {
-      for (String n : r.names()) {
-        w.add(n, DType.BF16, r.info(n).orElseThrow().shape(), r.readFloats(n));
-      }
-    }
-    w.write(dir.resolve("model.safetensors"));
+    writeBf16Copy(src, dir);
     Reference ref = Reference.of(TestResources.tinyModel("qwen2-tiny-bf16-tied"));
     for (Path model : new Path[] {TestResources.tinyModel("qwen2-tiny-bf16-tied"), dir}) {
       long[][] ids = {ref.ids(), ref.ids().clone()};
@@ -232,14 +225,7 @@ class Qwen2ModelTest {
   @Test
   void bf16PrecisionKeepsTheLayersAsBitsAndGivesTheLogitsOfTheFloat32Copy(@TempDir Path dir) throws Exception {
     Path src = TestResources.tinyModel("qwen2-tiny-f32"); // untied, with q/k/v biases
-    Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
-    SafetensorsWriter w = new SafetensorsWriter();
-    try (SafetensorsReader r = SafetensorsReader.open(src)) {
-      for (String n : r.names()) {
-        w.add(n, DType.BF16, r.info(n).orElseThrow().shape(), r.readFloats(n));
-      }
-    }
-    w.write(dir.resolve("model.safetensors"));
+    writeBf16Copy(src, dir);
     Path tied = TestResources.tinyModel("qwen2-tiny-bf16-tied");
     for (Path model : new Path[] {tied, dir}) {
       try (Qwen2Model dense = Qwen2Model.load(model, Device.cpu(), Precision.FP32);
@@ -282,6 +268,18 @@ class Qwen2ModelTest {
       long[][] ids = {{1, 2, 3, 4, 5}};
       assertThat(f32.forward(b.create(ids)).toFloatArray()).containsExactly(dense.forward(a.create(ids)).toFloatArray());
     }
+  }
+
+  /** Writes {@code src}'s config and every tensor, rounded to BF16, into {@code dir}: a BF16 checkpoint. */
+  private static void writeBf16Copy(Path src, Path dir) throws Exception {
+    Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+    SafetensorsWriter w = new SafetensorsWriter();
+    try (SafetensorsReader r = SafetensorsReader.open(src)) {
+      for (String n : r.names()) {
+        w.add(n, DType.BF16, r.info(n).orElseThrow().shape(), r.readFloats(n));
+      }
+    }
+    w.write(dir.resolve("model.safetensors"));
   }
 
   /** A matrix split over several buffers reads its rows back in order. */
