@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * {@code seed}, {@code stopStrings -> stop} (also cut locally), and, only when set, the vLLM
  * extensions {@code topK -> top_k} and {@code stopTokenIds -> stop_token_ids}.
  *
- * <p>Failures: HTTP 429 and 5xx, connection errors and timeouts are retried up to {@code maxRetries}
+ * <p>Failures: HTTP 429 and 5xx, connection errors and timeouts (no headers, or a body that goes silent, for
+ * {@code requestTimeout}) are retried up to {@code maxRetries}
  * times with exponential backoff and jitter drawn from a generator seeded by {@code seed} (a
  * {@code Retry-After} header is honoured); a streamed call is not retried once text has been
  * passed to the callback. Other statuses fail at once. Every failure is a
@@ -214,15 +215,19 @@ public final class OpenAiLanguageModel implements LanguageModel {
     return out;
   }
 
+  /**
+   * Cancels the requests still in flight and frees the client's connections (JDK 21 and later; on JDK 17 the client
+   * has no close and its idle connections time out on their own). Does not wait for a reply: {@code HttpClient.close()}
+   * would wait, uninterruptibly, for every request the client ever sent to finish.
+   */
   @Override
   public void close() {
-    Object c = client;
-    if (c instanceof AutoCloseable closeable) { // HttpClient is AutoCloseable from JDK 21
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        LOG.debug("closing the HTTP client failed", e);
-      }
+    try {
+      HttpClient.class.getMethod("shutdownNow").invoke(client);
+    } catch (NoSuchMethodException e) {
+      // JDK 17: nothing to free.
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("shutting down the HTTP client failed", e);
     }
   }
 
@@ -431,7 +436,7 @@ public final class OpenAiLanguageModel implements LanguageModel {
         HttpResponse<InputStream> resp = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         int status = resp.statusCode();
         if (status / 100 == 2) {
-          try (InputStream in = resp.body()) {
+          try (InputStream in = new IdleTimeoutInputStream(resp.body(), requestTimeout, "POST " + uri)) {
             if (stream == null) {
               byte[] bytes = in.readAllBytes();
               try {
@@ -717,7 +722,10 @@ public final class OpenAiLanguageModel implements LanguageModel {
       return this;
     }
 
-    /** Time until the response headers arrive. Default 300 s. */
+    /**
+     * Time until the response headers arrive, and the longest silence allowed while the body streams in (a server that
+     * stops sending in the middle of a reply fails, and is retried as a timeout). Default 300 s.
+     */
     public Builder requestTimeout(Duration requestTimeout) {
       this.requestTimeout = requestTimeout;
       return this;

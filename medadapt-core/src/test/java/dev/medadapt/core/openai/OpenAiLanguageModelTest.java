@@ -159,6 +159,38 @@ class OpenAiLanguageModelTest {
   }
 
   @Test
+  void aBodyThatStallsIsATimeoutAndIsRetried() {
+    // Headers and half a JSON reply, then silence far longer than the request timeout: the reader must not block.
+    String half = CHAT_OK.substring(0, CHAT_OK.length() / 2);
+    Reply stalled = new Reply(200, Map.of("Content-Type", "application/json"),
+        List.of(half, CHAT_OK.substring(half.length())), 0).stallingBetweenParts(5_000);
+    server.reply(stalled).reply(Reply.json(200, CHAT_OK));
+    long start = System.nanoTime();
+    try (OpenAiLanguageModel lm = client().requestTimeout(Duration.ofMillis(300)).maxRetries(1).build()) {
+      Generation g = lm.chat(List.of(ChatMessage.user("q")), GenerationOptions.greedy(4));
+      assertThat(g.text()).isNotEmpty();
+    }
+    assertThat(server.requests()).hasSize(2);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(4_000));
+  }
+
+  @Test
+  void aStreamThatStallsAfterTextFailsAsATimeoutWithoutRetrying() {
+    Reply stalled = Reply.sse(List.of("{\"choices\":[{\"delta\":{\"content\":\"Vitamin\"},\"finish_reason\":null}]}",
+        "[DONE]")).stallingBetweenParts(5_000);
+    server.reply(stalled);
+    try (OpenAiLanguageModel lm = client().requestTimeout(Duration.ofMillis(300)).maxRetries(2).build()) {
+      List<String> pieces = new ArrayList<>();
+      assertThatThrownBy(() -> lm.chat(List.of(ChatMessage.user("q")), GenerationOptions.greedy(4), pieces::add))
+          .isInstanceOf(ModelServiceException.class)
+          .hasMessageContaining("not retried")
+          .hasMessageContaining("no reply bytes for 300 ms");
+      assertThat(pieces).containsExactly("Vitamin");
+    }
+    assertThat(server.requests()).hasSize(1);
+  }
+
+  @Test
   void streamsChatDeltasAndStopsAtStopString() throws Exception {
     server.reply(Reply.sse(List.of(
         "{\"choices\":[{\"delta\":{\"role\":\"assistant\"},\"finish_reason\":null}]}",

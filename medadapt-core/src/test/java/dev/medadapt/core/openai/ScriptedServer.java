@@ -33,8 +33,15 @@ final class ScriptedServer implements AutoCloseable {
     }
   }
 
-  /** A scripted reply: status, headers, body parts (each flushed separately), delay before answering. */
-  record Reply(int status, Map<String, String> headers, List<String> parts, long delayMillis) {
+  /**
+   * A scripted reply: status, headers, body parts (each flushed separately), delay before answering, and a pause before
+   * every part after the first (a server that stalls in the middle of a body).
+   */
+  record Reply(int status, Map<String, String> headers, List<String> parts, long delayMillis, long stallMillis) {
+    Reply(int status, Map<String, String> headers, List<String> parts, long delayMillis) {
+      this(status, headers, parts, delayMillis, 0);
+    }
+
     static Reply json(int status, String body) {
       return new Reply(status, Map.of("Content-Type", "application/json"), List.of(body), 0);
     }
@@ -50,11 +57,15 @@ final class ScriptedServer implements AutoCloseable {
     Reply withHeader(String k, String v) {
       Map<String, String> h = new java.util.LinkedHashMap<>(headers);
       h.put(k, v);
-      return new Reply(status, h, parts, delayMillis);
+      return new Reply(status, h, parts, delayMillis, stallMillis);
     }
 
     Reply delayed(long millis) {
-      return new Reply(status, headers, parts, millis);
+      return new Reply(status, headers, parts, millis, stallMillis);
+    }
+
+    Reply stallingBetweenParts(long millis) {
+      return new Reply(status, headers, parts, delayMillis, millis);
     }
   }
 
@@ -88,8 +99,11 @@ final class ScriptedServer implements AutoCloseable {
         r.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
         exchange.sendResponseHeaders(r.status(), 0);
         try (OutputStream out = exchange.getResponseBody()) {
-          for (String p : r.parts()) {
-            out.write(p.getBytes(StandardCharsets.UTF_8));
+          for (int i = 0; i < r.parts().size(); i++) {
+            if (i > 0 && r.stallMillis() > 0) {
+              Thread.sleep(r.stallMillis());
+            }
+            out.write(r.parts().get(i).getBytes(StandardCharsets.UTF_8));
             out.flush();
           }
         }
