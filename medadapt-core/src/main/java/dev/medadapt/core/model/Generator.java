@@ -77,15 +77,17 @@ public final class Generator {
     Ensure.notNull(options, "options");
     int b = prompts.size();
     int width = 0;
-    for (int[] p : prompts) {
-      if (p.length == 0) {
-        throw new dev.medadapt.core.ConfigurationException("prompt must have at least one token");
+    for (int i = 0; i < b; i++) {
+      int[] p = prompts.get(i);
+      String which = b == 1 ? "prompt" : "prompt " + i + " of the batch";
+      if (p == null || p.length == 0) {
+        throw new dev.medadapt.core.ConfigurationException(which + " must have at least one token");
+      }
+      if (p.length >= maxContext) {
+        throw new dev.medadapt.core.ConfigurationException(
+            which + " of " + p.length + " tokens leaves no room in the context of " + maxContext + " tokens");
       }
       width = Math.max(width, p.length);
-    }
-    if (width >= maxContext) {
-      throw new dev.medadapt.core.ConfigurationException(
-          "prompt of " + width + " tokens leaves no room in the context of " + maxContext + " tokens");
     }
     Set<Integer> stops = new HashSet<>(eosTokenIds);
     stops.addAll(options.stopTokenIds());

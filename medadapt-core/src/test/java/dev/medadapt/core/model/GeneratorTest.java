@@ -76,6 +76,22 @@ class GeneratorTest {
   }
 
   @Test
+  void aBatchRowWithoutRoomIsNamedByItsIndex() {
+    Generator g = new Generator(model, TOK, Set.of(), 64);
+    List<int[]> empty = List.of(TOK.encode("Chest pain"), new int[0]);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.generate(empty, GenerationOptions.greedy(4), (i, t) -> {}))
+        .isInstanceOf(dev.medadapt.core.ConfigurationException.class)
+        .hasMessage("prompt 1 of the batch must have at least one token");
+    List<int[]> tooLong = List.of(TOK.encode("a"), TOK.encode("b"), new int[64]);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.generate(tooLong, GenerationOptions.greedy(4), (i, t) -> {}))
+        .isInstanceOf(dev.medadapt.core.ConfigurationException.class)
+        .hasMessage("prompt 2 of the batch of 64 tokens leaves no room in the context of 64 tokens");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> g.generate(List.of(new int[70]), GenerationOptions.greedy(4), (i, t) -> {}))
+        .hasMessage("prompt of 70 tokens leaves no room in the context of 64 tokens");
+  }
+
+  @Test
   void sameSeedSameTokensOtherSeedOtherTokens() {
     int[] prompt = TOK.encode("Symptoms:");
     Generator g = generator(Set.of());
