@@ -78,14 +78,21 @@ public final class Bf16LinearProjection implements HostProjection {
     try (NDManager tmp = m.newSubManager()) {
       for (long v0 = 0; v0 < out; v0 += chunk) {
         long v1 = Math.min(out, v0 + chunk);
-        NDArray w = weight.rows(tmp, v0, v1);
         NDArray b = null;
         if (bias != null) {
           b = bias.get(new NDIndex(v0 + ":" + v1));
           b.attach(tmp);
         }
-        NDArray part = Linear.linear(x, w, b).singletonOrThrow();
-        part.attach(tmp);
+        NDArray slice = b;
+        NDArray part;
+        if (!JavaProduct.outsideAutograd(x)) {
+          // Autograd keeps the weight for the backward pass: a copy of its own, not the staging buffer.
+          part = Linear.linear(x, weight.rows(tmp, v0, v1), slice).singletonOrThrow();
+          part.attach(tmp);
+        } else {
+          // The product reads the widened rows where they were written, in the staging buffer.
+          part = weight.applyToRows(tmp, v0, v1, w -> Linear.linear(x, w, slice).singletonOrThrow());
+        }
         parts.add(part);
       }
       NDArray y = parts.size() == 1 ? parts.singletonOrThrow() : NDArrays.concat(parts, -1);

@@ -210,11 +210,45 @@ public final class Bf16Matrix implements AutoCloseable {
 
   private NDArray widen(NDManager manager, long[] indices, int from, int to) {
     synchronized (staging) {
-      return widen(staging.atLeast((to - from) * cols), manager, indices, from, to);
+      // PyTorch's from_blob reads the staging buffer; the duplicate is a tensor of its own, so the buffer is free.
+      try (NDArray blob = widenInto(staging.atLeast((to - from) * cols), manager, indices, from, to)) {
+        return blob.duplicate();
+      }
     }
   }
 
-  private NDArray widen(ByteBuffer buffer, NDManager manager, long[] indices, int from, int to) {
+  /**
+   * {@code product} applied to rows {@code [from, to)} widened to float32, a tensor {@code [to - from, cols]} of
+   * {@code manager} over the staging buffer itself: no copy is made, and the tensor is valid only during the call, so
+   * {@code product} must return a tensor with memory of its own (a matrix product does), never its argument or a view
+   * of it. Holds the staging buffer, which the model's matrices share, until {@code product} returns. What a prompt's
+   * product needs: the widened rows are written once and read once.
+   */
+  NDArray applyToRows(NDManager manager, long from, long to, java.util.function.UnaryOperator<NDArray> product) {
+    if (from < 0 || to > rows || from > to || (to - from) * (long) cols > STAGING_FLOATS && to - from > 1) {
+      throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + name + " [" + rows + ", " + cols
+          + "] (at most " + Math.max(1, STAGING_FLOATS / cols) + " rows at a time)");
+    }
+    long[] idx = new long[Math.toIntExact(to - from)];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = from + i;
+    }
+    synchronized (this) {
+      if (parts == null) {
+        throw new IllegalStateException(name + ": matrix closed");
+      }
+      synchronized (staging) {
+        try (NDManager scope = manager.newSubManager()) {
+          NDArray result = product.apply(widenInto(staging.atLeast(idx.length * cols), scope, idx, 0, idx.length));
+          result.attach(manager);
+          return result;
+        }
+      }
+    }
+  }
+
+  /** Rows {@code indices[from, to)} widened into {@code buffer}, and a tensor of {@code manager} over it. */
+  private NDArray widenInto(ByteBuffer buffer, NDManager manager, long[] indices, int from, int to) {
     int n = to - from;
     int floats = n * cols;
     IntBuffer out = buffer.clear().asIntBuffer();
@@ -233,12 +267,8 @@ public final class Bf16Matrix implements AutoCloseable {
         out.put(i * cols, bits, 0, cols);
       }
     });
-    // PyTorch's from_blob reads the staging buffer; the duplicate is a tensor of its own, so the buffer is free.
-    NDArray blob = manager.create(buffer.clear().limit(floats * 4).slice().order(ByteOrder.nativeOrder()),
-        new Shape(n, cols), DataType.FLOAT32);
-    NDArray owned = blob.duplicate();
-    blob.close();
-    return owned;
+    return manager.create(buffer.clear().limit(floats * 4).slice().order(ByteOrder.nativeOrder()), new Shape(n, cols),
+        DataType.FLOAT32);
   }
 
   /**
