@@ -158,6 +158,33 @@ class OpenAiLanguageModelTest {
     }
   }
 
+  /**
+   * Closing the model does not wait for a request in flight: on JDK 21 and later {@code HttpClient.close()} would block,
+   * uninterruptibly, until the server answers (here 20 s). The request itself then fails there; on JDK 17, whose
+   * client has no close, it finishes when the server answers.
+   */
+  @Test
+  void closeDoesNotWaitForARequestInFlight() throws Exception {
+    server.reply(Reply.json(200, CHAT_OK).delayed(20_000));
+    OpenAiLanguageModel lm = client().maxRetries(0).build();
+    java.util.concurrent.CompletableFuture<Generation> inFlight = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> lm.chat(List.of(ChatMessage.user("q")), GenerationOptions.greedy(4)));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (server.requests().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(server.requests()).hasSize(1);
+    long start = System.nanoTime();
+    lm.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    if (Runtime.version().feature() >= 21) {
+      assertThatThrownBy(() -> inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ModelServiceException.class);
+    } else {
+      inFlight.cancel(true);
+    }
+  }
+
   @Test
   void aBodyThatStallsIsATimeoutAndIsRetried() {
     // Headers and half a JSON reply, then silence far longer than the request timeout: the reader must not block.
