@@ -78,20 +78,18 @@ public final class Bf16LinearProjection implements HostProjection {
     try (NDManager tmp = m.newSubManager()) {
       for (long v0 = 0; v0 < out; v0 += chunk) {
         long v1 = Math.min(out, v0 + chunk);
-        NDArray b = null;
-        if (bias != null) {
-          b = bias.get(new NDIndex(v0 + ":" + v1));
+        NDArray b = bias == null ? null : bias.get(new NDIndex(v0 + ":" + v1));
+        if (b != null) {
           b.attach(tmp);
         }
-        NDArray slice = b;
         NDArray part;
         if (!JavaProduct.outsideAutograd(x)) {
           // Autograd keeps the weight for the backward pass: a copy of its own, not the staging buffer.
-          part = Linear.linear(x, weight.rows(tmp, v0, v1), slice).singletonOrThrow();
+          part = Linear.linear(x, weight.rows(tmp, v0, v1), b).singletonOrThrow();
           part.attach(tmp);
         } else {
           // The product reads the widened rows where they were written, in the staging buffer.
-          part = weight.applyToRows(tmp, v0, v1, w -> Linear.linear(x, w, slice).singletonOrThrow());
+          part = weight.applyToRows(tmp, v0, v1, w -> Linear.linear(x, w, b).singletonOrThrow());
         }
         parts.add(part);
       }

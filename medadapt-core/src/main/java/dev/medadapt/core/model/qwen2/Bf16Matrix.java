@@ -166,15 +166,29 @@ public final class Bf16Matrix implements AutoCloseable {
 
   /** Rows {@code [from, to)} as a float32 tensor {@code [to - from, cols]} of {@code manager}. */
   public NDArray rows(NDManager manager, long from, long to) {
-    if (from < 0 || to > rows || from > to) {
+    return gather(manager, rowIndices(from, to, Long.MAX_VALUE));
+  }
+
+  /** The indices {@code from, ..., to - 1}, checked against the matrix and against {@code maxRows} at a time. */
+  private long[] rowIndices(long from, long to, long maxRows) {
+    if (from < 0 || to > rows || from > to || to - from > maxRows) {
       throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + name + " [" + rows + ", " + cols
-          + "]");
+          + "]" + (maxRows < Long.MAX_VALUE ? " (at most " + maxRows + " rows at a time)" : ""));
     }
     long[] idx = new long[Math.toIntExact(to - from)];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = from + i;
     }
-    return gather(manager, idx);
+    return idx;
+  }
+
+  /** The bits, or an error naming the matrix when it is closed. */
+  private ShortBuffer[] openParts() {
+    ShortBuffer[] p = parts;
+    if (p == null) {
+      throw new IllegalStateException(name + ": matrix closed");
+    }
+    return p;
   }
 
   /**
@@ -183,10 +197,7 @@ public final class Bf16Matrix implements AutoCloseable {
    * @throws IndexOutOfBoundsException when an index is outside {@code [0, rows)} (a token id outside the vocabulary)
    */
   public synchronized NDArray gather(NDManager manager, long[] indices) {
-    ShortBuffer[] p = parts;
-    if (p == null) {
-      throw new IllegalStateException(name + ": matrix closed");
-    }
+    openParts();
     for (long r : indices) {
       if (r < 0 || r >= rows) {
         throw new IndexOutOfBoundsException("row " + r + " of " + name + " [" + rows + ", " + cols + "]");
@@ -225,18 +236,9 @@ public final class Bf16Matrix implements AutoCloseable {
    * product needs: the widened rows are written once and read once.
    */
   NDArray applyToRows(NDManager manager, long from, long to, java.util.function.UnaryOperator<NDArray> product) {
-    if (from < 0 || to > rows || from > to || (to - from) * (long) cols > STAGING_FLOATS && to - from > 1) {
-      throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + name + " [" + rows + ", " + cols
-          + "] (at most " + Math.max(1, STAGING_FLOATS / cols) + " rows at a time)");
-    }
-    long[] idx = new long[Math.toIntExact(to - from)];
-    for (int i = 0; i < idx.length; i++) {
-      idx[i] = from + i;
-    }
+    long[] idx = rowIndices(from, to, Math.max(1, STAGING_FLOATS / cols));
     synchronized (this) {
-      if (parts == null) {
-        throw new IllegalStateException(name + ": matrix closed");
-      }
+      openParts();
       synchronized (staging) {
         try (NDManager scope = manager.newSubManager()) {
           NDArray result = product.apply(widenInto(staging.atLeast(idx.length * cols), scope, idx, 0, idx.length));
@@ -281,10 +283,7 @@ public final class Bf16Matrix implements AutoCloseable {
    * @throws IllegalStateException when the matrix is closed
    */
   public void multiply(float[] x, int inputs, float[] y) {
-    ShortBuffer[] bits = parts;
-    if (bits == null) {
-      throw new IllegalStateException(name + ": matrix closed");
-    }
+    ShortBuffer[] bits = openParts();
     int out = Math.toIntExact(rows);
     OutputRows.check(out, cols, x, inputs, y);
     float[][] xs = OutputRows.inputs(x, inputs, cols);
