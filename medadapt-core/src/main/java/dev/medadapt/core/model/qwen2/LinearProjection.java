@@ -5,9 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.medadapt.core.quant.internal.DenseKernel;
+import dev.medadapt.core.quant.internal.Float16;
+import dev.medadapt.core.quant.internal.OutputRows;
 import dev.medadapt.core.runtime.CpuFeatures;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 
 /**
  * A dense linear layer {@code y = x W^T + b} with the weight in PyTorch layout {@code [out, in]}.
@@ -20,13 +24,20 @@ import java.nio.ByteOrder;
  *
  * <p>A float16 layer on the CPU also takes a decode step's rows from Java arrays ({@link #multiplyHost}): the input is
  * rounded to float16 and the output widened in Java, bit for bit as PyTorch's casts do, around the same float16
- * product, which saves the two cast operations of every product.
+ * product, which saves the two cast operations of every product. On a CPU without float16 arithmetic a step of
+ * {@code javaFromRows} rows or more (a batch) multiplies in Java instead ({@link DenseKernel#f16Rows}: each weight row
+ * widened once, in cache, for every row of the batch), reading the weight in place: PyTorch's float16 product of a
+ * few rows is no faster than of one there, and widening the whole weight for each product of 16 rows or more costs
+ * more than the product. Below {@code widenFromRows} rows the Java product rounds its input and its sums to float16
+ * as PyTorch's float16 product does; from there on it is the widened float32 product, as the tensor path's.
  *
  * @param weight {@code [out, in]}, float32 or float16; owned by the model
  * @param bias {@code [out]} or null
  * @param widenFromRows rows (tokens) from which a float16 weight is widened for the product
+ * @param javaFromRows rows of a decode step from which a float16 product runs in Java
  */
-public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows) implements HostProjection {
+public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows, long javaFromRows)
+    implements HostProjection {
 
   /** Rows from which a float16 weight is widened on a CPU without float16 arithmetic; decode steps stay below. */
   static final long WIDEN_FROM_ROWS = 16;
@@ -37,9 +48,22 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows)
    */
   static final long DEFAULT_WIDEN_FROM_ROWS = defaultWidenFromRows();
 
-  /** A layer with the CPU's default for float16 products ({@link #DEFAULT_WIDEN_FROM_ROWS}). */
+  /**
+   * Rows from which a float16 decode step multiplies in Java: 2, or never on a CPU with float16 arithmetic (whose
+   * float16 products of many rows are fast); the system property {@code medadapt.fp16.javaFromRows} (a row count, or
+   * {@code never}) overrides it.
+   */
+  static final long JAVA_FROM_ROWS = rowsProperty("medadapt.fp16.javaFromRows",
+      CpuFeatures.float16Arithmetic() ? Long.MAX_VALUE : 2);
+
+  /** A layer with the CPU's defaults for float16 products ({@link #DEFAULT_WIDEN_FROM_ROWS}, {@link #JAVA_FROM_ROWS}). */
   public LinearProjection(NDArray weight, NDArray bias) {
     this(weight, bias, DEFAULT_WIDEN_FROM_ROWS);
+  }
+
+  /** A layer that widens a float16 weight from {@code widenFromRows} rows, with the CPU's {@link #JAVA_FROM_ROWS}. */
+  public LinearProjection(NDArray weight, NDArray bias, long widenFromRows) {
+    this(weight, bias, widenFromRows, JAVA_FROM_ROWS);
   }
 
   /** Output width. */
@@ -53,7 +77,13 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows)
   }
 
   private static long defaultWidenFromRows() {
-    String p = System.getProperty("medadapt.fp16.widenFromRows");
+    return rowsProperty("medadapt.fp16.widenFromRows",
+        CpuFeatures.float16Arithmetic() ? Long.MAX_VALUE : WIDEN_FROM_ROWS);
+  }
+
+  /** The row count of system property {@code name} ({@code never}: none), else {@code otherwise}. */
+  private static long rowsProperty(String name, long otherwise) {
+    String p = System.getProperty(name);
     if (p != null) {
       if (p.equals("never")) {
         return Long.MAX_VALUE;
@@ -67,21 +97,30 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows)
         // falls through to the error below
       }
       throw new IllegalArgumentException(
-          "system property medadapt.fp16.widenFromRows must be a row count >= 1 or 'never', was '" + p + "'");
+          "system property " + name + " must be a row count >= 1 or 'never', was '" + p + "'");
     }
-    return CpuFeatures.float16Arithmetic() ? Long.MAX_VALUE : WIDEN_FROM_ROWS;
+    return otherwise;
   }
 
-  /** Whether {@code rows} input rows go through {@link #multiplyHost}: a float16 weight on the CPU, below widening. */
+  /**
+   * Whether {@code rows} input rows go through {@link #multiplyHost}: a float16 weight on the CPU, below widening or
+   * from {@code javaFromRows} rows on.
+   */
   @Override
   public boolean takesOnHost(long rows) {
-    return weight.getDataType() == DataType.FLOAT16 && rows < widenFromRows && !weight.getDevice().isGpu();
+    return weight.getDataType() == DataType.FLOAT16 && !weight.getDevice().isGpu()
+        && (rows < widenFromRows || rows >= javaFromRows);
   }
 
   @Override
   public void multiplyHost(float[] x, int rows, float[] y) {
     int in = Math.toIntExact(inFeatures());
     int out = Math.toIntExact(outFeatures());
+    OutputRows.check(out, in, x, rows, y);
+    if (rows >= javaFromRows || rows >= widenFromRows) {
+      multiplyInJava(x, rows, y, in, out, rows < widenFromRows);
+      return;
+    }
     ByteBuffer half = ByteBuffer.allocateDirect(rows * in * 2).order(ByteOrder.nativeOrder());
     Float16.fromFloats(x, 0, rows * in, half);
     try (NDManager scope = weight.getManager().newSubManager()) {
@@ -93,6 +132,39 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows)
       } else {
         // A float32 bias promotes the sum to float32.
         System.arraycopy(JavaProduct.floats(product), 0, y, 0, rows * out);
+      }
+    }
+  }
+
+  /**
+   * The product on the weight's float16 bits in place. {@code asFloat16}: the input is rounded to float16 and each sum
+   * rounded to float16 before the float32 bias is added, as PyTorch's float16 product with a float32 bias; else
+   * float32 throughout, as the product with the widened weight.
+   */
+  private void multiplyInJava(float[] x, int rows, float[] y, int in, int out, boolean asFloat16) {
+    ByteBuffer bytes = weight.toByteBuffer(true);
+    if (!bytes.isDirect() || bytes.capacity() != 2L * in * out) {
+      throw new IllegalStateException("float16 weight " + weight.getShape() + " is not readable in place");
+    }
+    ShortBuffer bits = bytes.order(ByteOrder.nativeOrder()).asShortBuffer();
+    float[] input = x;
+    if (asFloat16) {
+      input = new float[rows * in];
+      for (int i = 0; i < input.length; i++) {
+        input[i] = Float16.toFloat(Float16.fromFloat(x[i]));
+      }
+    }
+    float[][] xs = OutputRows.inputs(input, rows, in);
+    DenseKernel kernel = DenseKernel.get();
+    OutputRows.split(out, (from, to) -> kernel.f16Rows(bits, in, from, to, xs, y, from, out));
+    float[] b = bias == null ? null : JavaProduct.floats(bias);
+    for (int m = 0; m < rows; m++) {
+      for (int r = 0; r < out; r++) {
+        float v = y[m * out + r];
+        if (b != null) {
+          v += asFloat16 ? Float16.toFloat(Float16.fromFloat(b[r])) : b[r];
+        }
+        y[m * out + r] = asFloat16 ? Float16.toFloat(Float16.fromFloat(v)) : v;
       }
     }
   }

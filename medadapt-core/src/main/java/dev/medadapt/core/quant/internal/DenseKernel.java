@@ -6,7 +6,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Float32 vector primitives of the host decode step (attention over cached keys and values, norms): a dot product,
- * {@code y += a·x} and the product with a bfloat16 matrix (lm_head). Not API.
+ * {@code y += a·x}, the product with a bfloat16 matrix (lm_head) and the product with a float16 matrix for several
+ * inputs (a batch's decode step). Not API.
  */
 public interface DenseKernel {
   /** The kernel this JVM uses: the Vector API one where {@code jdk.incubator.vector} is present, else plain Java. */
@@ -30,6 +31,13 @@ public interface DenseKernel {
    * half of a float32) and read once for up to four inputs.
    */
   void bf16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
+
+  /**
+   * The product with a float16 matrix held as its bits in {@code w}, laid out and written as {@link #bf16Rows}. Each
+   * row is widened to float32 exactly ({@link Float16#toFloat}) once, into a buffer that stays in cache while every
+   * input is multiplied by it: for a batch of inputs the widening is paid once per weight, not once per input.
+   */
+  void f16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
 
   /** Chosen once per JVM. */
   final class Holder {

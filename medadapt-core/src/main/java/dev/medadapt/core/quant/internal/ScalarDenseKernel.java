@@ -57,4 +57,20 @@ public final class ScalarDenseKernel implements DenseKernel {
       }
     }
   }
+
+  @Override
+  public void f16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+      int yStride) {
+    short[] row = new short[cols];
+    float[] widened = new float[cols];
+    for (int r = rowFrom; r < rowTo; r++) {
+      w.get(r * cols, row, 0, cols);
+      for (int c = 0; c < cols; c++) {
+        widened[c] = Float16.toFloat(row[c]);
+      }
+      for (int m = 0; m < x.length; m++) {
+        y[yOffset + m * yStride + r - rowFrom] = dot(widened, 0, x[m], 0, cols);
+      }
+    }
+  }
 }

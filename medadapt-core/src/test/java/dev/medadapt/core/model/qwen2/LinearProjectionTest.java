@@ -2,11 +2,15 @@ package dev.medadapt.core.model.qwen2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.medadapt.core.model.Precision;
+import dev.medadapt.core.quant.internal.Float16;
+import dev.medadapt.core.testing.TestResources;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +50,71 @@ class LinearProjectionTest {
       float[] half = Linear.linear(x.toType(DataType.FLOAT16, false), w16, bias).singletonOrThrow()
           .toType(DataType.FLOAT32, false).toFloatArray();
       assertThat(p.apply(x).toFloatArray()).containsExactly(half);
+    }
+  }
+
+  @Test
+  void float16LayerOnTheHostEqualsItsTensorProduct() {
+    try (Qwen2Model model = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-bf16-tied"), Device.cpu(),
+        Precision.FP16);
+        NDManager m = model.manager().newSubManager()) {
+      LinearProjection q = (LinearProjection) model.projection("model.layers.0.self_attn.q_proj");
+      assertThat(q.bias()).isNotNull();
+      assertThat(q.takesOnHost(1)).isTrue();
+      int in = (int) q.inFeatures();
+      int out = (int) q.outFeatures();
+      float[] x = random(in, 3);
+      float[] host = new float[out];
+      q.multiplyHost(x, 1, host);
+      NDArray tensor = q.apply(m.create(x, new Shape(1, 1, in)));
+      // The same float16 product on the same rounded input: equal bit for bit.
+      assertThat(host).containsExactly(tensor.toFloatArray());
+    }
+  }
+
+  /**
+   * A batch's float16 product in Java on the weight's bits (whatever this CPU's default): below widening it rounds as
+   * PyTorch's float16 product does, from widening on it is the widened float32 product; the weight's own tensor is
+   * read in place, and a tensor product in between sees the same weight.
+   */
+  @Test
+  void float16BatchesMultiplyInJavaAsTheTensorProducts() {
+    int in = 96;
+    int out = 200;
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray w16 = m.create(random(out * in, 11), new Shape(out, in)).toType(DataType.FLOAT16, false);
+      NDArray bias = m.create(random(out, 12), new Shape(out));
+      LinearProjection p = new LinearProjection(w16, bias, LinearProjection.WIDEN_FROM_ROWS, 2);
+      LinearProjection tensorOnly = new LinearProjection(w16, bias, LinearProjection.WIDEN_FROM_ROWS, Long.MAX_VALUE);
+      float[] w = w16.toType(DataType.FLOAT32, false).toFloatArray();
+      float[] b = bias.toFloatArray();
+      assertThat(p.takesOnHost(1)).isTrue();
+      assertThat(p.takesOnHost(LinearProjection.WIDEN_FROM_ROWS)).isTrue();
+      assertThat(tensorOnly.takesOnHost(LinearProjection.WIDEN_FROM_ROWS)).isFalse();
+      for (int rows : new int[] {2, 5, (int) LinearProjection.WIDEN_FROM_ROWS, 21}) {
+        float[] x = random(rows * in, 20 + rows);
+        float[] host = new float[rows * out];
+        p.multiplyHost(x, rows, host);
+        float[] tensor = tensorOnly.apply(m.create(x, new Shape(rows, 1, in))).toFloatArray();
+        int equal = 0;
+        for (int i = 0; i < host.length; i++) {
+          double scale = Math.abs(b[i % out]);
+          for (int c = 0; c < in; c++) {
+            scale += Math.abs((double) w[(i % out) * in + c] * x[(i / out) * in + c]);
+          }
+          // float16: PyTorch rounds partial sums to float16 as well, so the two differ by a few float16 steps at the
+          // scale of the terms; float32: float rounding of sums in another order
+          double tolerance = (rows < LinearProjection.WIDEN_FROM_ROWS ? 0x1p-9 : 1e-6) * scale + 1e-7;
+          assertThat((double) host[i]).as("%d rows, element %d", rows, i)
+              .isCloseTo(tensor[i], org.assertj.core.data.Offset.offset(tolerance));
+          equal += host[i] == tensor[i] ? 1 : 0;
+        }
+        if (rows < LinearProjection.WIDEN_FROM_ROWS) {
+          // rounded where PyTorch rounds (input, bias and result to float16): most results equal bit for bit (about
+          // 70%; a float32 result would almost never equal a float16 one)
+          assertThat(equal).as("%d rows: equal results", rows).isGreaterThan(host.length / 2);
+        }
+      }
     }
   }
 }

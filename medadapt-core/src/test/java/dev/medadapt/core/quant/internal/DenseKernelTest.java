@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The bfloat16 product of both kernels (the JVM's choice and plain Java) against a float64 reference. */
+/** The bfloat16 and float16 products of both kernels (the JVM's choice and plain Java) against float64 references. */
 class DenseKernelTest {
   /**
    * Widths below, between and above the vector steps (8 and 16 lanes, two chains), input counts with and without a
@@ -57,6 +57,89 @@ class DenseKernelTest {
         assertThat(y[1 + m * stride + to - from]).isZero();
       }
       assertThat(y[0]).isZero();
+    }
+  }
+
+  @ParameterizedTest(name = "cols {0}, inputs {1}")
+  @CsvSource({"24, 1", "24, 4", "72, 3", "72, 9", "1536, 5", "7, 2", "40, 16"})
+  void f16RowsEqualTheFloat64ProductOfTheWidenedWeights(int cols, int inputs) {
+    int rows = 21;
+    SplittableRandom rnd = new SplittableRandom(cols * 37L + inputs);
+    int lead = 6;
+    ByteBuffer w = ByteBuffer.allocateDirect(lead + 2 * rows * cols).order(ByteOrder.LITTLE_ENDIAN);
+    float[] widened = new float[rows * cols];
+    for (int i = 0; i < rows * cols; i++) {
+      // float16 normals and, one in eight, subnormals and zeros
+      float v = (float) rnd.nextGaussian() * (rnd.nextInt(8) == 0 ? 0x1p-16f : 1f);
+      short bits = Float16.fromFloat(v);
+      w.putShort(lead + 2 * i, bits);
+      widened[i] = Float16.toFloat(bits);
+    }
+    ShortBuffer rowsAt = w.position(lead).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    float[][] x = new float[inputs][cols];
+    for (float[] xm : x) {
+      for (int c = 0; c < cols; c++) {
+        xm[c] = (float) rnd.nextGaussian();
+      }
+    }
+    int from = 3;
+    int to = rows;
+    for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
+      int stride = to - from + 2;
+      float[] y = new float[1 + inputs * stride];
+      k.f16Rows(rowsAt, cols, from, to, x, y, 1, stride);
+      for (int m = 0; m < inputs; m++) {
+        for (int r = from; r < to; r++) {
+          double ref = 0;
+          double scale = 0;
+          for (int c = 0; c < cols; c++) {
+            ref += (double) widened[r * cols + c] * x[m][c];
+            scale += Math.abs((double) widened[r * cols + c] * x[m][c]);
+          }
+          assertThat(y[1 + m * stride + r - from]).as("%s input %d row %d", k.name(), m, r)
+              .isCloseTo((float) ref, org.assertj.core.data.Offset.offset((float) (1e-6 * scale + 1e-30)));
+        }
+        assertThat(y[1 + m * stride + to - from]).isZero();
+      }
+      assertThat(y[0]).isZero();
+    }
+  }
+
+  /**
+   * Every finite float16 value is widened exactly (unit inputs pick each weight out of its row), and an infinity or
+   * NaN in a row makes that row's sum infinite or NaN, in both kernels.
+   */
+  @org.junit.jupiter.api.Test
+  void f16RowsWidenEveryFloat16Exactly() {
+    int cols = 1024;
+    int rows = 64;
+    ByteBuffer w = ByteBuffer.allocateDirect(2 * rows * cols).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < rows * cols; i++) {
+      w.putShort(2 * i, (short) i);
+    }
+    ShortBuffer bits = w.asShortBuffer();
+    float[][] unit = new float[cols][cols];
+    for (int c = 0; c < cols; c++) {
+      unit[c][c] = 1;
+    }
+    for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
+      float[] y = new float[cols * rows];
+      k.f16Rows(bits, cols, 0, rows, unit, y, 0, rows);
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) {
+          short h = (short) (r * cols + c);
+          float expected = Float16.toFloat(h);
+          boolean rowHasNonFinite = (r & 0x1f) == 0x1f; // exponent field all ones: the whole row is inf or NaN
+          float got = y[c * rows + r];
+          if (rowHasNonFinite) {
+            assertThat(Float.isNaN(got) || Float.isInfinite(got)).as("%s bits %04x", k.name(), h & 0xffff).isTrue();
+          } else {
+            assertThat(Float.floatToRawIntBits(got) == Float.floatToRawIntBits(expected)
+                || (got == 0 && expected == 0)).as("%s bits %04x: %s vs %s", k.name(), h & 0xffff, got, expected)
+                .isTrue();
+          }
+        }
+      }
     }
   }
 }

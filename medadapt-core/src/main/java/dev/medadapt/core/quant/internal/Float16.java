@@ -1,17 +1,18 @@
-package dev.medadapt.core.model.qwen2;
+package dev.medadapt.core.quant.internal;
 
 import java.nio.ByteBuffer;
 
 /**
  * IEEE 754 binary16 conversions in Java, bit-exact with PyTorch's casts: float32 to float16 rounds to nearest, ties to
  * even (overflow to infinity, float16 subnormals kept, NaN stays NaN), float16 to float32 is exact. They let a float16
- * product take its input from and return its output to Java arrays without two cast operations per product.
+ * product take its input from and return its output to Java arrays without two cast operations per product, and the
+ * float16 kernels ({@link DenseKernel#f16Rows}) widen weights exactly. Not API.
  */
-final class Float16 {
+public final class Float16 {
   private Float16() {}
 
   /** {@code f} rounded to the nearest float16, ties to even, as its bits. */
-  static short fromFloat(float f) {
+  public static short fromFloat(float f) {
     int bits = Float.floatToRawIntBits(f);
     int sign = (bits >>> 16) & 0x8000;
     int abs = bits & 0x7fffffff;
@@ -30,7 +31,7 @@ final class Float16 {
   }
 
   /** The float32 value of float16 bits {@code h} (exact). */
-  static float toFloat(short h) {
+  public static float toFloat(short h) {
     int bits = h & 0xffff;
     int sign = (bits & 0x8000) << 16;
     int abs = bits & 0x7fff;
@@ -42,14 +43,14 @@ final class Float16 {
   }
 
   /** {@code n} floats of {@code x} from {@code offset} as float16 into {@code out} (native byte order) from its start. */
-  static void fromFloats(float[] x, int offset, int n, ByteBuffer out) {
+  public static void fromFloats(float[] x, int offset, int n, ByteBuffer out) {
     for (int i = 0; i < n; i++) {
       out.putShort(2 * i, fromFloat(x[offset + i]));
     }
   }
 
   /** {@code n} float16 values of {@code in} (its byte order) from its start into {@code y} from {@code offset}. */
-  static void toFloats(ByteBuffer in, float[] y, int offset, int n) {
+  public static void toFloats(ByteBuffer in, float[] y, int offset, int n) {
     for (int i = 0; i < n; i++) {
       y[offset + i] = toFloat(in.getShort(2 * i));
     }
