@@ -88,16 +88,19 @@ public final class Nf4Benchmark {
 
   /**
    * {@code ./bench Nf4Benchmark decode-layers [--layers 28] [--double-quant true|false] [--iterations 15]
-   * [--format nf4|int8] [--rows 1]}: one decode
+   * [--format nf4|int8|f16] [--rows 1]}: one decode
    * token's NF4 products of the DeepSeek-R1-Distill-Qwen-1.5B layers (the 7 projections of each, random weights, one
    * input row) through {@link Nf4MatMul#multiply}, the fused kernel this JVM chose; the median milliseconds per token
    * and the packed bytes streamed per second. The weights (0.66 GB packed for 28 layers) are far larger than cache.
+   * {@code --format f16}: the same products on float16 weights through the Java float16 kernel
+   * ({@code DenseKernel.f16Rows}, what an FP16 model's decode batch runs on a CPU without float16 arithmetic).
    */
   private static void decodeLayers(String[] args) {
     int layers = 28;
     boolean dq = true;
     int iters = 15;
     boolean int8 = false;
+    boolean f16 = false;
     int inputRows = 1;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -105,11 +108,14 @@ public final class Nf4Benchmark {
         case "--double-quant" -> dq = Boolean.parseBoolean(args[++i]);
         case "--iterations" -> iters = Integer.parseInt(args[++i]);
         case "--rows" -> inputRows = Integer.parseInt(args[++i]);
-        case "--format" -> int8 = switch (args[++i].toLowerCase(Locale.ROOT)) {
-          case "nf4" -> false;
-          case "int8" -> true;
-          default -> throw new IllegalArgumentException("--format takes nf4 or int8, was " + args[i]);
-        };
+        case "--format" -> {
+          String f = args[++i].toLowerCase(Locale.ROOT);
+          if (!f.equals("nf4") && !f.equals("int8") && !f.equals("f16")) {
+            throw new IllegalArgumentException("--format takes nf4, int8 or f16, was " + args[i]);
+          }
+          int8 = f.equals("int8");
+          f16 = f.equals("f16");
+        }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -118,6 +124,8 @@ public final class Nf4Benchmark {
     SplittableRandom r = new SplittableRandom(42);
     java.util.List<Nf4Tensor> ws = new java.util.ArrayList<>();
     java.util.List<dev.medadapt.core.quant.Int8Tensor> ws8 = new java.util.ArrayList<>();
+    java.util.List<java.nio.ShortBuffer> ws16 = new java.util.ArrayList<>();
+    java.util.List<int[]> shapes16 = new java.util.ArrayList<>();
     long bytes = 0;
     float[] w = new float[8960 * 1536];
     for (int l = 0; l < layers; l++) {
@@ -126,7 +134,16 @@ public final class Nf4Benchmark {
         for (int i = 0; i < n; i++) {
           w[i] = (float) (0.02 * r.nextGaussian());
         }
-        if (int8) {
+        if (f16) {
+          java.nio.ShortBuffer b = java.nio.ByteBuffer.allocateDirect(2 * n).order(java.nio.ByteOrder.nativeOrder())
+              .asShortBuffer();
+          for (int i = 0; i < n; i++) {
+            b.put(i, dev.medadapt.core.quant.internal.Float16.fromFloat(w[i]));
+          }
+          ws16.add(b);
+          shapes16.add(sh);
+          bytes += 2L * n;
+        } else if (int8) {
           dev.medadapt.core.quant.Int8Tensor t = dev.medadapt.core.quant.Int8Tensor.quantize(Arrays.copyOf(w, n), sh[0], sh[1]);
           ws8.add(t);
           bytes += t.bytes();
@@ -146,7 +163,18 @@ public final class Nf4Benchmark {
       }
     }
     float[] y = new float[8960 * m];
+    float[][] xs1536 = dev.medadapt.core.quant.internal.OutputRows.inputs(x1536, m, 1536);
+    float[][] xs8960 = dev.medadapt.core.quant.internal.OutputRows.inputs(x8960, m, 8960);
+    dev.medadapt.core.quant.internal.DenseKernel k16 = dev.medadapt.core.quant.internal.DenseKernel.get();
     double s = median(iters, () -> {
+      for (int t = 0; t < ws16.size(); t++) {
+        java.nio.ShortBuffer b = ws16.get(t);
+        int out = shapes16.get(t)[0];
+        int in = shapes16.get(t)[1];
+        float[][] xs = in == 1536 ? xs1536 : xs8960;
+        dev.medadapt.core.quant.internal.OutputRows.split(out, (from, to) -> k16.f16Rows(b, in, from, to, xs, y, from,
+            out));
+      }
       for (Nf4Tensor t : ws) {
         Nf4MatMul.multiply(t, t.shape()[1] == 1536 ? x1536 : x8960, m, y);
       }
@@ -154,6 +182,13 @@ public final class Nf4Benchmark {
         dev.medadapt.core.quant.Int8MatMul.multiply(t, t.columns() == 1536 ? x1536 : x8960, m, y);
       }
     });
+    if (f16) {
+      System.out.printf(Locale.ROOT, "F16 decode-layers: %d layers, %d input rows, kernel %s, java %s, %d cpus: %.1f ms"
+          + " per step (median of %d), %.2f GB/s of float16 weights (%.3f GB)%n", layers, m, k16.name(),
+          System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), s * 1e3, iters,
+          bytes / s / 1e9, bytes / 1e9);
+      return;
+    }
     if (int8) {
       System.out.printf(Locale.ROOT, "INT8 decode-layers: %d layers, %d input rows, kernel %s, java %s, %d cpus: %.1f ms"
           + " per step (median of %d), %.2f GB/s of codes and scales (%.3f GB)%n", layers, m,

@@ -198,62 +198,87 @@ public final class VectorDenseKernel implements DenseKernel {
         y, o, yStride);
   }
 
-  // The float16 product: a row is widened once into a float32 buffer (exactly: the exponent and mantissa moved into
-  // float32's low bits and scaled by 2^112, subnormals included; a group holding an infinity or NaN widens in plain
-  // Java), then every input is multiplied by the buffer, four at a time.
+  // The float16 product: a row is widened once into a float32 buffer, exactly, then every input is multiplied by it:
+  // two rows against four inputs per pass.
 
   @Override
   public void f16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
     short[] row = new short[cols];
     float[] widened = new float[cols];
-    VectorSpecies<Float> s = L == 16 ? F16 : F8;
-    for (int r = rowFrom; r < rowTo; r++) {
-      w.get(r * cols, row, 0, cols);
-      if (L == 16) {
-        widenHalves16(row, widened, cols);
-      } else {
-        widenHalves8(row, widened, cols);
-      }
+    float[] widened2 = new float[cols];
+    int r = rowFrom;
+    // Two rows at a time against four inputs: eight sums per pass, each loaded input vector used twice.
+    for (; r + 2 <= rowTo; r += 2) {
       int o = yOffset + r - rowFrom;
+      w.get(r * cols, row, 0, cols);
+      widen(row, widened, cols);
+      w.get((r + 1) * cols, row, 0, cols);
+      widen(row, widened2, cols);
       int m = 0;
       for (; m + 4 <= x.length; m += 4) {
-        dot4(s, widened, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
+        if (L == 16) {
+          dot2x4x16(widened, widened2, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
+        } else {
+          dot2x4x8(widened, widened2, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
+        }
       }
       for (; m < x.length; m++) {
-        y[o + m * yStride] = dot(s, widened, 0, x[m], 0, cols);
+        y[o + m * yStride] = dot(widened, 0, x[m], 0, cols);
+        y[o + m * yStride + 1] = dot(widened2, 0, x[m], 0, cols);
+      }
+    }
+    for (; r < rowTo; r++) {
+      int o = yOffset + r - rowFrom;
+      w.get(r * cols, row, 0, cols);
+      widen(row, widened, cols);
+      for (int m = 0; m < x.length; m++) {
+        y[o + m * yStride] = dot(widened, 0, x[m], 0, cols);
       }
     }
   }
 
+  private static void widen(short[] h, float[] out, int cols) {
+    if (L == 16) {
+      widenHalves16(h, out, cols);
+    } else {
+      widenHalves8(h, out, cols);
+    }
+  }
+
+  // bits << 13 moves a float16's exponent and mantissa into float32's low bits; the sign-extended lane has its sign
+  // in bit 31 and ones in bits 28-30, which the mask clears. Scaling by 2^112 then rebiases the exponent, exactly for
+  // normals and subnormals. An infinity or NaN (exponent all ones) would come out finite, so the largest magnitude of
+  // the row is tracked and a row holding one is widened again in plain Java.
+
+  private static final int HALF_MASK = 0x8fffe000;
+
   private static void widenHalves16(short[] h, float[] out, int cols) {
     int whole = cols - cols % 16;
+    IntVector largest = IntVector.zero(I16);
     for (int c = 0; c < whole; c += 16) {
       IntVector bits = (IntVector) ShortVector.fromArray(S16, h, c).convertShape(VectorOperators.S2I, I16, 0);
-      IntVector abs = bits.and(0x7fff);
-      if (abs.compare(VectorOperators.GE, 0x7c00).anyTrue()) {
-        widenHalves(h, out, c, c + 16);
-        continue;
-      }
-      IntVector magnitude = abs.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-          .reinterpretAsInts();
-      magnitude.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(out, c);
+      IntVector shifted = bits.lanewise(VectorOperators.LSHL, 13).and(HALF_MASK);
+      largest = largest.max(shifted.and(0x0fffe000));
+      shifted.reinterpretAsFloats().mul(0x1p112f).intoArray(out, c);
+    }
+    if (whole > 0 && largest.reduceLanes(VectorOperators.MAX) >= 0x7c00 << 13) {
+      widenHalves(h, out, 0, whole);
     }
     widenHalves(h, out, whole, cols);
   }
 
   private static void widenHalves8(short[] h, float[] out, int cols) {
     int whole = cols - cols % 8;
+    IntVector largest = IntVector.zero(I8);
     for (int c = 0; c < whole; c += 8) {
       IntVector bits = (IntVector) ShortVector.fromArray(S8, h, c).convertShape(VectorOperators.S2I, I8, 0);
-      IntVector abs = bits.and(0x7fff);
-      if (abs.compare(VectorOperators.GE, 0x7c00).anyTrue()) {
-        widenHalves(h, out, c, c + 8);
-        continue;
-      }
-      IntVector magnitude = abs.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-          .reinterpretAsInts();
-      magnitude.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(out, c);
+      IntVector shifted = bits.lanewise(VectorOperators.LSHL, 13).and(HALF_MASK);
+      largest = largest.max(shifted.and(0x0fffe000));
+      shifted.reinterpretAsFloats().mul(0x1p112f).intoArray(out, c);
+    }
+    if (whole > 0 && largest.reduceLanes(VectorOperators.MAX) >= 0x7c00 << 13) {
+      widenHalves(h, out, 0, whole);
     }
     widenHalves(h, out, whole, cols);
   }
@@ -264,26 +289,84 @@ public final class VectorDenseKernel implements DenseKernel {
     }
   }
 
-  /** Four inputs' products with one widened row, stored {@code yStride} apart from {@code o}. */
-  private static void dot4(VectorSpecies<Float> s, float[] w, int cols, float[] x0, float[] x1, float[] x2,
-      float[] x3, float[] y, int o, int yStride) {
-    int l = s.length();
-    int whole = cols - cols % l;
-    FloatVector a0 = FloatVector.zero(s);
-    FloatVector a1 = FloatVector.zero(s);
-    FloatVector a2 = FloatVector.zero(s);
-    FloatVector a3 = FloatVector.zero(s);
-    for (int c = 0; c < whole; c += l) {
-      FloatVector wv = FloatVector.fromArray(s, w, c);
-      a0 = wv.fma(FloatVector.fromArray(s, x0, c), a0);
-      a1 = wv.fma(FloatVector.fromArray(s, x1, c), a1);
-      a2 = wv.fma(FloatVector.fromArray(s, x2, c), a2);
-      a3 = wv.fma(FloatVector.fromArray(s, x3, c), a3);
+  /**
+   * Two widened rows' products with four inputs (16 lanes): row {@code w}'s sums stored {@code yStride} apart from
+   * {@code o}, row {@code v}'s from {@code o + 1}.
+   */
+  private static void dot2x4x16(float[] w, float[] v, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
+      float[] y, int o, int yStride) {
+    int whole = cols - cols % 16;
+    FloatVector a0 = FloatVector.zero(F16);
+    FloatVector a1 = FloatVector.zero(F16);
+    FloatVector a2 = FloatVector.zero(F16);
+    FloatVector a3 = FloatVector.zero(F16);
+    FloatVector b0 = FloatVector.zero(F16);
+    FloatVector b1 = FloatVector.zero(F16);
+    FloatVector b2 = FloatVector.zero(F16);
+    FloatVector b3 = FloatVector.zero(F16);
+    for (int c = 0; c < whole; c += 16) {
+      FloatVector wv = FloatVector.fromArray(F16, w, c);
+      FloatVector vv = FloatVector.fromArray(F16, v, c);
+      FloatVector xv = FloatVector.fromArray(F16, x0, c);
+      a0 = wv.fma(xv, a0);
+      b0 = vv.fma(xv, b0);
+      xv = FloatVector.fromArray(F16, x1, c);
+      a1 = wv.fma(xv, a1);
+      b1 = vv.fma(xv, b1);
+      xv = FloatVector.fromArray(F16, x2, c);
+      a2 = wv.fma(xv, a2);
+      b2 = vv.fma(xv, b2);
+      xv = FloatVector.fromArray(F16, x3, c);
+      a3 = wv.fma(xv, a3);
+      b3 = vv.fma(xv, b3);
     }
-    float s0 = a0.reduceLanes(VectorOperators.ADD);
-    float s1 = a1.reduceLanes(VectorOperators.ADD);
-    float s2 = a2.reduceLanes(VectorOperators.ADD);
-    float s3 = a3.reduceLanes(VectorOperators.ADD);
+    dot4Finish(w, whole, cols, x0, x1, x2, x3, a0.reduceLanes(VectorOperators.ADD),
+        a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
+        y, o, yStride);
+    dot4Finish(v, whole, cols, x0, x1, x2, x3, b0.reduceLanes(VectorOperators.ADD),
+        b1.reduceLanes(VectorOperators.ADD), b2.reduceLanes(VectorOperators.ADD), b3.reduceLanes(VectorOperators.ADD),
+        y, o + 1, yStride);
+  }
+
+  /** {@link #dot2x4x16} on 8 lanes. */
+  private static void dot2x4x8(float[] w, float[] v, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
+      float[] y, int o, int yStride) {
+    int whole = cols - cols % 8;
+    FloatVector a0 = FloatVector.zero(F8);
+    FloatVector a1 = FloatVector.zero(F8);
+    FloatVector a2 = FloatVector.zero(F8);
+    FloatVector a3 = FloatVector.zero(F8);
+    FloatVector b0 = FloatVector.zero(F8);
+    FloatVector b1 = FloatVector.zero(F8);
+    FloatVector b2 = FloatVector.zero(F8);
+    FloatVector b3 = FloatVector.zero(F8);
+    for (int c = 0; c < whole; c += 8) {
+      FloatVector wv = FloatVector.fromArray(F8, w, c);
+      FloatVector vv = FloatVector.fromArray(F8, v, c);
+      FloatVector xv = FloatVector.fromArray(F8, x0, c);
+      a0 = wv.fma(xv, a0);
+      b0 = vv.fma(xv, b0);
+      xv = FloatVector.fromArray(F8, x1, c);
+      a1 = wv.fma(xv, a1);
+      b1 = vv.fma(xv, b1);
+      xv = FloatVector.fromArray(F8, x2, c);
+      a2 = wv.fma(xv, a2);
+      b2 = vv.fma(xv, b2);
+      xv = FloatVector.fromArray(F8, x3, c);
+      a3 = wv.fma(xv, a3);
+      b3 = vv.fma(xv, b3);
+    }
+    dot4Finish(w, whole, cols, x0, x1, x2, x3, a0.reduceLanes(VectorOperators.ADD),
+        a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
+        y, o, yStride);
+    dot4Finish(v, whole, cols, x0, x1, x2, x3, b0.reduceLanes(VectorOperators.ADD),
+        b1.reduceLanes(VectorOperators.ADD), b2.reduceLanes(VectorOperators.ADD), b3.reduceLanes(VectorOperators.ADD),
+        y, o + 1, yStride);
+  }
+
+  /** Four sums completed by the columns {@code [whole, cols)} and stored {@code yStride} apart. */
+  private static void dot4Finish(float[] w, int whole, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
+      float s0, float s1, float s2, float s3, float[] y, int o, int yStride) {
     for (int c = whole; c < cols; c++) {
       s0 += w[c] * x0[c];
       s1 += w[c] * x1[c];
