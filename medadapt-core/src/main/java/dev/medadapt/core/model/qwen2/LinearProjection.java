@@ -24,12 +24,14 @@ import java.nio.ShortBuffer;
  *
  * <p>A float16 layer on the CPU also takes a decode step's rows from Java arrays ({@link #multiplyHost}): the input is
  * rounded to float16 and the output widened in Java, bit for bit as PyTorch's casts do, around the same float16
- * product, which saves the two cast operations of every product. On a CPU without float16 arithmetic a step of
- * {@code javaFromRows} rows or more (a batch) multiplies in Java instead ({@link DenseKernel#f16Rows}: each weight row
- * widened once, in cache, for every row of the batch), reading the weight in place: PyTorch's float16 product of a
- * few rows is no faster than of one there, and widening the whole weight for each product of 16 rows or more costs
- * more than the product. Below {@code widenFromRows} rows the Java product rounds its input and its sums to float16
- * as PyTorch's float16 product does; from there on it is the widened float32 product, as the tensor path's.
+ * product, which saves the two cast operations of every product. On a CPU without float16 arithmetic PyTorch's
+ * float16 product of a few rows is several times slower than of one, and widening the whole weight for each product
+ * of 16 rows or more costs more than the product, so there a decode step of {@code javaFromRows} rows or more (a
+ * batch) multiplies in Java ({@link DenseKernel#f16Rows}: the weight read in place, each row widened once, in cache,
+ * for every row of the batch), and smaller steps take one PyTorch product per row. Below {@code widenFromRows} rows
+ * the Java product rounds its input, bias and sums to float16 as PyTorch's float16 product does (PyTorch also rounds
+ * some partial sums, so the two differ by a float16 step now and then); from there on it is the widened float32
+ * product, as the tensor path's.
  *
  * @param weight {@code [out, in]}, float32 or float16; owned by the model
  * @param bias {@code [out]} or null
@@ -49,12 +51,12 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
   static final long DEFAULT_WIDEN_FROM_ROWS = defaultWidenFromRows();
 
   /**
-   * Rows from which a float16 decode step multiplies in Java: 2, or never on a CPU with float16 arithmetic (whose
+   * Rows from which a float16 decode step multiplies in Java: 4, or never on a CPU with float16 arithmetic (whose
    * float16 products of many rows are fast); the system property {@code medadapt.fp16.javaFromRows} (a row count, or
    * {@code never}) overrides it.
    */
   static final long JAVA_FROM_ROWS = rowsProperty("medadapt.fp16.javaFromRows",
-      CpuFeatures.float16Arithmetic() ? Long.MAX_VALUE : 2);
+      CpuFeatures.float16Arithmetic() ? Long.MAX_VALUE : 4);
 
   /** A layer with the CPU's defaults for float16 products ({@link #DEFAULT_WIDEN_FROM_ROWS}, {@link #JAVA_FROM_ROWS}). */
   public LinearProjection(NDArray weight, NDArray bias) {
@@ -121,17 +123,22 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
       multiplyInJava(x, rows, y, in, out, rows < widenFromRows);
       return;
     }
-    ByteBuffer half = ByteBuffer.allocateDirect(rows * in * 2).order(ByteOrder.nativeOrder());
-    Float16.fromFloats(x, 0, rows * in, half);
-    try (NDManager scope = weight.getManager().newSubManager()) {
-      // [rows, 1, in] as a decode step's tensor path has it: the same product (and bias addition) as apply runs.
-      NDArray x16 = scope.create(half, new Shape(rows, 1, in), DataType.FLOAT16);
-      NDArray product = Linear.linear(x16, weight, bias).singletonOrThrow();
-      if (product.getDataType() == DataType.FLOAT16) {
-        Float16.toFloats(product.toByteBuffer().order(ByteOrder.nativeOrder()), y, 0, rows * out);
-      } else {
-        // A float32 bias promotes the sum to float32.
-        System.arraycopy(JavaProduct.floats(product), 0, y, 0, rows * out);
+    // Where multi-row float16 products are slow (javaFromRows is finite), the rows below javaFromRows go one product
+    // each: PyTorch's one-row product is its fast one, and a row's result is then the same in a batch as alone.
+    int perProduct = javaFromRows == Long.MAX_VALUE ? rows : 1;
+    ByteBuffer half = ByteBuffer.allocateDirect(perProduct * in * 2).order(ByteOrder.nativeOrder());
+    for (int r0 = 0; r0 < rows; r0 += perProduct) {
+      Float16.fromFloats(x, r0 * in, perProduct * in, half);
+      try (NDManager scope = weight.getManager().newSubManager()) {
+        // [rows, 1, in] as a decode step's tensor path has it: the same product (and bias addition) as apply runs.
+        NDArray x16 = scope.create(half, new Shape(perProduct, 1, in), DataType.FLOAT16);
+        NDArray product = Linear.linear(x16, weight, bias).singletonOrThrow();
+        if (product.getDataType() == DataType.FLOAT16) {
+          Float16.toFloats(product.toByteBuffer().order(ByteOrder.nativeOrder()), y, r0 * out, perProduct * out);
+        } else {
+          // A float32 bias promotes the sum to float32.
+          System.arraycopy(JavaProduct.floats(product), 0, y, r0 * out, perProduct * out);
+        }
       }
     }
   }

@@ -117,4 +117,28 @@ class LinearProjectionTest {
       }
     }
   }
+
+  /** Below javaFromRows (where it is finite) each row is its own one-row float16 product: a batch row equals it alone. */
+  @Test
+  void float16RowsBelowTheJavaProductAreMultipliedOneByOne() {
+    int in = 64;
+    int out = 40;
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray w16 = m.create(random(out * in, 31), new Shape(out, in)).toType(DataType.FLOAT16, false);
+      NDArray bias = m.create(random(out, 32), new Shape(out));
+      LinearProjection p = new LinearProjection(w16, bias, LinearProjection.WIDEN_FROM_ROWS, 4);
+      int rows = 3;
+      float[] x = random(rows * in, 33);
+      float[] batch = new float[rows * out];
+      p.multiplyHost(x, rows, batch);
+      for (int r = 0; r < rows; r++) {
+        float[] alone = new float[out];
+        p.multiplyHost(java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in), 1, alone);
+        assertThat(java.util.Arrays.copyOfRange(batch, r * out, (r + 1) * out)).as("row %d", r)
+            .containsExactly(alone);
+      }
+      float[] tensor = p.apply(m.create(x, new Shape(rows, 1, in))).toFloatArray();
+      assertThat(KvCacheTest.relError(batch, tensor)).isLessThan(1e-3);
+    }
+  }
 }
