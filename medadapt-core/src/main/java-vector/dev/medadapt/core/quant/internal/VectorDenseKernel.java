@@ -1,5 +1,6 @@
 package dev.medadapt.core.quant.internal;
 
+import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -198,44 +199,68 @@ public final class VectorDenseKernel implements DenseKernel {
         y, o, yStride);
   }
 
-  // The float16 product: a row is widened once into a float32 buffer, exactly, then every input is multiplied by it:
-  // two rows against four inputs per pass.
+  // The float16 and float32 products of several inputs: a row is loaded (float16 widened exactly) once into an array,
+  // then every input is multiplied by it.
 
   @Override
   public void f16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
     short[] row = new short[cols];
-    float[] widened = new float[cols];
-    float[] widened2 = new float[cols];
+    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> {
+      w.get(r * cols, row, 0, cols);
+      widen(row, into, cols);
+    });
+  }
+
+  @Override
+  public void f32Rows(FloatBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+      int yStride) {
+    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> w.get(r * cols, into, 0, cols));
+  }
+
+  /** Puts weight row {@code r} into {@code into} as float32. */
+  @FunctionalInterface
+  private interface RowLoader {
+    void load(int r, float[] into);
+  }
+
+  /**
+   * The products of rows {@code [rowFrom, rowTo)}, each loaded once into an array that stays in cache, with every input:
+   * two rows at a time against four inputs, eight sums per pass, each loaded input vector used twice.
+   */
+  private static void rowsTimesInputs(int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+      int yStride, RowLoader loader) {
+    float[] w0 = new float[cols];
+    float[] w1 = new float[cols];
     int r = rowFrom;
-    // Two rows at a time against four inputs: eight sums per pass, each loaded input vector used twice.
     for (; r + 2 <= rowTo; r += 2) {
       int o = yOffset + r - rowFrom;
-      w.get(r * cols, row, 0, cols);
-      widen(row, widened, cols);
-      w.get((r + 1) * cols, row, 0, cols);
-      widen(row, widened2, cols);
+      loader.load(r, w0);
+      loader.load(r + 1, w1);
       int m = 0;
       for (; m + 4 <= x.length; m += 4) {
         if (L == 16) {
-          dot2x4x16(widened, widened2, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
+          dot2x4x16(w0, w1, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
         } else {
-          dot2x4x8(widened, widened2, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
+          dot2x4x8(w0, w1, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
         }
       }
       for (; m < x.length; m++) {
-        y[o + m * yStride] = dot(widened, 0, x[m], 0, cols);
-        y[o + m * yStride + 1] = dot(widened2, 0, x[m], 0, cols);
+        y[o + m * yStride] = rowDot(w0, x[m], cols);
+        y[o + m * yStride + 1] = rowDot(w1, x[m], cols);
       }
     }
     for (; r < rowTo; r++) {
       int o = yOffset + r - rowFrom;
-      w.get(r * cols, row, 0, cols);
-      widen(row, widened, cols);
+      loader.load(r, w0);
       for (int m = 0; m < x.length; m++) {
-        y[o + m * yStride] = dot(widened, 0, x[m], 0, cols);
+        y[o + m * yStride] = rowDot(w0, x[m], cols);
       }
     }
+  }
+
+  private static float rowDot(float[] w, float[] x, int cols) {
+    return L == 16 ? dot(F16, w, 0, x, 0, cols) : dot(F8, w, 0, x, 0, cols);
   }
 
   private static void widen(short[] h, float[] out, int cols) {

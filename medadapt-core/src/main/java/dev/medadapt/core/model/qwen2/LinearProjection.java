@@ -11,6 +11,7 @@ import dev.medadapt.core.quant.internal.OutputRows;
 import dev.medadapt.core.runtime.CpuFeatures;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 
 /**
@@ -31,17 +32,19 @@ import java.nio.ShortBuffer;
  * for every row of the batch), and smaller steps take one PyTorch product per row. Below {@code widenFromRows} rows
  * the Java product rounds its input, bias and sums to float16 as PyTorch's float16 product does (PyTorch also rounds
  * some partial sums, so the two differ by a float16 step now and then); from there on it is the widened float32
- * product, as the tensor path's.
+ * product, as the tensor path's. A float32 layer's decode step of {@code javaFromRows} rows or more multiplies in
+ * Java the same way ({@link DenseKernel#f32Rows}): PyTorch's product of 4 to 16 rows ran at half its rate.
  *
  * @param weight {@code [out, in]}, float32 or float16; owned by the model
  * @param bias {@code [out]} or null
  * @param widenFromRows rows (tokens) from which a float16 weight is widened for the product
- * @param javaFromRows rows of a decode step from which a float16 product runs in Java
+ * @param javaFromRows rows of a decode step from which the product runs in Java on the CPU
  */
 public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows, long javaFromRows)
     implements HostProjection {
 
-  /** Rows from which a float16 weight is widened on a CPU without float16 arithmetic; decode steps stay below. */
+  /** Rows from which a float16 weight is widened on a CPU without float16 arithmetic (a prompt; decode batches this
+   * large multiply in Java on the float16 bits). */
   static final long WIDEN_FROM_ROWS = 16;
 
   /**
@@ -58,14 +61,25 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
   static final long JAVA_FROM_ROWS = rowsProperty("medadapt.fp16.javaFromRows",
       CpuFeatures.float16Arithmetic() ? Long.MAX_VALUE : 4);
 
-  /** A layer with the CPU's defaults for float16 products ({@link #DEFAULT_WIDEN_FROM_ROWS}, {@link #JAVA_FROM_ROWS}). */
+  /**
+   * Rows from which a float32 decode step multiplies in Java ({@link DenseKernel#f32Rows}): 4, where PyTorch's product
+   * of a few rows ran at half the Java product's rate; the system property {@code medadapt.fp32.javaFromRows} (a row
+   * count, or {@code never}) overrides it.
+   */
+  static final long FLOAT32_JAVA_FROM_ROWS = rowsProperty("medadapt.fp32.javaFromRows", 4);
+
+  /** A layer with the CPU's defaults ({@link #DEFAULT_WIDEN_FROM_ROWS}, and the Java product's for its type). */
   public LinearProjection(NDArray weight, NDArray bias) {
     this(weight, bias, DEFAULT_WIDEN_FROM_ROWS);
   }
 
-  /** A layer that widens a float16 weight from {@code widenFromRows} rows, with the CPU's {@link #JAVA_FROM_ROWS}. */
+  /**
+   * A layer that widens a float16 weight from {@code widenFromRows} rows, with the default rows of the Java product for
+   * its type ({@link #JAVA_FROM_ROWS} for float16, {@link #FLOAT32_JAVA_FROM_ROWS} for float32).
+   */
   public LinearProjection(NDArray weight, NDArray bias, long widenFromRows) {
-    this(weight, bias, widenFromRows, JAVA_FROM_ROWS);
+    this(weight, bias, widenFromRows,
+        weight.getDataType() == DataType.FLOAT16 ? JAVA_FROM_ROWS : FLOAT32_JAVA_FROM_ROWS);
   }
 
   /** Output width. */
@@ -110,8 +124,12 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
    */
   @Override
   public boolean takesOnHost(long rows) {
-    return weight.getDataType() == DataType.FLOAT16 && !weight.getDevice().isGpu()
-        && (rows < widenFromRows || rows >= javaFromRows);
+    if (weight.getDevice().isGpu()) {
+      return false;
+    }
+    DataType type = weight.getDataType();
+    return type == DataType.FLOAT16 ? rows < widenFromRows || rows >= javaFromRows
+        : type == DataType.FLOAT32 && rows >= javaFromRows;
   }
 
   @Override
@@ -119,6 +137,10 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
     int in = Math.toIntExact(inFeatures());
     int out = Math.toIntExact(outFeatures());
     OutputRows.check(out, in, x, rows, y);
+    if (weight.getDataType() == DataType.FLOAT32) {
+      multiplyInJava(x, rows, y, in, out, false);
+      return;
+    }
     if (rows >= javaFromRows || rows >= widenFromRows) {
       multiplyInJava(x, rows, y, in, out, rows < widenFromRows);
       return;
@@ -149,11 +171,13 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
    * float32 throughout, as the product with the widened weight.
    */
   private void multiplyInJava(float[] x, int rows, float[] y, int in, int out, boolean asFloat16) {
+    boolean half = weight.getDataType() == DataType.FLOAT16;
     ByteBuffer bytes = weight.toByteBuffer(true);
-    if (!bytes.isDirect() || bytes.capacity() != 2L * in * out) {
-      throw new IllegalStateException("float16 weight " + weight.getShape() + " is not readable in place");
+    if (!bytes.isDirect() || bytes.capacity() != (half ? 2L : 4L) * in * out) {
+      throw new IllegalStateException("weight " + weight.getShape() + " " + weight.getDataType()
+          + " is not readable in place");
     }
-    ShortBuffer bits = bytes.order(ByteOrder.nativeOrder()).asShortBuffer();
+    bytes.order(ByteOrder.nativeOrder());
     float[] input = x;
     if (asFloat16) {
       input = new float[rows * in];
@@ -163,7 +187,13 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
     }
     float[][] xs = OutputRows.inputs(input, rows, in);
     DenseKernel kernel = DenseKernel.get();
-    OutputRows.split(out, (from, to) -> kernel.f16Rows(bits, in, from, to, xs, y, from, out));
+    if (half) {
+      ShortBuffer bits = bytes.asShortBuffer();
+      OutputRows.split(out, (from, to) -> kernel.f16Rows(bits, in, from, to, xs, y, from, out));
+    } else {
+      FloatBuffer values = bytes.asFloatBuffer();
+      OutputRows.split(out, (from, to) -> kernel.f32Rows(values, in, from, to, xs, y, from, out));
+    }
     float[] b = bias == null ? null : JavaProduct.floats(bias);
     for (int m = 0; m < rows; m++) {
       for (int r = 0; r < out; r++) {

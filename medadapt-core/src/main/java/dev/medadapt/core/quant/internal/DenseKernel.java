@@ -1,13 +1,14 @@
 package dev.medadapt.core.quant.internal;
 
+import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Float32 vector primitives of the host decode step (attention over cached keys and values, norms): a dot product,
- * {@code y += a·x}, the product with a bfloat16 matrix (lm_head) and the product with a float16 matrix for several
- * inputs (a batch's decode step). Not API.
+ * {@code y += a·x}, the product with a bfloat16 matrix (lm_head) and the products with a float16 or float32 matrix for
+ * several inputs (a batch's decode step). Not API.
  */
 public interface DenseKernel {
   /** The kernel this JVM uses: the Vector API one where {@code jdk.incubator.vector} is present, else plain Java. */
@@ -38,6 +39,9 @@ public interface DenseKernel {
    * input is multiplied by it: for a batch of inputs the widening is paid once per weight, not once per input.
    */
   void f16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
+
+  /** {@link #f16Rows} on a float32 matrix: each row copied once into a buffer that every input is multiplied by. */
+  void f32Rows(FloatBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
 
   /** Chosen once per JVM. */
   final class Holder {

@@ -1,5 +1,6 @@
 package dev.medadapt.core.quant.internal;
 
+import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 
 /** {@link DenseKernel} in plain Java (four partial sums, which the JIT keeps in registers). Not API. */
@@ -70,6 +71,18 @@ public final class ScalarDenseKernel implements DenseKernel {
       }
       for (int m = 0; m < x.length; m++) {
         y[yOffset + m * yStride + r - rowFrom] = dot(widened, 0, x[m], 0, cols);
+      }
+    }
+  }
+
+  @Override
+  public void f32Rows(FloatBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+      int yStride) {
+    float[] row = new float[cols];
+    for (int r = rowFrom; r < rowTo; r++) {
+      w.get(r * cols, row, 0, cols);
+      for (int m = 0; m < x.length; m++) {
+        y[yOffset + m * yStride + r - rowFrom] = dot(row, 0, x[m], 0, cols);
       }
     }
   }

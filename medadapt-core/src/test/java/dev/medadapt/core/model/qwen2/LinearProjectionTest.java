@@ -141,4 +141,31 @@ class LinearProjectionTest {
       assertThat(KvCacheTest.relError(batch, tensor)).isLessThan(1e-3);
     }
   }
+
+  /** A float32 weight's decode batch from javaFromRows rows on multiplies in Java: the tensor product's values. */
+  @Test
+  void float32BatchesMultiplyInJavaAsTheTensorProduct() {
+    int in = 72;
+    int out = 150;
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray w = m.create(random(out * in, 41), new Shape(out, in));
+      NDArray bias = m.create(random(out, 42), new Shape(out));
+      LinearProjection p = new LinearProjection(w, bias, LinearProjection.WIDEN_FROM_ROWS, 4);
+      assertThat(p.takesOnHost(1)).isFalse();
+      assertThat(p.takesOnHost(3)).isFalse();
+      assertThat(p.takesOnHost(4)).isTrue();
+      assertThat(new LinearProjection(w, null, LinearProjection.WIDEN_FROM_ROWS, Long.MAX_VALUE).takesOnHost(64))
+          .isFalse();
+      for (int rows : new int[] {4, 7, 16}) {
+        float[] x = random(rows * in, 50 + rows);
+        float[] host = new float[rows * out];
+        p.multiplyHost(x, rows, host);
+        float[] tensor = p.apply(m.create(x, new Shape(rows, 1, in))).toFloatArray();
+        for (int i = 0; i < host.length; i++) {
+          assertThat(host[i]).as("%d rows, element %d", rows, i)
+              .isCloseTo(tensor[i], org.assertj.core.data.Offset.offset(1e-5f * (1 + Math.abs(tensor[i]))));
+        }
+      }
+    }
+  }
 }

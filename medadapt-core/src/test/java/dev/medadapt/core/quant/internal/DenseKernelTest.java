@@ -142,4 +142,43 @@ class DenseKernelTest {
       }
     }
   }
+
+  @ParameterizedTest(name = "cols {0}, inputs {1}")
+  @CsvSource({"24, 1", "72, 4", "72, 9", "1536, 5", "7, 2", "40, 16"})
+  void f32RowsEqualTheFloat64Product(int cols, int inputs) {
+    int rows = 21;
+    SplittableRandom rnd = new SplittableRandom(cols * 41L + inputs);
+    ByteBuffer w = ByteBuffer.allocateDirect(4 * rows * cols).order(ByteOrder.nativeOrder());
+    float[] values = new float[rows * cols];
+    for (int i = 0; i < rows * cols; i++) {
+      values[i] = (float) rnd.nextGaussian();
+      w.putFloat(4 * i, values[i]);
+    }
+    float[][] x = new float[inputs][cols];
+    for (float[] xm : x) {
+      for (int c = 0; c < cols; c++) {
+        xm[c] = (float) rnd.nextGaussian();
+      }
+    }
+    int from = 4;
+    int to = rows;
+    for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
+      int stride = to - from + 1;
+      float[] y = new float[inputs * stride];
+      k.f32Rows(w.asFloatBuffer(), cols, from, to, x, y, 0, stride);
+      for (int m = 0; m < inputs; m++) {
+        for (int r = from; r < to; r++) {
+          double ref = 0;
+          double scale = 0;
+          for (int c = 0; c < cols; c++) {
+            ref += (double) values[r * cols + c] * x[m][c];
+            scale += Math.abs((double) values[r * cols + c] * x[m][c]);
+          }
+          assertThat(y[m * stride + r - from]).as("%s input %d row %d", k.name(), m, r)
+              .isCloseTo((float) ref, org.assertj.core.data.Offset.offset((float) (1e-6 * scale)));
+        }
+        assertThat(y[m * stride + to - from]).isZero();
+      }
+    }
+  }
 }
