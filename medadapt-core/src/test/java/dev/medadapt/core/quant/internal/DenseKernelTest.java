@@ -30,33 +30,14 @@ class DenseKernelTest {
       widened[i] = Float.intBitsToFloat(bits << 16);
     }
     ShortBuffer rowsAt = w.position(lead).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-    float[][] x = new float[inputs][cols];
-    for (float[] xm : x) {
-      for (int c = 0; c < cols; c++) {
-        xm[c] = (float) rnd.nextGaussian();
-      }
-    }
+    float[][] x = randomInputs(rnd, inputs, cols);
     int from = 3;
     int to = rows;
     for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
       int stride = to - from + 2;
       float[] y = new float[1 + inputs * stride];
       k.bf16Rows(rowsAt, cols, from, to, x, y, 1, stride);
-      for (int m = 0; m < inputs; m++) {
-        for (int r = from; r < to; r++) {
-          double ref = 0;
-          double scale = 0;
-          for (int c = 0; c < cols; c++) {
-            ref += (double) widened[r * cols + c] * x[m][c];
-            scale += Math.abs((double) widened[r * cols + c] * x[m][c]);
-          }
-          assertThat(y[1 + m * stride + r - from]).as("%s input %d row %d", k.name(), m, r)
-              .isCloseTo((float) ref, org.assertj.core.data.Offset.offset((float) (1e-6 * scale + 1e-7)));
-        }
-        // The two slots past each input's rows stay untouched.
-        assertThat(y[1 + m * stride + to - from]).isZero();
-      }
-      assertThat(y[0]).isZero();
+      assertProducts(k.name(), widened, x, cols, from, to, y, 1, stride);
     }
   }
 
@@ -76,32 +57,14 @@ class DenseKernelTest {
       widened[i] = Float16.toFloat(bits);
     }
     ShortBuffer rowsAt = w.position(lead).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-    float[][] x = new float[inputs][cols];
-    for (float[] xm : x) {
-      for (int c = 0; c < cols; c++) {
-        xm[c] = (float) rnd.nextGaussian();
-      }
-    }
+    float[][] x = randomInputs(rnd, inputs, cols);
     int from = 3;
     int to = rows;
     for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
       int stride = to - from + 2;
       float[] y = new float[1 + inputs * stride];
       k.f16Rows(rowsAt, cols, from, to, x, y, 1, stride);
-      for (int m = 0; m < inputs; m++) {
-        for (int r = from; r < to; r++) {
-          double ref = 0;
-          double scale = 0;
-          for (int c = 0; c < cols; c++) {
-            ref += (double) widened[r * cols + c] * x[m][c];
-            scale += Math.abs((double) widened[r * cols + c] * x[m][c]);
-          }
-          assertThat(y[1 + m * stride + r - from]).as("%s input %d row %d", k.name(), m, r)
-              .isCloseTo((float) ref, org.assertj.core.data.Offset.offset((float) (1e-6 * scale + 1e-30)));
-        }
-        assertThat(y[1 + m * stride + to - from]).isZero();
-      }
-      assertThat(y[0]).isZero();
+      assertProducts(k.name(), widened, x, cols, from, to, y, 1, stride);
     }
   }
 
@@ -154,31 +117,50 @@ class DenseKernelTest {
       values[i] = (float) rnd.nextGaussian();
       w.putFloat(4 * i, values[i]);
     }
+    float[][] x = randomInputs(rnd, inputs, cols);
+    int from = 4;
+    int to = rows;
+    for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
+      int stride = to - from + 2;
+      float[] y = new float[inputs * stride];
+      k.f32Rows(w.asFloatBuffer(), cols, from, to, x, y, 0, stride);
+      assertProducts(k.name(), values, x, cols, from, to, y, 0, stride);
+    }
+  }
+
+  private static float[][] randomInputs(SplittableRandom rnd, int inputs, int cols) {
     float[][] x = new float[inputs][cols];
     for (float[] xm : x) {
       for (int c = 0; c < cols; c++) {
         xm[c] = (float) rnd.nextGaussian();
       }
     }
-    int from = 4;
-    int to = rows;
-    for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
-      int stride = to - from + 1;
-      float[] y = new float[inputs * stride];
-      k.f32Rows(w.asFloatBuffer(), cols, from, to, x, y, 0, stride);
-      for (int m = 0; m < inputs; m++) {
-        for (int r = from; r < to; r++) {
-          double ref = 0;
-          double scale = 0;
-          for (int c = 0; c < cols; c++) {
-            ref += (double) values[r * cols + c] * x[m][c];
-            scale += Math.abs((double) values[r * cols + c] * x[m][c]);
-          }
-          assertThat(y[m * stride + r - from]).as("%s input %d row %d", k.name(), m, r)
-              .isCloseTo((float) ref, org.assertj.core.data.Offset.offset((float) (1e-6 * scale)));
+    return x;
+  }
+
+  /**
+   * Each input's products with rows {@code [from, to)} of {@code w} ({@code cols} wide, as float32) against float64
+   * sums, read at {@code y[yOffset + m * stride + r - from]}; the two slots after each input's rows and the slots before
+   * {@code yOffset} are untouched.
+   */
+  private static void assertProducts(String kernel, float[] w, float[][] x, int cols, int from, int to, float[] y,
+      int yOffset, int stride) {
+    for (int m = 0; m < x.length; m++) {
+      for (int r = from; r < to; r++) {
+        double ref = 0;
+        double scale = 0;
+        for (int c = 0; c < cols; c++) {
+          ref += (double) w[r * cols + c] * x[m][c];
+          scale += Math.abs((double) w[r * cols + c] * x[m][c]);
         }
-        assertThat(y[m * stride + to - from]).isZero();
+        assertThat(y[yOffset + m * stride + r - from]).as("%s input %d row %d", kernel, m, r)
+            .isCloseTo((float) ref, org.assertj.core.data.Offset.offset((float) (1e-6 * scale + 1e-30)));
       }
+      assertThat(y[yOffset + m * stride + to - from]).isZero();
+      assertThat(y[yOffset + m * stride + to - from + 1]).isZero();
+    }
+    for (int i = 0; i < yOffset; i++) {
+      assertThat(y[i]).isZero();
     }
   }
 }
