@@ -87,6 +87,14 @@ public final class VectorDenseKernel implements DenseKernel {
   public void bf16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
     short[] row = new short[cols];
+    if (x.length > 4) {
+      // A batch: each row widened once into an array in cache, then every input (the float16 product's pass).
+      rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> {
+        w.get(r * cols, row, 0, cols);
+        widenBf16(row, into, cols);
+      });
+      return;
+    }
     int m = 0;
     for (; m + 4 <= x.length; m += 4) {
       float[] x0 = x[m];
@@ -109,6 +117,22 @@ public final class VectorDenseKernel implements DenseKernel {
         w.get(r * cols, row, 0, cols);
         y[yOffset + m * yStride + r - rowFrom] = L == 16 ? bf16Row16(row, cols, xm) : bf16Row8(row, cols, xm);
       }
+    }
+  }
+
+  private static void widenBf16(short[] h, float[] out, int cols) {
+    int c = 0;
+    if (L == 16) {
+      for (; c + 16 <= cols; c += 16) {
+        widen16(h, c).intoArray(out, c);
+      }
+    } else {
+      for (; c + 8 <= cols; c += 8) {
+        widen8(h, c).intoArray(out, c);
+      }
+    }
+    for (; c < cols; c++) {
+      out[c] = Float.intBitsToFloat(h[c] << 16);
     }
   }
 

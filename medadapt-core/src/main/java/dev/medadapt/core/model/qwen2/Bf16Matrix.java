@@ -276,8 +276,8 @@ public final class Bf16Matrix implements AutoCloseable {
   /**
    * {@code y[m * rows + r] = sum_c W[r][c] * x[m * cols + c]} for each of the {@code inputs} rows of {@code x}, on the
    * bits themselves: each weight is widened exactly as it is read (the same values as a float32 copy, summed in
-   * another order), four inputs per pass over the rows, the rows split over the cores. What a decode step's lm_head
-   * needs: it reads half the bytes of a float32 copy and allocates nothing.
+   * another order), four inputs per pass over the rows (more than four: each row widened once for all of them), the
+   * rows split over the cores. What a decode step's lm_head needs: it reads half the bytes of a float32 copy.
    *
    * @throws dev.medadapt.core.ConfigurationException when {@code x} or {@code y} does not fit
    * @throws IllegalStateException when the matrix is closed
@@ -288,6 +288,11 @@ public final class Bf16Matrix implements AutoCloseable {
     OutputRows.check(out, cols, x, inputs, y);
     float[][] xs = OutputRows.inputs(x, inputs, cols);
     DenseKernel kernel = DenseKernel.get();
+    if (inputs > 4) {
+      // A batch: the kernel widens each row once for all inputs.
+      OutputRows.split(out, (from, to) -> multiplyRows(kernel, bits, xs, 0, from, to, out, y));
+      return;
+    }
     OutputRows.split(out, (from, to) -> OutputRows.inTiles(from, to, 2 * cols, xs,
         (four, first, t0, t1) -> multiplyRows(kernel, bits, four, first, t0, t1, out, y),
         (one, m, t0, t1) -> multiplyRows(kernel, bits, new float[][] {one}, m, t0, t1, out, y)));

@@ -29,7 +29,8 @@ public interface DenseKernel {
    * A product with a bfloat16 matrix held as its bits in {@code w} (row {@code r} from index {@code r * cols}):
    * {@code y[yOffset + m * yStride + r - rowFrom] = sum_c bf16(w[r * cols + c]) * x[m][c]} for each input {@code m} and
    * row {@code r} in {@code [rowFrom, rowTo)}. Each weight is widened to float32 exactly (a bfloat16 value is the upper
-   * half of a float32) and read once for up to four inputs.
+   * half of a float32) and read once for up to four inputs; for more, each row is widened once into an array that every
+   * input is multiplied by.
    */
   void bf16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
 

@@ -282,7 +282,7 @@ class Qwen2ModelTest {
     w.write(dir.resolve("model.safetensors"));
   }
 
-  /** A matrix split over several buffers reads its rows back in order. */
+  /** A matrix split over several buffers reads its rows back in order and multiplies across the parts. */
   @Test
   void bf16MatrixAcrossPartsReadsRowsAndGathersInOrder(@TempDir Path dir) throws Exception {
     int rows = 37;
@@ -306,6 +306,27 @@ class Qwen2ModelTest {
       for (int k = 0; k < idx.length; k++) {
         assertThat(java.util.Arrays.copyOfRange(g, k * cols, (k + 1) * cols))
             .containsExactly(java.util.Arrays.copyOfRange(v, (int) idx[k] * cols, (int) (idx[k] + 1) * cols));
+      }
+      // Products across the parts: one input, four (one pass), and six (each row widened once for all)
+      for (int inputs : new int[] {1, 4, 6}) {
+        float[] x = new float[inputs * cols];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = (float) rnd.nextGaussian();
+        }
+        float[] y = new float[inputs * rows];
+        m.multiply(x, inputs, y);
+        for (int k = 0; k < inputs; k++) {
+          for (int row = 0; row < rows; row++) {
+            double ref = 0;
+            double scale = 0;
+            for (int c = 0; c < cols; c++) {
+              ref += (double) v[row * cols + c] * x[k * cols + c];
+              scale += Math.abs((double) v[row * cols + c] * x[k * cols + c]);
+            }
+            assertThat((double) y[k * rows + row]).as("%d inputs, input %d, row %d", inputs, k, row)
+                .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-6 * scale));
+          }
+        }
       }
       assertThatThrownBy(() -> Bf16Matrix.read(r, "m", rows + 1, cols, 1 << 20))
           .isInstanceOf(ModelFormatException.class).hasMessageContaining("[37, 24]");

@@ -16,7 +16,7 @@ class DenseKernelTest {
    * group of four, and a row range that starts inside the matrix.
    */
   @ParameterizedTest(name = "cols {0}, inputs {1}")
-  @CsvSource({"24, 1", "24, 4", "72, 3", "72, 6", "1536, 5", "7, 2"})
+  @CsvSource({"24, 1", "24, 4", "72, 3", "72, 6", "1536, 5", "7, 2", "40, 16"})
   void bf16RowsEqualTheFloat64ProductOfTheWidenedWeights(int cols, int inputs) {
     int rows = 21;
     SplittableRandom rnd = new SplittableRandom(cols * 31L + inputs);
