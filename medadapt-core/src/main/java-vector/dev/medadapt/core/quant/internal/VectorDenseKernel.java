@@ -232,7 +232,7 @@ public final class VectorDenseKernel implements DenseKernel {
     short[] row = new short[cols];
     rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> {
       w.get(r * cols, row, 0, cols);
-      widen(row, into, cols);
+      widenF16(row, into, cols);
     });
   }
 
@@ -252,7 +252,7 @@ public final class VectorDenseKernel implements DenseKernel {
    * The products of rows {@code [rowFrom, rowTo)}, each loaded once into an array that stays in cache, with every input:
    * two rows at a time against four inputs, eight sums per pass, each loaded input vector used twice.
    */
-  private static void rowsTimesInputs(int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+  private void rowsTimesInputs(int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride, RowLoader loader) {
     float[] w0 = new float[cols];
     float[] w1 = new float[cols];
@@ -270,24 +270,20 @@ public final class VectorDenseKernel implements DenseKernel {
         }
       }
       for (; m < x.length; m++) {
-        y[o + m * yStride] = rowDot(w0, x[m], cols);
-        y[o + m * yStride + 1] = rowDot(w1, x[m], cols);
+        y[o + m * yStride] = dot(w0, 0, x[m], 0, cols);
+        y[o + m * yStride + 1] = dot(w1, 0, x[m], 0, cols);
       }
     }
     for (; r < rowTo; r++) {
       int o = yOffset + r - rowFrom;
       loader.load(r, w0);
       for (int m = 0; m < x.length; m++) {
-        y[o + m * yStride] = rowDot(w0, x[m], cols);
+        y[o + m * yStride] = dot(w0, 0, x[m], 0, cols);
       }
     }
   }
 
-  private static float rowDot(float[] w, float[] x, int cols) {
-    return L == 16 ? dot(F16, w, 0, x, 0, cols) : dot(F8, w, 0, x, 0, cols);
-  }
-
-  private static void widen(short[] h, float[] out, int cols) {
+  private static void widenF16(short[] h, float[] out, int cols) {
     if (L == 16) {
       widenHalves16(h, out, cols);
     } else {

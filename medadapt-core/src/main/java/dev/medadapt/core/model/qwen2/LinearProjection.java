@@ -119,8 +119,8 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
   }
 
   /**
-   * Whether {@code rows} input rows go through {@link #multiplyHost}: a float16 weight on the CPU, below widening or
-   * from {@code javaFromRows} rows on.
+   * Whether {@code rows} input rows go through {@link #multiplyHost}, on the CPU: a float16 weight below widening or
+   * from {@code javaFromRows} rows on, a float32 weight from {@code javaFromRows} rows on.
    */
   @Override
   public boolean takesOnHost(long rows) {
@@ -166,9 +166,9 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
   }
 
   /**
-   * The product on the weight's float16 bits in place. {@code asFloat16}: the input is rounded to float16 and each sum
-   * rounded to float16 before the float32 bias is added, as PyTorch's float16 product with a float32 bias; else
-   * float32 throughout, as the product with the widened weight.
+   * The product on the weight (float16 bits or float32 values) in place. {@code asFloat16}: the input and the bias are
+   * rounded to float16 and each sum plus bias rounded to float16, as PyTorch's float16 product with a float32 bias;
+   * else float32 throughout, as the product with the widened weight.
    */
   private void multiplyInJava(float[] x, int rows, float[] y, int in, int out, boolean asFloat16) {
     boolean half = weight.getDataType() == DataType.FLOAT16;
@@ -182,7 +182,7 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
     if (asFloat16) {
       input = new float[rows * in];
       for (int i = 0; i < input.length; i++) {
-        input[i] = Float16.toFloat(Float16.fromFloat(x[i]));
+        input[i] = Float16.round(x[i]);
       }
     }
     float[][] xs = OutputRows.inputs(input, rows, in);
@@ -195,13 +195,15 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
       OutputRows.split(out, (from, to) -> kernel.f32Rows(values, in, from, to, xs, y, from, out));
     }
     float[] b = bias == null ? null : JavaProduct.floats(bias);
-    for (int m = 0; m < rows; m++) {
+    if (b != null && asFloat16) {
       for (int r = 0; r < out; r++) {
-        float v = y[m * out + r];
-        if (b != null) {
-          v += asFloat16 ? Float16.toFloat(Float16.fromFloat(b[r])) : b[r];
-        }
-        y[m * out + r] = asFloat16 ? Float16.toFloat(Float16.fromFloat(v)) : v;
+        b[r] = Float16.round(b[r]);
+      }
+    }
+    JavaProduct.addBias(y, rows, out, b);
+    if (asFloat16) {
+      for (int i = 0; i < rows * out; i++) {
+        y[i] = Float16.round(y[i]);
       }
     }
   }

@@ -42,6 +42,11 @@ public final class Float16 {
     return Float.intBitsToFloat(sign | Float.floatToRawIntBits(Float.intBitsToFloat(abs << 13) * 0x1p112f));
   }
 
+  /** {@code f} rounded to the nearest float16 value, as float32 (what a cast to float16 and back gives). */
+  public static float round(float f) {
+    return toFloat(fromFloat(f));
+  }
+
   /** {@code n} floats of {@code x} from {@code offset} as float16 into {@code out} (native byte order) from its start. */
   public static void fromFloats(float[] x, int offset, int n, ByteBuffer out) {
     for (int i = 0; i < n; i++) {

@@ -63,24 +63,32 @@ public final class ScalarDenseKernel implements DenseKernel {
   public void f16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
     short[] row = new short[cols];
-    float[] widened = new float[cols];
-    for (int r = rowFrom; r < rowTo; r++) {
+    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> {
       w.get(r * cols, row, 0, cols);
       for (int c = 0; c < cols; c++) {
-        widened[c] = Float16.toFloat(row[c]);
+        into[c] = Float16.toFloat(row[c]);
       }
-      for (int m = 0; m < x.length; m++) {
-        y[yOffset + m * yStride + r - rowFrom] = dot(widened, 0, x[m], 0, cols);
-      }
-    }
+    });
   }
 
   @Override
   public void f32Rows(FloatBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
+    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> w.get(r * cols, into, 0, cols));
+  }
+
+  /** Puts weight row {@code r} into {@code into} as float32. */
+  @FunctionalInterface
+  private interface RowLoader {
+    void load(int r, float[] into);
+  }
+
+  /** Each row of {@code [rowFrom, rowTo)} loaded once, then multiplied by every input. */
+  private void rowsTimesInputs(int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride,
+      RowLoader loader) {
     float[] row = new float[cols];
     for (int r = rowFrom; r < rowTo; r++) {
-      w.get(r * cols, row, 0, cols);
+      loader.load(r, row);
       for (int m = 0; m < x.length; m++) {
         y[yOffset + m * yStride + r - rowFrom] = dot(row, 0, x[m], 0, cols);
       }
