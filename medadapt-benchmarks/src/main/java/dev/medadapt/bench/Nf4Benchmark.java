@@ -88,12 +88,14 @@ public final class Nf4Benchmark {
 
   /**
    * {@code ./bench Nf4Benchmark decode-layers [--layers 28] [--double-quant true|false] [--iterations 15]
-   * [--format nf4|int8|f16] [--rows 1]}: one decode
+   * [--format nf4|int8|f16|f32] [--rows 1]}: one decode
    * token's NF4 products of the DeepSeek-R1-Distill-Qwen-1.5B layers (the 7 projections of each, random weights, one
    * input row) through {@link Nf4MatMul#multiply}, the fused kernel this JVM chose; the median milliseconds per token
    * and the packed bytes streamed per second. The weights (0.66 GB packed for 28 layers) are far larger than cache.
    * {@code --format f16}: the same products on float16 weights through the Java float16 kernel
-   * ({@code DenseKernel.f16Rows}, what an FP16 model's decode batch runs on a CPU without float16 arithmetic).
+   * ({@code DenseKernel.f16Rows}, what an FP16 model's decode batch runs on a CPU without float16 arithmetic);
+   * {@code --format f32}: on float32 weights ({@code DenseKernel.f32Rows}, an FP32 model's decode batch). Both print
+   * the multiply-adds per second as well, the figure that bounds a large batch.
    */
   private static void decodeLayers(String[] args) {
     int layers = 28;
@@ -101,6 +103,7 @@ public final class Nf4Benchmark {
     int iters = 15;
     boolean int8 = false;
     boolean f16 = false;
+    boolean f32 = false;
     int inputRows = 1;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -110,11 +113,12 @@ public final class Nf4Benchmark {
         case "--rows" -> inputRows = Integer.parseInt(args[++i]);
         case "--format" -> {
           String f = args[++i].toLowerCase(Locale.ROOT);
-          if (!f.equals("nf4") && !f.equals("int8") && !f.equals("f16")) {
-            throw new IllegalArgumentException("--format takes nf4, int8 or f16, was " + args[i]);
+          if (!f.equals("nf4") && !f.equals("int8") && !f.equals("f16") && !f.equals("f32")) {
+            throw new IllegalArgumentException("--format takes nf4, int8, f16 or f32, was " + args[i]);
           }
           int8 = f.equals("int8");
           f16 = f.equals("f16");
+          f32 = f.equals("f32");
         }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
@@ -125,16 +129,25 @@ public final class Nf4Benchmark {
     java.util.List<Nf4Tensor> ws = new java.util.ArrayList<>();
     java.util.List<dev.medadapt.core.quant.Int8Tensor> ws8 = new java.util.ArrayList<>();
     java.util.List<java.nio.ShortBuffer> ws16 = new java.util.ArrayList<>();
+    java.util.List<java.nio.ByteBuffer> ws32 = new java.util.ArrayList<>();
     java.util.List<int[]> shapes16 = new java.util.ArrayList<>();
     long bytes = 0;
+    long multiplyAdds = 0;
     float[] w = new float[8960 * 1536];
     for (int l = 0; l < layers; l++) {
       for (int[] sh : shapes) {
         int n = sh[0] * sh[1];
+        multiplyAdds += n;
         for (int i = 0; i < n; i++) {
           w[i] = (float) (0.02 * r.nextGaussian());
         }
-        if (f16) {
+        if (f32) {
+          java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.nativeOrder());
+          b.asFloatBuffer().put(0, w, 0, n);
+          ws32.add(b);
+          shapes16.add(sh);
+          bytes += 4L * n;
+        } else if (f16) {
           java.nio.ShortBuffer b = java.nio.ByteBuffer.allocateDirect(2 * n).order(java.nio.ByteOrder.nativeOrder())
               .asShortBuffer();
           for (int i = 0; i < n; i++) {
@@ -167,6 +180,14 @@ public final class Nf4Benchmark {
     float[][] xs8960 = dev.medadapt.core.quant.internal.OutputRows.inputs(x8960, m, 8960);
     dev.medadapt.core.quant.internal.DenseKernel k16 = dev.medadapt.core.quant.internal.DenseKernel.get();
     double s = median(iters, () -> {
+      for (int t = 0; t < ws32.size(); t++) {
+        java.nio.ByteBuffer b = ws32.get(t);
+        int out = shapes16.get(t)[0];
+        int in = shapes16.get(t)[1];
+        float[][] xs = in == 1536 ? xs1536 : xs8960;
+        dev.medadapt.core.quant.internal.OutputRows.split(out, (from, to) -> k16.f32Rows(b, in, from, to, xs, y, from,
+            out));
+      }
       for (int t = 0; t < ws16.size(); t++) {
         java.nio.ShortBuffer b = ws16.get(t);
         int out = shapes16.get(t)[0];
@@ -182,11 +203,11 @@ public final class Nf4Benchmark {
         dev.medadapt.core.quant.Int8MatMul.multiply(t, t.columns() == 1536 ? x1536 : x8960, m, y);
       }
     });
-    if (f16) {
-      System.out.printf(Locale.ROOT, "F16 decode-layers: %d layers, %d input rows, kernel %s, java %s, %d cpus: %.1f ms"
-          + " per step (median of %d), %.2f GB/s of float16 weights (%.3f GB)%n", layers, m, k16.name(),
-          System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), s * 1e3, iters,
-          bytes / s / 1e9, bytes / 1e9);
+    if (f16 || f32) {
+      System.out.printf(Locale.ROOT, "%s decode-layers: %d layers, %d input rows, kernel %s, java %s, %d cpus: %.1f ms"
+          + " per step (median of %d), %.2f GB/s of %s weights (%.3f GB), %.1f GFLOP/s%n", f16 ? "F16" : "F32", layers,
+          m, k16.name(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), s * 1e3,
+          iters, bytes / s / 1e9, f16 ? "float16" : "float32", bytes / 1e9, 2.0 * multiplyAdds * m / s / 1e9);
       return;
     }
     if (int8) {

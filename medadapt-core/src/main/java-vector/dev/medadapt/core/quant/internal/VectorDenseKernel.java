@@ -1,5 +1,7 @@
 package dev.medadapt.core.quant.internal;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import jdk.incubator.vector.FloatVector;
@@ -237,9 +239,10 @@ public final class VectorDenseKernel implements DenseKernel {
   }
 
   @Override
-  public void f32Rows(FloatBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+  public void f32Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
-    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> w.get(r * cols, into, 0, cols));
+    FloatBuffer values = w.duplicate().order(ByteOrder.nativeOrder()).clear().asFloatBuffer();
+    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> values.get(r * cols, into, 0, cols));
   }
 
   /** Puts weight row {@code r} into {@code into} as float32. */
@@ -249,14 +252,37 @@ public final class VectorDenseKernel implements DenseKernel {
   }
 
   /**
-   * The products of rows {@code [rowFrom, rowTo)}, each loaded once into an array that stays in cache, with every input:
-   * two rows at a time against four inputs, eight sums per pass, each loaded input vector used twice.
+   * The products of rows {@code [rowFrom, rowTo)}, each loaded once into an array that stays in cache, with every input.
+   * With 16 lanes, four rows at a time against four inputs: sixteen sums per pass, so each loaded vector serves four
+   * multiply-adds (two rows at a time ran 1.3x slower at 16 inputs); with 8 lanes (16 vector registers on AVX2) two
+   * rows at a time, eight sums per pass. Rows and inputs left over go in smaller passes.
    */
   private void rowsTimesInputs(int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride, RowLoader loader) {
     float[] w0 = new float[cols];
     float[] w1 = new float[cols];
     int r = rowFrom;
+    if (L == 16 && x.length >= 4) {
+      float[] w2 = new float[cols];
+      float[] w3 = new float[cols];
+      for (; r + 4 <= rowTo; r += 4) {
+        int o = yOffset + r - rowFrom;
+        loader.load(r, w0);
+        loader.load(r + 1, w1);
+        loader.load(r + 2, w2);
+        loader.load(r + 3, w3);
+        int m = 0;
+        for (; m + 4 <= x.length; m += 4) {
+          dot4x4x16(w0, w1, w2, w3, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
+        }
+        for (; m < x.length; m++) {
+          y[o + m * yStride] = dot(w0, 0, x[m], 0, cols);
+          y[o + m * yStride + 1] = dot(w1, 0, x[m], 0, cols);
+          y[o + m * yStride + 2] = dot(w2, 0, x[m], 0, cols);
+          y[o + m * yStride + 3] = dot(w3, 0, x[m], 0, cols);
+        }
+      }
+    }
     for (; r + 2 <= rowTo; r += 2) {
       int o = yOffset + r - rowFrom;
       loader.load(r, w0);
@@ -332,6 +358,69 @@ public final class VectorDenseKernel implements DenseKernel {
     for (int c = from; c < to; c++) {
       out[c] = Float16.toFloat(h[c]);
     }
+  }
+
+  /**
+   * Four widened rows' products with four inputs (16 lanes), sixteen sums per pass: row {@code w}'s sums stored
+   * {@code yStride} apart from {@code o}, row {@code u}'s from {@code o + 1}, and so on.
+   */
+  private static void dot4x4x16(float[] w, float[] u, float[] v, float[] t, int cols, float[] x0, float[] x1,
+      float[] x2, float[] x3, float[] y, int o, int yStride) {
+    int whole = cols - cols % 16;
+    FloatVector a0 = FloatVector.zero(F16);
+    FloatVector a1 = FloatVector.zero(F16);
+    FloatVector a2 = FloatVector.zero(F16);
+    FloatVector a3 = FloatVector.zero(F16);
+    FloatVector b0 = FloatVector.zero(F16);
+    FloatVector b1 = FloatVector.zero(F16);
+    FloatVector b2 = FloatVector.zero(F16);
+    FloatVector b3 = FloatVector.zero(F16);
+    FloatVector c0 = FloatVector.zero(F16);
+    FloatVector c1 = FloatVector.zero(F16);
+    FloatVector c2 = FloatVector.zero(F16);
+    FloatVector c3 = FloatVector.zero(F16);
+    FloatVector d0 = FloatVector.zero(F16);
+    FloatVector d1 = FloatVector.zero(F16);
+    FloatVector d2 = FloatVector.zero(F16);
+    FloatVector d3 = FloatVector.zero(F16);
+    for (int c = 0; c < whole; c += 16) {
+      FloatVector wv = FloatVector.fromArray(F16, w, c);
+      FloatVector uv = FloatVector.fromArray(F16, u, c);
+      FloatVector vv = FloatVector.fromArray(F16, v, c);
+      FloatVector tv = FloatVector.fromArray(F16, t, c);
+      FloatVector xv = FloatVector.fromArray(F16, x0, c);
+      a0 = wv.fma(xv, a0);
+      b0 = uv.fma(xv, b0);
+      c0 = vv.fma(xv, c0);
+      d0 = tv.fma(xv, d0);
+      xv = FloatVector.fromArray(F16, x1, c);
+      a1 = wv.fma(xv, a1);
+      b1 = uv.fma(xv, b1);
+      c1 = vv.fma(xv, c1);
+      d1 = tv.fma(xv, d1);
+      xv = FloatVector.fromArray(F16, x2, c);
+      a2 = wv.fma(xv, a2);
+      b2 = uv.fma(xv, b2);
+      c2 = vv.fma(xv, c2);
+      d2 = tv.fma(xv, d2);
+      xv = FloatVector.fromArray(F16, x3, c);
+      a3 = wv.fma(xv, a3);
+      b3 = uv.fma(xv, b3);
+      c3 = vv.fma(xv, c3);
+      d3 = tv.fma(xv, d3);
+    }
+    dot4Finish(w, whole, cols, x0, x1, x2, x3, a0.reduceLanes(VectorOperators.ADD),
+        a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
+        y, o, yStride);
+    dot4Finish(u, whole, cols, x0, x1, x2, x3, b0.reduceLanes(VectorOperators.ADD),
+        b1.reduceLanes(VectorOperators.ADD), b2.reduceLanes(VectorOperators.ADD), b3.reduceLanes(VectorOperators.ADD),
+        y, o + 1, yStride);
+    dot4Finish(v, whole, cols, x0, x1, x2, x3, c0.reduceLanes(VectorOperators.ADD),
+        c1.reduceLanes(VectorOperators.ADD), c2.reduceLanes(VectorOperators.ADD), c3.reduceLanes(VectorOperators.ADD),
+        y, o + 2, yStride);
+    dot4Finish(t, whole, cols, x0, x1, x2, x3, d0.reduceLanes(VectorOperators.ADD),
+        d1.reduceLanes(VectorOperators.ADD), d2.reduceLanes(VectorOperators.ADD), d3.reduceLanes(VectorOperators.ADD),
+        y, o + 3, yStride);
   }
 
   /**

@@ -24,6 +24,8 @@ import java.util.stream.IntStream;
 final class HostDecoder {
   /** Attention work (multiply-adds) below which one thread does all heads: a hand-off costs ~10 µs. */
   private static final long PARALLEL_ATTENTION_WORK = 1L << 16;
+  /** Elements of an activation below which it is not split over cores (a batch of 4 rows or more of the MLP is). */
+  private static final int PARALLEL_ELEMENTWISE_WORK = 1 << 15;
 
   private final Qwen2Model model;
   private final Qwen2Config config;
@@ -92,11 +94,7 @@ final class HostDecoder {
         rmsNorm(x, postNorm[l], n, b, h);
         float[] gate = project(dense, p + "mlp.gate_proj", n, h, inter);
         float[] up = project(dense, p + "mlp.up_proj", n, h, inter);
-        for (int i = 0; i < gate.length; i++) {
-          float g = gate[i];
-          float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g)));
-          gate[i] = g * sigmoid * up[i]; // SiLU(gate) * up, in the tensor path's order
-        }
+        siluTimes(gate, up);
         add(x, project(dense, p + "mlp.down_proj", gate, inter, h));
       }
     }
@@ -155,6 +153,22 @@ final class HostDecoder {
       bb.asFloatBuffer().put(x, 0, rows * width);
       return tensors.computeIfAbsent(width, w -> scope.create(bb, new Shape(rows, 1, w), DataType.FLOAT32));
     }
+  }
+
+  /**
+   * {@code gate = SiLU(gate) * up}, in the tensor path's order; a batch's rows (one exponential per element) split over
+   * the cores.
+   */
+  private static void siluTimes(float[] gate, float[] up) {
+    IntTask task = (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float g = gate[i];
+        float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g)));
+        gate[i] = g * sigmoid * up[i];
+      }
+    };
+    int parts = gate.length < PARALLEL_ELEMENTWISE_WORK ? 1 : Runtime.getRuntime().availableProcessors();
+    inParts(task, gate.length, parts);
   }
 
   /** transformers Qwen2RMSNorm per row: {@code x / sqrt(mean(x^2) + eps) * weight}, float32. */
@@ -251,12 +265,18 @@ final class HostDecoder {
     };
     int parts = (long) tasks * total * d < PARALLEL_ATTENTION_WORK ? 1
         : Math.min(tasks, Runtime.getRuntime().availableProcessors());
-    if (parts == 1) {
-      task.run(0, tasks);
-    } else {
-      IntStream.range(0, parts).parallel().forEach(i -> task.run(tasks * i / parts, tasks * (i + 1) / parts));
-    }
+    inParts(task, tasks, parts);
     return out;
+  }
+
+  /** {@code task} over {@code [0, n)} in {@code parts} contiguous ranges, in parallel when there are several. */
+  private static void inParts(IntTask task, int n, int parts) {
+    if (parts <= 1) {
+      task.run(0, n);
+    } else {
+      IntStream.range(0, parts).parallel().forEach(i -> task.run((int) ((long) n * i / parts),
+          (int) ((long) n * (i + 1) / parts)));
+    }
   }
 
   @FunctionalInterface
