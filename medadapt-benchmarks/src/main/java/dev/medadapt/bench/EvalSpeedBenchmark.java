@@ -61,6 +61,12 @@ public final class EvalSpeedBenchmark {
         + " weight products are %.2f G multiply-adds, so decoding bound by float32 arithmetic tops out at %.1f tok/s"
         + " aggregate at any batch size%n", Runtime.getRuntime().availableProcessors(), flops / 1e9, macs / 1e9,
         flops / (2.0 * macs));
+    int triadThreads = Runtime.getRuntime().availableProcessors();
+    double bandwidth = Triad.measure(triadThreads, Triad.DEFAULT_FLOATS, 5);
+    long weightBytes = CoreBenchmark.bytesReadPerToken(q, precision);
+    System.out.printf(Locale.ROOT, "memory bandwidth (STREAM triad, %d threads, best of 5): %.1f GB/s; a decode step"
+        + " reads %.2f GB of %s weights, so one sequence decodes at most %.2f tok/s (the triad roofline)%n",
+        triadThreads, bandwidth / 1e9, weightBytes / 1e9, mode, bandwidth / weightBytes);
     try (Qwen2Model model = CoreBenchmark.load(dir, q, precision)) {
       Generator g = new Generator(model, new CoreBenchmark.NullTokenizer(), Set.of(), 1 << 20);
       g.generate(List.of(new int[] {1, 2, 3}), GenerationOptions.greedy(2), (r, t) -> {}); // warm-up
