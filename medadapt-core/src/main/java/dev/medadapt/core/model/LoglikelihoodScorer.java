@@ -150,6 +150,10 @@ public final class LoglikelihoodScorer {
         }
       }
       if (!longer.isEmpty()) {
+        // At least two columns (the second one padding where every continuation has two tokens): a pass of one token
+        // per row would be a decode step, whose float16 products round as PyTorch's float16 product does, while the
+        // context pass and a whole prompt's pass compute in float32.
+        width = Math.max(width, 2);
         int b = longer.size();
         long[][] next = new long[b][width];
         long[][] mask = new long[b][width];

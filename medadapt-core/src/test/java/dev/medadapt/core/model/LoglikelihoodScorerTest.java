@@ -120,6 +120,31 @@ class LoglikelihoodScorerTest {
     assertThat(enc.encode(reqs.get(3)).continuation().length).isGreaterThan(20);
   }
 
+  /**
+   * An FP16 model: the shared prefix's continuations (two tokens each, so one token per row after the context; and
+   * longer ones) score as the whole prompts do, though decode steps of a few rows use PyTorch's float16 product.
+   */
+  @Test
+  void float16SharedPrefixScoresEqualPerOptionScores() {
+    String q = "Question: which vitamin deficiency causes scurvy?\nA. vitamin C\nB. vitamin D\nC. vitamin K\nAnswer:";
+    try (Qwen2Model fp16 = Qwen2Model.load(TestResources.tinyModel("qwen2-tiny-bytes-chat"), Device.cpu(),
+        Precision.FP16)) {
+      for (List<String> options : List.of(List.of(" A", " B", " C"), List.of(" A", " vitamin C", " B", " vitamin D"))) {
+        List<LoglikelihoodRequest> reqs = new ArrayList<>();
+        for (String option : options) {
+          reqs.add(new LoglikelihoodRequest(q, option));
+        }
+        List<LoglikelihoodResult> shared = new LoglikelihoodScorer(fp16, TOK, 256, 4096, 4, true).score(reqs);
+        List<LoglikelihoodResult> perOption = new LoglikelihoodScorer(fp16, TOK, 256, 4096, 4, false).score(reqs);
+        for (int i = 0; i < reqs.size(); i++) {
+          assertThat(shared.get(i).logLikelihood()).as("%s, option %d", options, i)
+              .isCloseTo(perOption.get(i).logLikelihood(), within(1e-4));
+          assertThat(shared.get(i).greedy()).isEqualTo(perOption.get(i).greedy());
+        }
+      }
+    }
+  }
+
   @Test
   void greedyContinuationIsReportedGreedy() {
     int[] ctx = TOK.encode("Patient presents with");

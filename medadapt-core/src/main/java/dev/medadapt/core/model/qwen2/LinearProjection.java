@@ -15,28 +15,31 @@ import java.nio.ShortBuffer;
 
 /**
  * A dense linear layer {@code y = x W^T + b} with the weight in PyTorch layout {@code [out, in]}.
- * When the weight is float16 the input is cast down and the result back up to float32: for a few rows (decoding)
- * reading the weight is the cost and float16 halves it. On a CPU without float16 arithmetic PyTorch's float16
- * product of many rows (a prompt's prefill, a large decoding batch) is several times slower than float32, so
- * from {@code widenFromRows} rows on, outside autograd, the weight is widened to float32 for that one product (a
- * temporary, freed at once). On a CPU with float16 arithmetic ({@link CpuFeatures#float16Arithmetic()}) the float16
- * product is the faster one at every row count measured (1 to 512), and it is kept.
+ * When the weight is float16 and the CPU has float16 arithmetic ({@link CpuFeatures#float16Arithmetic()}), the input is
+ * cast down and the result back up to float32 around PyTorch's float16 product, the faster one there at every row
+ * count measured (1 to 512). On a CPU without it PyTorch's float16 product of many rows (a prompt's prefill, a large
+ * decoding batch) is several times slower than float32, so outside autograd the tensor product is the float32 product
+ * on the exactly widened weight: from {@code widenFromRows} rows on with a widened copy (a temporary, freed at once),
+ * below it in Java on the weight's bits ({@link DenseKernel#f16Rows}). A pass's results then do not depend on its row
+ * count: a prompt scored whole and scored as a shared prefix plus continuations agree to float32 rounding. Under
+ * autograd the float16 product is kept.
  *
  * <p>A float16 layer on the CPU also takes a decode step's rows from Java arrays ({@link #multiplyHost}): the input is
- * rounded to float16 and the output widened in Java, bit for bit as PyTorch's casts do, around the same float16
- * product, which saves the two cast operations of every product. On a CPU without float16 arithmetic PyTorch's
+ * rounded to float16 and the output widened in Java, bit for bit as PyTorch's casts do, around PyTorch's float16
+ * product (a decode step reads the weight once, and float16 halves the bytes). On a CPU without float16 arithmetic PyTorch's
  * float16 product of a few rows is several times slower than of one, and widening the whole weight for each product
  * of 16 rows or more costs more than the product, so there a decode step of {@code javaFromRows} rows or more (a
  * batch) multiplies in Java ({@link DenseKernel#f16Rows}: the weight read in place, each row widened once, in cache,
  * for every row of the batch), and smaller steps take one PyTorch product per row. Below {@code widenFromRows} rows
  * the Java product rounds its input, bias and sums to float16 as PyTorch's float16 product does (PyTorch also rounds
- * some partial sums, so the two differ by a float16 step now and then); from there on it is the widened float32
- * product, as the tensor path's. A float32 layer's decode step of {@code javaFromRows} rows or more multiplies in
+ * some partial sums, so the two differ by a float16 step now and then); from there on it is the float32 product,
+ * as the tensor path's. A float32 layer's decode step of {@code javaFromRows} rows or more multiplies in
  * Java the same way ({@link DenseKernel#f32Rows}): PyTorch's product of 4 to 16 rows ran at half its rate.
  *
  * @param weight {@code [out, in]}, float32 or float16; owned by the model
  * @param bias {@code [out]} or null
- * @param widenFromRows rows (tokens) from which a float16 weight is widened for the product
+ * @param widenFromRows rows (tokens) from which a float16 weight is widened for the tensor product (below, when finite,
+ *     the same float32 product runs in Java)
  * @param javaFromRows rows of a decode step from which the product runs in Java on the CPU
  */
 public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows, long javaFromRows)
@@ -209,14 +212,27 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
   @Override
   public NDArray apply(NDArray x) {
     DataType wt = weight.getDataType();
-    if (wt == DataType.FLOAT16 && x.getShape().size() / x.getShape().getShape()[x.getShape().dimension() - 1]
-        >= widenFromRows && !x.hasGradient()) {
+    long[] shape = x.getShape().getShape();
+    long rows = x.getShape().size() / shape[shape.length - 1];
+    if (wt == DataType.FLOAT16 && rows >= widenFromRows && !x.hasGradient()) {
       // Nothing is recorded for backward (x needs no gradient and the weight is frozen), so the widened
       // copy can go as soon as the product exists.
       try (NDArray w32 = weight.toType(DataType.FLOAT32, false)) {
         NDArray in32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         return Linear.linear(in32, w32, bias).singletonOrThrow();
       }
+    }
+    if (wt == DataType.FLOAT16 && widenFromRows != Long.MAX_VALUE && !x.hasGradient() && !weight.getDevice().isGpu()
+        && rows <= Integer.MAX_VALUE) {
+      // Where many rows widen the weight, fewer rows take the same float32 product in Java on the weight's bits
+      // (widened exactly): a layer's tensor results then do not depend on how many rows a pass holds (a prompt
+      // scored whole and scored as a shared prefix plus continuations agree to float32 rounding).
+      int in = Math.toIntExact(inFeatures());
+      int out = Math.toIntExact(outFeatures());
+      float[] y = new float[Math.toIntExact(rows * out)];
+      multiplyInJava(JavaProduct.floats(x), (int) rows, y, in, out, false);
+      shape[shape.length - 1] = out;
+      return x.getManager().create(y, new Shape(shape));
     }
     NDArray in = x.getDataType() == wt ? x : x.toType(wt, false);
     NDArray y = Linear.linear(in, weight, bias).singletonOrThrow();
