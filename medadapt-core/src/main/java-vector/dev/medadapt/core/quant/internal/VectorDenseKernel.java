@@ -255,7 +255,7 @@ public final class VectorDenseKernel implements DenseKernel {
    * The products of rows {@code [rowFrom, rowTo)}, each loaded once into an array that stays in cache, with every input.
    * With 16 lanes, four rows at a time against four inputs: sixteen sums per pass, so each loaded vector serves four
    * multiply-adds (two rows at a time ran 1.3x slower at 16 inputs); with 8 lanes (16 vector registers on AVX2) two
-   * rows at a time, eight sums per pass. Rows and inputs left over go in smaller passes.
+   * rows at a time, eight sums per pass. Rows and inputs left over go one row and one input at a time.
    */
   private void rowsTimesInputs(int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride, RowLoader loader) {
@@ -283,17 +283,13 @@ public final class VectorDenseKernel implements DenseKernel {
         }
       }
     }
-    for (; r + 2 <= rowTo; r += 2) {
+    for (; L == 8 && r + 2 <= rowTo; r += 2) {
       int o = yOffset + r - rowFrom;
       loader.load(r, w0);
       loader.load(r + 1, w1);
       int m = 0;
       for (; m + 4 <= x.length; m += 4) {
-        if (L == 16) {
-          dot2x4x16(w0, w1, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
-        } else {
-          dot2x4x8(w0, w1, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
-        }
+        dot2x4x8(w0, w1, cols, x[m], x[m + 1], x[m + 2], x[m + 3], y, o + m * yStride, yStride);
       }
       for (; m < x.length; m++) {
         y[o + m * yStride] = dot(w0, 0, x[m], 0, cols);
@@ -424,45 +420,9 @@ public final class VectorDenseKernel implements DenseKernel {
   }
 
   /**
-   * Two widened rows' products with four inputs (16 lanes): row {@code w}'s sums stored {@code yStride} apart from
+   * Two widened rows' products with four inputs (8 lanes): row {@code w}'s sums stored {@code yStride} apart from
    * {@code o}, row {@code v}'s from {@code o + 1}.
    */
-  private static void dot2x4x16(float[] w, float[] v, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
-      float[] y, int o, int yStride) {
-    int whole = cols - cols % 16;
-    FloatVector a0 = FloatVector.zero(F16);
-    FloatVector a1 = FloatVector.zero(F16);
-    FloatVector a2 = FloatVector.zero(F16);
-    FloatVector a3 = FloatVector.zero(F16);
-    FloatVector b0 = FloatVector.zero(F16);
-    FloatVector b1 = FloatVector.zero(F16);
-    FloatVector b2 = FloatVector.zero(F16);
-    FloatVector b3 = FloatVector.zero(F16);
-    for (int c = 0; c < whole; c += 16) {
-      FloatVector wv = FloatVector.fromArray(F16, w, c);
-      FloatVector vv = FloatVector.fromArray(F16, v, c);
-      FloatVector xv = FloatVector.fromArray(F16, x0, c);
-      a0 = wv.fma(xv, a0);
-      b0 = vv.fma(xv, b0);
-      xv = FloatVector.fromArray(F16, x1, c);
-      a1 = wv.fma(xv, a1);
-      b1 = vv.fma(xv, b1);
-      xv = FloatVector.fromArray(F16, x2, c);
-      a2 = wv.fma(xv, a2);
-      b2 = vv.fma(xv, b2);
-      xv = FloatVector.fromArray(F16, x3, c);
-      a3 = wv.fma(xv, a3);
-      b3 = vv.fma(xv, b3);
-    }
-    dot4Finish(w, whole, cols, x0, x1, x2, x3, a0.reduceLanes(VectorOperators.ADD),
-        a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
-        y, o, yStride);
-    dot4Finish(v, whole, cols, x0, x1, x2, x3, b0.reduceLanes(VectorOperators.ADD),
-        b1.reduceLanes(VectorOperators.ADD), b2.reduceLanes(VectorOperators.ADD), b3.reduceLanes(VectorOperators.ADD),
-        y, o + 1, yStride);
-  }
-
-  /** {@link #dot2x4x16} on 8 lanes. */
   private static void dot2x4x8(float[] w, float[] v, int cols, float[] x0, float[] x1, float[] x2, float[] x3,
       float[] y, int o, int yStride) {
     int whole = cols - cols % 8;
