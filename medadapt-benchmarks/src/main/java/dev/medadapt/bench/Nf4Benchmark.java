@@ -128,8 +128,7 @@ public final class Nf4Benchmark {
     SplittableRandom r = new SplittableRandom(42);
     java.util.List<Nf4Tensor> ws = new java.util.ArrayList<>();
     java.util.List<dev.medadapt.core.quant.Int8Tensor> ws8 = new java.util.ArrayList<>();
-    java.util.List<java.nio.ShortBuffer> ws16 = new java.util.ArrayList<>();
-    java.util.List<java.nio.ByteBuffer> ws32 = new java.util.ArrayList<>();
+    java.util.List<java.nio.ByteBuffer> dense = new java.util.ArrayList<>(); // float32 or float16 weights
     java.util.List<int[]> shapes16 = new java.util.ArrayList<>();
     long bytes = 0;
     long multiplyAdds = 0;
@@ -144,16 +143,16 @@ public final class Nf4Benchmark {
         if (f32) {
           java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.nativeOrder());
           b.asFloatBuffer().put(0, w, 0, n);
-          ws32.add(b);
+          dense.add(b);
           shapes16.add(sh);
           bytes += 4L * n;
         } else if (f16) {
-          java.nio.ShortBuffer b = java.nio.ByteBuffer.allocateDirect(2 * n).order(java.nio.ByteOrder.nativeOrder())
-              .asShortBuffer();
+          java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(2 * n).order(java.nio.ByteOrder.nativeOrder());
+          java.nio.ShortBuffer bits = b.asShortBuffer();
           for (int i = 0; i < n; i++) {
-            b.put(i, dev.medadapt.core.quant.internal.Float16.fromFloat(w[i]));
+            bits.put(i, dev.medadapt.core.quant.internal.Float16.fromFloat(w[i]));
           }
-          ws16.add(b);
+          dense.add(b);
           shapes16.add(sh);
           bytes += 2L * n;
         } else if (int8) {
@@ -179,22 +178,21 @@ public final class Nf4Benchmark {
     float[][] xs1536 = dev.medadapt.core.quant.internal.OutputRows.inputs(x1536, m, 1536);
     float[][] xs8960 = dev.medadapt.core.quant.internal.OutputRows.inputs(x8960, m, 8960);
     dev.medadapt.core.quant.internal.DenseKernel k16 = dev.medadapt.core.quant.internal.DenseKernel.get();
+    boolean half = f16;
     double s = median(iters, () -> {
-      for (int t = 0; t < ws32.size(); t++) {
-        java.nio.ByteBuffer b = ws32.get(t);
+      for (int t = 0; t < dense.size(); t++) {
+        java.nio.ByteBuffer b = dense.get(t);
+        java.nio.ShortBuffer bits = b.asShortBuffer();
         int out = shapes16.get(t)[0];
         int in = shapes16.get(t)[1];
         float[][] xs = in == 1536 ? xs1536 : xs8960;
-        dev.medadapt.core.quant.internal.OutputRows.split(out, (from, to) -> k16.f32Rows(b, in, from, to, xs, y, from,
-            out));
-      }
-      for (int t = 0; t < ws16.size(); t++) {
-        java.nio.ShortBuffer b = ws16.get(t);
-        int out = shapes16.get(t)[0];
-        int in = shapes16.get(t)[1];
-        float[][] xs = in == 1536 ? xs1536 : xs8960;
-        dev.medadapt.core.quant.internal.OutputRows.split(out, (from, to) -> k16.f16Rows(b, in, from, to, xs, y, from,
-            out));
+        dev.medadapt.core.quant.internal.OutputRows.split(out, (from, to) -> {
+          if (half) {
+            k16.f16Rows(bits, in, from, to, xs, y, from, out);
+          } else {
+            k16.f32Rows(b, in, from, to, xs, y, from, out);
+          }
+        });
       }
       for (Nf4Tensor t : ws) {
         Nf4MatMul.multiply(t, t.shape()[1] == 1536 ? x1536 : x8960, m, y);
