@@ -183,6 +183,7 @@ public final class Nf4Benchmark {
       for (int t = 0; t < dense.size(); t++) {
         java.nio.ByteBuffer b = dense.get(t);
         java.nio.ShortBuffer bits = b.asShortBuffer();
+        java.nio.FloatBuffer values = b.asFloatBuffer();
         int out = shapes16.get(t)[0];
         int in = shapes16.get(t)[1];
         float[][] xs = in == 1536 ? xs1536 : xs8960;
@@ -190,7 +191,7 @@ public final class Nf4Benchmark {
           if (half) {
             k16.f16Rows(bits, in, from, to, xs, y, from, out);
           } else {
-            k16.f32Rows(b, in, from, to, xs, y, from, out);
+            k16.f32Rows(values, in, from, to, xs, y, from, out);
           }
         });
       }

@@ -1,7 +1,5 @@
 package dev.medadapt.core.quant.internal;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import jdk.incubator.vector.FloatVector;
@@ -239,16 +237,9 @@ public final class VectorDenseKernel implements DenseKernel {
   }
 
   @Override
-  public void f32Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
+  public void f32Rows(FloatBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset,
       int yStride) {
-    FloatBuffer values = w.duplicate().order(ByteOrder.nativeOrder()).clear().asFloatBuffer();
-    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> values.get(r * cols, into, 0, cols));
-  }
-
-  /** Puts weight row {@code r} into {@code into} as float32. */
-  @FunctionalInterface
-  private interface RowLoader {
-    void load(int r, float[] into);
+    rowsTimesInputs(cols, rowFrom, rowTo, x, y, yOffset, yStride, (r, into) -> w.get(r * cols, into, 0, cols));
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.medadapt.core.quant.internal.OutputRows;
 import dev.medadapt.core.runtime.CpuFeatures;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 
 /**
@@ -193,7 +194,8 @@ public record LinearProjection(NDArray weight, NDArray bias, long widenFromRows,
       ShortBuffer bits = bytes.asShortBuffer();
       OutputRows.split(out, (from, to) -> kernel.f16Rows(bits, in, from, to, xs, y, from, out));
     } else {
-      OutputRows.split(out, (from, to) -> kernel.f32Rows(bytes, in, from, to, xs, y, from, out));
+      FloatBuffer values = bytes.asFloatBuffer();
+      OutputRows.split(out, (from, to) -> kernel.f32Rows(values, in, from, to, xs, y, from, out));
     }
     float[] b = bias == null ? null : JavaProduct.floats(bias);
     if (b != null && asFloat16) {

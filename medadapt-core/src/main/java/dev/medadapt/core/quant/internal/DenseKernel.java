@@ -1,6 +1,5 @@
 package dev.medadapt.core.quant.internal;
 
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import org.slf4j.Logger;
@@ -42,11 +41,8 @@ public interface DenseKernel {
    */
   void f16Rows(ShortBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
 
-  /**
-   * {@link #f16Rows} on a float32 matrix held as its bytes in {@code w} (native order, position ignored): each row is
-   * read from {@code w} once, for every input.
-   */
-  void f32Rows(ByteBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
+  /** {@link #f16Rows} on a float32 matrix: each row copied once into a buffer that every input is multiplied by. */
+  void f32Rows(FloatBuffer w, int cols, int rowFrom, int rowTo, float[][] x, float[] y, int yOffset, int yStride);
 
   /** Chosen once per JVM. */
   final class Holder {

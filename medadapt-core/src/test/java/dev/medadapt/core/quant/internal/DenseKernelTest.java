@@ -123,7 +123,7 @@ class DenseKernelTest {
     for (DenseKernel k : new DenseKernel[] {DenseKernel.get(), new ScalarDenseKernel()}) {
       int stride = to - from + 2;
       float[] y = new float[inputs * stride];
-      k.f32Rows(w, cols, from, to, x, y, 0, stride);
+      k.f32Rows(w.asFloatBuffer(), cols, from, to, x, y, 0, stride);
       assertProducts(k.name(), values, x, cols, from, to, y, 0, stride);
     }
   }
